@@ -1,0 +1,141 @@
+//! Start-up: connect, migrate, resolve keys, build schema and router, bind, and serve with
+//! graceful shutdown; the outbox worker runs beside the server and stops with it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::graphql::{self, AppState, IdmSchema};
+use crate::outbox::worker::{self, Sender};
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub schema: IdmSchema,
+    pub metrics: PrometheusHandle,
+    pub sdl: Arc<String>,
+}
+
+/// The process-wide metrics recorder (metrics are process-global by nature).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only when another recorder is installed; then ours just stays empty.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let db = crate::db::connect(&config.database_url, config.db_max_connections, Duration::from_secs(5))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    Ok(db)
+}
+
+/// The application state over a migrated database.
+pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
+    let keys = JwtKeys::load(&config.jwt, &db).await?;
+    Ok(AppState { db, config: Arc::new(config), keys })
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: ServerState,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free one).
+    pub async fn build(app: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(app.config.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.bind))?;
+        let schema = graphql::schema(app.clone());
+        let state = ServerState {
+            app,
+            schema,
+            metrics: metrics_handle(),
+            sdl: Arc::new(graphql::sdl()),
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn address(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The router with its middleware.
+    pub fn router(state: ServerState) -> axum::Router {
+        let limit = state.app.config.limits.max_body_bytes;
+        crate::http::router(state)
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(TraceLayer::new_for_http())
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests and stops the worker.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let config = self.state.app.config.clone();
+        let sender = Sender::from_config(config.smtp_url.as_deref(), &config.smtp_from)?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(worker::run(self.state.app.db.clone(), sender, config.outbox_interval, stop_rx));
+        let router = Self::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested, draining requests");
+}

@@ -1,0 +1,95 @@
+//! Writing and reading audit events.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::Value;
+
+use crate::entity::audit_event;
+
+/// One change to record.
+#[derive(Debug)]
+pub struct Change<'a> {
+    pub actor: Option<i64>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: i64,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Records a change; call it inside the transaction of the change.
+pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(Utc::now()),
+        actor_id: Set(change.actor),
+        action: Set(change.action.to_owned()),
+        target_type: Set(change.target_type.to_owned()),
+        target_id: Set(change.target_id),
+        before_json: Set(change.before.map(|v| v.to_string())),
+        after_json: Set(change.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Which events to list.
+#[derive(Debug, Default)]
+pub struct EventQuery {
+    /// Only the events of this actor (None: everyone's).
+    pub actor: Option<i64>,
+    pub target: Option<(String, i64)>,
+    pub actions: Option<Vec<String>>,
+    /// Only events older than this id (the cursor).
+    pub before_id: Option<i64>,
+    pub limit: u64,
+}
+
+impl EventQuery {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(actor) = self.actor {
+            cond = cond.add(audit_event::Column::ActorId.eq(actor));
+        }
+        if let Some((target_type, target_id)) = &self.target {
+            cond = cond
+                .add(audit_event::Column::TargetType.eq(target_type.as_str()))
+                .add(audit_event::Column::TargetId.eq(*target_id));
+        }
+        if let Some(actions) = &self.actions {
+            cond = cond.add(audit_event::Column::Action.is_in(actions.iter().map(String::as_str)));
+        }
+        cond
+    }
+}
+
+/// A page of events, newest first, and whether more follow.
+pub async fn page(db: &impl ConnectionTrait, query: &EventQuery) -> Result<(Vec<audit_event::Model>, bool), DbErr> {
+    let mut select = audit_event::Entity::find().filter(query.condition());
+    if let Some(before) = query.before_id {
+        select = select.filter(Expr::col(audit_event::Column::Id).lt(before));
+    }
+    let mut rows = select
+        .order_by_desc(audit_event::Column::Id)
+        .limit(query.limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > query.limit;
+    rows.truncate(query.limit as usize);
+    Ok((rows, more))
+}
+
+/// The number of events matching the query (ignoring the cursor).
+pub async fn count(db: &impl ConnectionTrait, query: &EventQuery) -> Result<u64, DbErr> {
+    audit_event::Entity::find().filter(query.condition()).count(db).await
+}
+
+/// One event by id.
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<audit_event::Model>, DbErr> {
+    audit_event::Entity::find_by_id(id).one(db).await
+}

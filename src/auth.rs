@@ -1,0 +1,188 @@
+//! Bearer-token authentication: JWT -> the requester with its roles.
+//!
+//! HS256 with a shared secret and RS256/ES256 with a PEM public key; each key accepts only its
+//! own algorithm, so `alg: none` and HS/RS confusion (a public key used as an HMAC secret) fail.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::{Deserialize, Serialize};
+
+use crate::config::JwtConfig;
+use crate::error::ApiError;
+use crate::permissions::Person;
+use crate::{settings, users};
+
+/// Verification (and, with a secret, signing) keys, resolved once at start.
+#[derive(Clone)]
+pub struct JwtKeys {
+    secret: Option<(DecodingKey, EncodingKey)>,
+    public: Option<(DecodingKey, Algorithm)>,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("hs256", &self.secret.is_some())
+            .field("public", &self.public.as_ref().map(|(_, alg)| alg))
+            .finish()
+    }
+}
+
+/// The claims the service reads.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    #[serde(default)]
+    pub email: Option<String>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+impl JwtKeys {
+    /// Resolves the configured keys; with neither a secret nor a public key, the secret kept
+    /// in the database is used (and generated on first start, with a warning).
+    pub async fn load(config: &JwtConfig, db: &DatabaseConnection) -> anyhow::Result<Self> {
+        let public = match &config.public_key_file {
+            Some(path) => {
+                let pem = std::fs::read(path)?;
+                if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
+                    Some((key, Algorithm::RS256))
+                } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
+                    Some((key, Algorithm::ES256))
+                } else {
+                    anyhow::bail!("IDM_JWT_PUBLIC_KEY_FILE is neither an RSA nor an EC public key in PEM");
+                }
+            }
+            None => None,
+        };
+        let secret = match (&config.secret, &public) {
+            (Some(secret), _) => Some(secret.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(settings::jwt_secret(db).await?),
+        };
+        Ok(Self {
+            secret: secret.map(|s| {
+                (
+                    DecodingKey::from_secret(s.as_bytes()),
+                    EncodingKey::from_secret(s.as_bytes()),
+                )
+            }),
+            public,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+        })
+    }
+
+    /// Checks signature, algorithm, `exp`, `nbf` and, when configured, `iss` and `aud`.
+    pub fn verify(&self, token: &str) -> Result<Claims, &'static str> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
+        let key = match header.alg {
+            Algorithm::HS256 => self.secret.as_ref().map(|(d, _)| d),
+            alg => self
+                .public
+                .as_ref()
+                .filter(|(_, expected)| *expected == alg)
+                .map(|(d, _)| d),
+        }
+        .ok_or("token algorithm not accepted")?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_required_spec_claims(&["exp"]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        match &self.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "token expired",
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => "token not yet valid",
+                jsonwebtoken::errors::ErrorKind::InvalidIssuer => "wrong token issuer",
+                jsonwebtoken::errors::ErrorKind::InvalidAudience => "wrong token audience",
+                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => "token lacks a required claim",
+                _ => "invalid token",
+            })
+    }
+
+    /// Signs an HS256 token for `email`, valid for `ttl_seconds` (development and scripts).
+    pub fn issue(&self, email: &str, ttl_seconds: i64) -> anyhow::Result<String> {
+        let (_, encoding) = self
+            .secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no HS256 secret is configured"))?;
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            email: Some(email.to_lowercase()),
+            exp: now + ttl_seconds,
+            iat: Some(now),
+            nbf: None,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)?)
+    }
+}
+
+/// The authenticated user of a request, with its roles.
+#[derive(Clone, Debug)]
+pub struct Requester {
+    pub user: crate::entity::user::Model,
+    pub person: Person,
+}
+
+impl Requester {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+}
+
+/// Turns an `Authorization` header value into the requester, or UNAUTHENTICATED.
+/// A token whose `iat` is later than the user's `lastLogin` counts as a sign-in.
+pub async fn authenticate(
+    keys: &JwtKeys,
+    db: &impl ConnectionTrait,
+    authorization: Option<&str>,
+) -> Result<Requester, ApiError> {
+    let header = authorization.ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
+    let claims = keys.verify(token).map_err(ApiError::unauthenticated)?;
+    let email = claims
+        .email
+        .as_deref()
+        .map(str::to_lowercase)
+        .ok_or_else(|| ApiError::unauthenticated("token lacks an email claim"))?;
+    let (mut user, person) = users::store::find_person_by_email(db, &email)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))?;
+    if !user.is_active {
+        return Err(ApiError::unauthenticated("unknown or deactivated user"));
+    }
+    let signed_in = claims
+        .iat
+        .and_then(|iat| DateTime::<Utc>::from_timestamp(iat, 0))
+        .unwrap_or_else(Utc::now);
+    if user.last_login.is_none_or(|last| signed_in > last) {
+        users::store::set_last_login(db, user.id, signed_in).await?;
+        user.last_login = Some(signed_in);
+    }
+    Ok(Requester { user, person })
+}

@@ -1,0 +1,210 @@
+//! The service's configuration: one plain value, read once from flags and environment at
+//! start and passed down. Invalid values are a one-line error, never a panic.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Everything the service can be configured with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub jwt: JwtConfig,
+    pub limits: Limits,
+    pub introspection: bool,
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
+    /// How often the outbox worker looks for due notifications.
+    pub outbox_interval: Duration,
+    /// Largest number of pooled database connections.
+    pub db_max_connections: u32,
+}
+
+/// How bearer tokens are checked.
+#[derive(Clone, Debug, Default)]
+pub struct JwtConfig {
+    /// HS256 shared secret; when unset and no public key is given, one is generated once
+    /// and kept in the database.
+    pub secret: Option<String>,
+    /// PEM public key (RSA or EC) for RS256/ES256 tokens of an external identity provider.
+    pub public_key_file: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Limits that bound the work one request can cause.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_body_bytes: usize,
+    pub max_page_size: u64,
+    pub default_page_size: u64,
+    pub max_list_input: usize,
+    pub request_timeout: Duration,
+    pub batching: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5000,
+            max_aliases: 20,
+            max_directives: 10,
+            max_body_bytes: 256 * 1024,
+            max_page_size: 100,
+            default_page_size: 20,
+            max_list_input: 100,
+            request_timeout: Duration::from_secs(15),
+            batching: false,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests and tools: the given database, port 0, a fixed secret.
+    pub fn for_database(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt: JwtConfig::default(),
+            limits: Limits::default(),
+            introspection: true,
+            smtp_url: None,
+            smtp_from: "idm@localhost".to_owned(),
+            outbox_interval: Duration::from_secs(2),
+            db_max_connections: 10,
+        }
+    }
+}
+
+/// Flags (each with its environment variable) that make up a [`Config`].
+#[derive(Args, Clone, Debug)]
+pub struct ConfigArgs {
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://idm.db?mode=rwc")]
+    pub database_url: String,
+    /// Address to listen on
+    #[arg(long, env = "IDM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HS256 secret for bearer tokens
+    #[arg(long, env = "IDM_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM public key file for RS256/ES256 tokens
+    #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// Required `iss` claim
+    #[arg(long, env = "IDM_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim
+    #[arg(long, env = "IDM_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Maximum query depth
+    #[arg(long, env = "IDM_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    /// Maximum query complexity
+    #[arg(long, env = "IDM_MAX_COMPLEXITY", default_value_t = 5000)]
+    pub max_complexity: usize,
+    /// Maximum aliases of one field in a document
+    #[arg(long, env = "IDM_MAX_ALIASES", default_value_t = 20)]
+    pub max_aliases: usize,
+    /// Maximum request body in bytes
+    #[arg(long, env = "IDM_MAX_BODY_BYTES", default_value_t = 262_144)]
+    pub max_body_bytes: usize,
+    /// Maximum page size of `first`/`last`
+    #[arg(long, env = "IDM_MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u64,
+    /// Per-request time limit in seconds
+    #[arg(long, env = "IDM_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
+    pub request_timeout_secs: u64,
+    /// Accept batched (array) GraphQL requests
+    #[arg(long, env = "IDM_BATCHING", default_value = "false")]
+    pub batching: String,
+    /// Answer introspection queries
+    #[arg(long, env = "IDM_INTROSPECTION", default_value = "true")]
+    pub introspection: String,
+    /// SMTP server for notifications, e.g. smtp://localhost:2525; unset: log them
+    #[arg(long, env = "IDM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of notifications
+    #[arg(long, env = "IDM_SMTP_FROM", default_value = "idm@localhost")]
+    pub smtp_from: String,
+    /// Largest number of pooled database connections
+    #[arg(long, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+/// A configuration value that cannot be used, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!("{name} must be true or false, not {value:?}"))),
+    }
+}
+
+impl ConfigArgs {
+    /// Checks every value and builds the [`Config`].
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let bind = self
+            .bind
+            .parse()
+            .map_err(|_| ConfigError(format!("IDM_BIND {:?} is not an address like 127.0.0.1:8080", self.bind)))?;
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+            return Err(ConfigError("DATABASE_URL must start with sqlite: or postgres://".into()));
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 16 {
+                return Err(ConfigError("IDM_JWT_SECRET must be at least 16 characters".into()));
+            }
+        }
+        if let Some(path) = &self.jwt_public_key_file {
+            if !path.is_file() {
+                return Err(ConfigError(format!("IDM_JWT_PUBLIC_KEY_FILE {} is not a readable file", path.display())));
+            }
+        }
+        if self.max_page_size == 0 || self.max_depth == 0 || self.max_complexity == 0 || self.max_body_bytes < 1024 {
+            return Err(ConfigError("limits must be positive (and the body limit at least 1024 bytes)".into()));
+        }
+        if self.db_max_connections == 0 {
+            return Err(ConfigError("IDM_DB_MAX_CONNECTIONS must be at least 1".into()));
+        }
+        let limits = Limits {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+            max_aliases: self.max_aliases,
+            max_body_bytes: self.max_body_bytes,
+            max_page_size: self.max_page_size,
+            default_page_size: 20.min(self.max_page_size),
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            batching: parse_bool("IDM_BATCHING", &self.batching)?,
+            ..Limits::default()
+        };
+        Ok(Config {
+            database_url: self.database_url,
+            bind,
+            jwt: JwtConfig {
+                secret: self.jwt_secret,
+                public_key_file: self.jwt_public_key_file,
+                issuer: self.jwt_issuer,
+                audience: self.jwt_audience,
+            },
+            limits,
+            introspection: parse_bool("IDM_INTROSPECTION", &self.introspection)?,
+            smtp_url: self.smtp_url,
+            smtp_from: self.smtp_from,
+            outbox_interval: Duration::from_secs(2),
+            db_max_connections: self.db_max_connections,
+        })
+    }
+}

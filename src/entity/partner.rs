@@ -1,0 +1,39 @@
+//! `partner`: a partner organisation. Money is kept in cents so it is exact on every backend.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partner")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub short_title: String,
+    pub alternate_title: Option<String>,
+    pub partner_type: String,
+    pub shared_partner: String,
+    pub cso_type: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub street_address: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub country_code: Option<String>,
+    pub total_ct_cp_cents: Option<i64>,
+    pub total_ct_cy_cents: Option<i64>,
+    pub vendor_number: Option<String>,
+    pub alternate_id: Option<i32>,
+    pub rating: Option<String>,
+    pub basis_for_risk_rating: Option<String>,
+    pub type_of_assessment: Option<String>,
+    pub ocha_external_id: Option<String>,
+    pub external_id: Option<String>,
+    pub external_source: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

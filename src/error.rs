@@ -1,0 +1,290 @@
+//! The one error vocabulary of the service.
+//!
+//! `ApiError` is what resolvers return for query failures. It deliberately does not implement
+//! `Display`: async-graphql turns any `Display` error into a GraphQL error *without*
+//! `extensions.code`, so the single `From<ApiError> for async_graphql::Error` below is the only
+//! way out and every error keeps its stable code. Mutations report expected failures as
+//! `UserError`s in their payload instead.
+
+use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+use sea_orm::{DbErr, RuntimeErr};
+
+use crate::permissions::Denial;
+
+/// Stable codes of GraphQL errors (`extensions.code`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum QueryCode {
+    Unauthenticated,
+    Forbidden,
+    BadUserInput,
+    NotFound,
+    Internal,
+    Unavailable,
+}
+
+impl QueryCode {
+    /// The code as it appears in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryCode::Unauthenticated => "UNAUTHENTICATED",
+            QueryCode::Forbidden => "FORBIDDEN",
+            QueryCode::BadUserInput => "BAD_USER_INPUT",
+            QueryCode::NotFound => "NOT_FOUND",
+            QueryCode::Internal => "INTERNAL",
+            QueryCode::Unavailable => "UNAVAILABLE",
+        }
+    }
+}
+
+/// A failed query or an unexpected failure of a mutation.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: QueryCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: QueryCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(QueryCode::BadUserInput, message)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(QueryCode::Forbidden, "not allowed")
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(QueryCode::Unauthenticated, message)
+    }
+
+    /// An unexpected failure: logged here, once, and answered with a generic message.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(QueryCode::Internal, "internal error")
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        async_graphql::Error::new(err.message).extend_with(|_, e| e.set("code", err.code.as_str()))
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::new(QueryCode::Unavailable, "the database is unavailable, try again");
+        }
+        Self::internal(&err)
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::Forbidden => Self::forbidden(),
+            other => Self::bad_input(format!("{:?}", ErrorCode::from(other))),
+        }
+    }
+}
+
+/// True when the error means the database could not be reached, not that the query failed.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::WorkerCrashed
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Codes of the errors a mutation reports in its payload (contract `ErrorCode`).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// A field is malformed or missing; UserError.field names it
+    Validation,
+    /// The object named by an ID does not exist or is not visible to the requester
+    NotFound,
+    /// The permission guard refused
+    Forbidden,
+    /// The email is already used by another user
+    EmailTaken,
+    /// The target already holds a role in that workspace or cluster, or is a cluster system admin
+    RoleExistsInScope,
+    /// Two entries of one request name the same workspace or cluster
+    DuplicateScope,
+    /// IP role without a workspace, cluster role without a cluster, system admin with a scope, or a change across families
+    ScopeMismatch,
+    /// The target user is deactivated
+    TargetDeactivated,
+    /// The requester may not change its own roles or activity
+    SelfModification,
+    /// Authorized-officer and system-admin roles cannot be changed or deleted this way
+    ImmutableRole,
+    /// A unique value is already used (vendor number, OCHA id, workspace code, ...)
+    Conflict,
+}
+
+impl From<Denial> for ErrorCode {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::Validation => ErrorCode::Validation,
+            Denial::Forbidden => ErrorCode::Forbidden,
+            Denial::RoleExistsInScope => ErrorCode::RoleExistsInScope,
+            Denial::DuplicateScope => ErrorCode::DuplicateScope,
+            Denial::ScopeMismatch => ErrorCode::ScopeMismatch,
+            Denial::TargetDeactivated => ErrorCode::TargetDeactivated,
+            Denial::SelfModification => ErrorCode::SelfModification,
+            Denial::ImmutableRole => ErrorCode::ImmutableRole,
+        }
+    }
+}
+
+impl ErrorCode {
+    /// The default message for a guard denial.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "invalid input",
+            ErrorCode::NotFound => "not found",
+            ErrorCode::Forbidden => "not allowed",
+            ErrorCode::EmailTaken => "this email is already used",
+            ErrorCode::RoleExistsInScope => "the user already holds a role in this scope",
+            ErrorCode::DuplicateScope => "two entries name the same scope",
+            ErrorCode::ScopeMismatch => "the scope does not fit the role",
+            ErrorCode::TargetDeactivated => "the user is deactivated",
+            ErrorCode::SelfModification => "you cannot change your own access",
+            ErrorCode::ImmutableRole => "this role cannot be changed or deleted",
+            ErrorCode::Conflict => "a unique value is already used",
+        }
+    }
+}
+
+/// One expected failure of a mutation, reported in its payload.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct UserError {
+    /// What went wrong, as a stable code
+    pub code: ErrorCode,
+    /// A sentence for people
+    pub message: String,
+    /// Path of the input field at fault, e.g. ["input", "roles", "1", "clusterId"]
+    pub field: Option<Vec<String>>,
+}
+
+impl UserError {
+    pub fn new(code: ErrorCode, message: impl Into<String>, field: &[&str]) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: if field.is_empty() {
+                None
+            } else {
+                Some(field.iter().map(|s| (*s).to_owned()).collect())
+            },
+        }
+    }
+
+    /// A VALIDATION error on `input.<field>`.
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Validation, message, &["input", field])
+    }
+
+    /// A guard denial with its default message, on the given path.
+    pub fn denied(denial: Denial, field: &[&str]) -> Self {
+        let code = ErrorCode::from(denial);
+        Self::new(code, code.default_message(), field)
+    }
+
+    /// Prepends path segments (e.g. a list index) to the field path.
+    pub fn with_field(mut self, field: Vec<String>) -> Self {
+        self.field = Some(field);
+        self
+    }
+}
+
+/// Why a mutation did not happen: expected failures for the payload, or an unexpected one.
+#[derive(Debug)]
+pub enum MutationError {
+    Rejected(Vec<UserError>),
+    Api(ApiError),
+}
+
+impl From<ApiError> for MutationError {
+    fn from(err: ApiError) -> Self {
+        MutationError::Api(err)
+    }
+}
+
+impl From<DbErr> for MutationError {
+    fn from(err: DbErr) -> Self {
+        if let Some(user_error) = constraint_error(&err) {
+            return MutationError::Rejected(vec![user_error]);
+        }
+        MutationError::Api(ApiError::from(err))
+    }
+}
+
+impl From<UserError> for MutationError {
+    fn from(err: UserError) -> Self {
+        MutationError::Rejected(vec![err])
+    }
+}
+
+/// Maps a unique-constraint violation to the payload error a client expects, so a race
+/// between two requests still gets the right code. Constraint names come from the migration.
+pub fn constraint_error(err: &DbErr) -> Option<UserError> {
+    let text = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    // PostgreSQL names the constraint; SQLite names the columns in the message.
+                    format!("{} {}", db.constraint().unwrap_or_default(), db.message())
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let (code, field) = if text.contains("uq_user_email") || text.contains("app_user.email") {
+        (ErrorCode::EmailTaken, "email")
+    } else if text.contains("uq_prp_role") || text.contains("prp_role.") {
+        (ErrorCode::RoleExistsInScope, "roles")
+    } else if text.contains("uq_workspace_code") || text.contains("workspace.workspace_code") {
+        (ErrorCode::Conflict, "workspaceCode")
+    } else if text.contains("vendor_number") {
+        (ErrorCode::Conflict, "vendorNumber")
+    } else if text.contains("ocha_external_id") {
+        (ErrorCode::Conflict, "ochaExternalId")
+    } else if text.contains("uq_partner_external") || text.contains("partner.external") {
+        (ErrorCode::Conflict, "externalId")
+    } else if text.contains("uq_response_plan_title") || text.contains("response_plan.") {
+        (ErrorCode::Conflict, "title")
+    } else if text.contains("uq_cluster_plan_type") || text.contains("cluster.") {
+        (ErrorCode::Conflict, "type")
+    } else {
+        (ErrorCode::Conflict, "input")
+    };
+    Some(UserError::new(code, code.default_message(), &["input", field]))
+}
+
+impl From<std::sync::Arc<DbErr>> for ApiError {
+    fn from(err: std::sync::Arc<DbErr>) -> Self {
+        if is_unavailable(&err) {
+            return Self::new(QueryCode::Unavailable, "the database is unavailable, try again");
+        }
+        Self::internal(&err)
+    }
+}

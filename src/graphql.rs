@@ -1,0 +1,149 @@
+//! The GraphQL schema: the one place it is built (server, tests and SDL export all call
+//! [`schema_builder`]), request context helpers, and the per-request loader.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{JwtKeys, Requester};
+use crate::config::Config;
+use crate::error::{ApiError, MutationError, UserError};
+use crate::{audit, limits, node, partners, roles, users, workspaces};
+
+/// What every resolver may reach: the database, the configuration and the keys.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: JwtKeys,
+}
+
+/// The root query: each aggregate contributes its fields.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    users::graphql::UsersQuery,
+    roles::graphql::RolesQuery,
+    partners::graphql::PartnersQuery,
+    workspaces::graphql::WorkspacesQuery,
+    audit::graphql::AuditQuery,
+    node::NodeQuery,
+);
+
+/// The root mutation: each aggregate contributes its fields.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    users::graphql::UsersMutation,
+    roles::graphql::RolesMutation,
+    partners::graphql::PartnersMutation,
+    workspaces::graphql::WorkspacesMutation,
+);
+
+pub type IdmSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its types and limits but no state: used for the SDL.
+pub fn schema_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let limits = &config.limits;
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(limits.max_directives)
+        .limit_recursive_depth(32)
+        .disable_suggestions()
+        .extension(limits::AliasLimit::new(limits.max_aliases));
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder
+}
+
+/// The schema serving requests over `state`.
+pub fn schema(state: AppState) -> IdmSchema {
+    schema_builder(&state.config).data(state).finish()
+}
+
+/// The SDL of the schema, sorted, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let config = Config::for_database("sqlite::memory:");
+    schema_builder(&config)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// Batches relation loads of one request; holds no cache across requests.
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+/// The state of the schema.
+pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, ApiError> {
+    ctx.data::<AppState>()
+        .map_err(|_| ApiError::internal(&"schema built without state"))
+}
+
+/// The database connection.
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    Ok(&state(ctx)?.db)
+}
+
+/// The authenticated requester of this request.
+pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
+    ctx.data::<Requester>()
+        .map_err(|_| ApiError::unauthenticated("authentication required"))
+}
+
+/// The per-request loader.
+pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>, ApiError> {
+    ctx.data::<DataLoader<DbLoader>>()
+        .map_err(|_| ApiError::internal(&"request without loader"))
+}
+
+/// A fresh loader for one request.
+pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader> {
+    DataLoader::new(DbLoader { db }, tokio::spawn)
+}
+
+/// Turns a mutation outcome into its payload: expected failures go into `errors`.
+pub fn payload<T, P>(
+    result: Result<T, MutationError>,
+    ok: impl FnOnce(T) -> P,
+    rejected: impl FnOnce(Vec<UserError>) -> P,
+) -> Result<P, ApiError> {
+    match result {
+        Ok(value) => Ok(ok(value)),
+        Err(MutationError::Rejected(errors)) => Ok(rejected(errors)),
+        Err(MutationError::Api(err)) => Err(err),
+    }
+}
+
+/// Page size from `first`/`last`: default when absent, BAD_USER_INPUT beyond the limit.
+pub fn page_size(ctx: &Context<'_>, first: Option<i32>, last: Option<i32>) -> Result<u64, ApiError> {
+    let limits = &state(ctx)?.config.limits;
+    if first.is_some() && last.is_some() {
+        return Err(ApiError::bad_input("give either first or last, not both"));
+    }
+    match first.or(last) {
+        None => Ok(limits.default_page_size),
+        Some(n) if n < 0 => Err(ApiError::bad_input("first/last must not be negative")),
+        Some(n) if n as u64 > limits.max_page_size => Err(ApiError::bad_input(format!(
+            "first/last must be at most {}",
+            limits.max_page_size
+        ))),
+        Some(n) => Ok(n as u64),
+    }
+}
+
+/// The relay page information.
+#[derive(async_graphql::SimpleObject, Clone, Debug, Default)]
+pub struct PageInfo {
+    /// More rows follow this page
+    pub has_next_page: bool,
+    /// Rows precede this page
+    pub has_previous_page: bool,
+    /// Cursor of the first row of the page
+    pub start_cursor: Option<String>,
+    /// Cursor of the last row of the page
+    pub end_cursor: Option<String>,
+}

@@ -1,0 +1,29 @@
+//! `idm`: a GraphQL identity-management service for a humanitarian partner-reporting portal.
+//! It decides who may see which users and who may give which role to whom.
+
+pub mod app;
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod import;
+pub mod limits;
+pub mod node;
+pub mod notify;
+pub mod outbox;
+pub mod partners;
+pub mod permissions;
+pub mod roles;
+pub mod scalars;
+pub mod settings;
+pub mod users;
+pub mod validate;
+pub mod workspaces;

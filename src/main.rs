@@ -1,0 +1,100 @@
+//! The `idm` command line: serve, migrate, import, token, schema.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use idm::app::{self, Application};
+use idm::config::ConfigArgs;
+use tracing_subscriber::EnvFilter;
+
+/// Identity management for the partner-reporting portal
+#[derive(Parser, Debug)]
+#[command(name = "idm", version)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Migrate the database, then serve GraphQL
+    Serve {
+        /// Load the demo data set into an empty database and print a token per demo user
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations
+    Migrate,
+    /// Load a JSON document (users, partners, roles, ...), all or nothing
+    Import {
+        /// The JSON file
+        file: PathBuf,
+    },
+    /// Print a token for a user, signed with the configured HS256 secret
+    Token {
+        /// The user's email
+        #[arg(long)]
+        email: String,
+        /// Lifetime in seconds
+        #[arg(long, default_value_t = 86_400)]
+        ttl: i64,
+    },
+    /// Print the GraphQL schema (SDL)
+    Schema,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Schema = cli.command {
+        print!("{}", idm::graphql::sdl());
+        return Ok(());
+    }
+    let config = cli.config.into_config()?;
+    let db = app::connect_and_migrate(&config).await?;
+    match cli.command {
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let summary = idm::import::import_json(&db, &text).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Token { email, ttl } => {
+            let state = app::state(config, db).await?;
+            println!("{}", state.keys.issue(&email, ttl)?);
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            let state = app::state(config, db).await?;
+            let server = Application::build(state.clone()).await?;
+            let addr = server.address()?;
+            if demo {
+                idm::demo::load_and_print(&state, addr).await?;
+            }
+            tracing::info!(%addr, "listening; GraphiQL at http://{addr}/graphiql");
+            server.run_until(app::shutdown_signal()).await
+        }
+        Command::Schema => Ok(()),
+    }
+}

@@ -1,0 +1,56 @@
+//! The `Node` interface and `node(id)`: any global ID, under the same visibility as the
+//! typed queries; null for what the requester may not see.
+
+use async_graphql::{Context, Interface, Object, ID};
+
+use crate::audit::graphql::{visible_event, AuditEvent};
+use crate::error::ApiError;
+use crate::graphql::{db, requester};
+use crate::ids::{self, Kind};
+use crate::partners::graphql::{visible_partner, Partner};
+use crate::roles::graphql::{visible_role, PrpRole};
+use crate::users::graphql::{visible_user, User};
+use crate::workspaces::graphql::{load_cluster, Cluster, ResponsePlan, Workspace};
+use crate::workspaces::store;
+
+/// An object with a global ID
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global ID"))]
+pub enum Node {
+    User(User),
+    PrpRole(PrpRole),
+    Workspace(Workspace),
+    ResponsePlan(ResponsePlan),
+    Cluster(Cluster),
+    Partner(Partner),
+    AuditEvent(AuditEvent),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID, or null when it does not exist or is not visible
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
+        let (kind, id) = ids::decode_any(&id).ok_or_else(|| ApiError::bad_input("id is not a valid ID"))?;
+        Ok(match kind {
+            Kind::User => visible_user(ctx, id).await?.map(Node::User),
+            Kind::Role => visible_role(ctx, id).await?.map(Node::PrpRole),
+            Kind::Partner => visible_partner(ctx, id).await?.map(Node::Partner),
+            Kind::AuditEvent => visible_event(ctx, id).await?.map(Node::AuditEvent),
+            Kind::Workspace => {
+                // Workspaces are visible as `workspaces` lists them.
+                let r = requester(ctx)?;
+                let scope = crate::permissions::workspace_scope(&r.person);
+                store::list_workspaces(db(ctx)?, &scope)
+                    .await?
+                    .into_iter()
+                    .find(|w| w.id == id)
+                    .map(|w| Node::Workspace(Workspace(w)))
+            }
+            Kind::ResponsePlan => store::find_plan(db(ctx)?, id).await?.map(|p| Node::ResponsePlan(ResponsePlan(p))),
+            Kind::Cluster => load_cluster(ctx, id).await?.map(Node::Cluster),
+        })
+    }
+}

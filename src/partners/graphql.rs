@@ -1,0 +1,609 @@
+//! GraphQL types and resolvers of partners.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
+
+use super::store::{self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage};
+use crate::audit::store::{record, Change};
+use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
+use crate::entity::partner;
+use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::graphql::{db, loader, page_size, payload, requester, DbLoader, PageInfo};
+use crate::ids::{self, Kind};
+use crate::permissions::{self, PartnerScope};
+use crate::scalars::Decimal;
+use crate::users::graphql::{decode_cursor, decode_ids};
+use crate::users::store::SortDirection;
+use crate::validate::Checker;
+use crate::workspaces::graphql::{load_cluster, Cluster};
+
+/// Key: a partner id.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PartnerKey(pub i64);
+/// Key: the cluster ids of a partner.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClustersOfPartner(pub i64);
+
+impl Loader<PartnerKey> for DbLoader {
+    type Value = partner::Model;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[PartnerKey]) -> Result<HashMap<PartnerKey, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        Ok(store::find_many(&self.db, &ids).await?.into_iter().map(|p| (PartnerKey(p.id), p)).collect())
+    }
+}
+
+impl Loader<ClustersOfPartner> for DbLoader {
+    type Value = Vec<i64>;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[ClustersOfPartner]) -> Result<HashMap<ClustersOfPartner, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut map: HashMap<ClustersOfPartner, Vec<i64>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (p, c) in store::clusters_of(&self.db, &ids).await? {
+            map.entry(ClustersOfPartner(p)).or_default().push(c);
+        }
+        Ok(map)
+    }
+}
+
+/// A partner organisation
+#[derive(Clone)]
+pub struct Partner(pub partner::Model);
+
+/// Loads a partner by id through the request loader.
+pub async fn load_partner(ctx: &Context<'_>, id: i64) -> Result<Option<Partner>, ApiError> {
+    Ok(loader(ctx)?.load_one(PartnerKey(id)).await?.map(Partner))
+}
+
+impl Partner {
+    fn kind(&self) -> PartnerType {
+        PartnerType::parse(&self.0.partner_type).unwrap_or(PartnerType::Government)
+    }
+}
+
+#[Object]
+impl Partner {
+    /// Global ID
+    pub async fn id(&self) -> ID { ids::encode(Kind::Partner, self.0.id) }
+    /// Name, 1 to 255 characters
+    async fn title(&self) -> &str { &self.0.title }
+    /// Short name
+    async fn short_title(&self) -> &str { &self.0.short_title }
+    /// Other name
+    async fn alternate_title(&self) -> Option<&str> { self.0.alternate_title.as_deref() }
+    /// Kind of organisation
+    async fn partner_type(&self) -> PartnerType { self.kind() }
+    /// Label of the kind, e.g. "Civil Society Organization"
+    async fn partner_type_display(&self) -> &'static str { self.kind().label() }
+    /// Shared with UNDP and/or UNFPA
+    async fn shared_partner(&self) -> SharedPartner { SharedPartner::parse(&self.0.shared_partner).unwrap_or(SharedPartner::No) }
+    /// Kind of civil society organisation
+    async fn cso_type(&self) -> Option<CsoType> { self.0.cso_type.as_deref().and_then(CsoType::parse) }
+    /// Contact email
+    async fn email(&self) -> Option<&str> { self.0.email.as_deref() }
+    /// Contact phone
+    async fn phone_number(&self) -> Option<&str> { self.0.phone_number.as_deref() }
+    /// Street address
+    async fn street_address(&self) -> Option<&str> { self.0.street_address.as_deref() }
+    /// City
+    async fn city(&self) -> Option<&str> { self.0.city.as_deref() }
+    /// Postal code
+    async fn postal_code(&self) -> Option<&str> { self.0.postal_code.as_deref() }
+    /// ISO 3166-1 alpha-2 country code
+    async fn country_code(&self) -> Option<&str> { self.0.country_code.as_deref() }
+    /// Total cash transfers, current programme cycle
+    async fn total_ct_cp(&self) -> Option<Decimal> { self.0.total_ct_cp_cents.map(Decimal::from_cents) }
+    /// Total cash transfers, current year
+    async fn total_ct_cy(&self) -> Option<Decimal> { self.0.total_ct_cy_cents.map(Decimal::from_cents) }
+    /// Vendor number, unique
+    async fn vendor_number(&self) -> Option<&str> { self.0.vendor_number.as_deref() }
+    /// Other numeric id
+    async fn alternate_id(&self) -> Option<i32> { self.0.alternate_id }
+    /// Risk rating
+    async fn rating(&self) -> Option<&str> { self.0.rating.as_deref() }
+    /// Basis for the risk rating
+    async fn basis_for_risk_rating(&self) -> Option<&str> { self.0.basis_for_risk_rating.as_deref() }
+    /// Type of assessment
+    async fn type_of_assessment(&self) -> Option<&str> { self.0.type_of_assessment.as_deref() }
+    /// OCHA id, unique
+    async fn ocha_external_id(&self) -> Option<&str> { self.0.ocha_external_id.as_deref() }
+    /// Id in the external source, unique per source
+    async fn external_id(&self) -> Option<&str> { self.0.external_id.as_deref() }
+    /// The system the record comes from
+    async fn external_source(&self) -> Option<ExternalSource> { self.0.external_source.as_deref().and_then(ExternalSource::parse) }
+    /// The clusters the partner works in
+    async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
+        let ids = loader(ctx)?.load_one(ClustersOfPartner(self.0.id)).await?.unwrap_or_default();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(c) = load_cluster(ctx, id).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+    /// When the partner was created
+    async fn created_at(&self) -> DateTime<Utc> { self.0.created_at }
+    /// When the partner was last changed
+    async fn updated_at(&self) -> DateTime<Utc> { self.0.updated_at }
+}
+
+/// A partner visible to the requester, or None.
+pub async fn visible_partner(ctx: &Context<'_>, id: i64) -> Result<Option<Partner>, ApiError> {
+    let r = requester(ctx)?;
+    let allowed = match permissions::partner_scope(&r.person) {
+        PartnerScope::All => true,
+        PartnerScope::Own(own) => own == Some(id),
+    };
+    if !allowed {
+        return Ok(None);
+    }
+    load_partner(ctx, id).await
+}
+
+/// Filters of `partners`
+#[derive(InputObject, Default)]
+pub struct PartnerFilter {
+    /// Case-insensitive substring of title, shortTitle or alternateTitle
+    pub title: Option<String>,
+    /// Equal partner type
+    pub partner_type: Option<PartnerType>,
+    /// Linked to any of these clusters
+    pub cluster_ids: Option<Vec<ID>>,
+}
+
+/// One ordering of `partners`
+#[derive(InputObject)]
+pub struct PartnerOrder {
+    /// Field to order by
+    pub field: PartnerOrderField,
+    /// Direction
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+/// An edge of the partners connection
+#[derive(SimpleObject)]
+pub struct PartnerEdge {
+    /// Cursor of this row
+    pub cursor: String,
+    /// The partner
+    pub node: Partner,
+}
+
+/// A page of partners
+pub struct PartnerConnection {
+    page: PartnerPage,
+    rows: Vec<partner::Model>,
+    more: bool,
+}
+
+#[Object]
+impl PartnerConnection {
+    /// The rows of the page with their cursors
+    async fn edges(&self) -> Vec<PartnerEdge> {
+        self.rows.iter().map(|p| PartnerEdge { cursor: ids::encode_cursor(p.id), node: Partner(p.clone()) }).collect()
+    }
+    /// The rows of the page
+    async fn nodes(&self) -> Vec<Partner> {
+        self.rows.iter().cloned().map(Partner).collect()
+    }
+    /// Where the page stands
+    async fn page_info(&self) -> PageInfo {
+        let (has_next_page, has_previous_page) = if self.page.backward {
+            (self.page.cursor.is_some(), self.more)
+        } else {
+            (self.more, self.page.cursor.is_some())
+        };
+        PageInfo {
+            has_next_page,
+            has_previous_page,
+            start_cursor: self.rows.first().map(|p| ids::encode_cursor(p.id)),
+            end_cursor: self.rows.last().map(|p| ids::encode_cursor(p.id)),
+        }
+    }
+    /// The number of partners in the whole filtered set
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
+        Ok(store::count(db(ctx)?, &self.page).await? as i64)
+    }
+}
+
+#[derive(Default)]
+pub struct PartnersQuery;
+
+#[Object]
+impl PartnersQuery {
+    /// A partner the requester may see, or null
+    async fn partner(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Partner>, ApiError> {
+        let id = ids::decode(Kind::Partner, &id).ok_or_else(|| ApiError::bad_input("id is not a Partner ID"))?;
+        visible_partner(ctx, id).await
+    }
+
+    /// The partners the requester may see
+    #[allow(clippy::too_many_arguments)]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PartnerFilter>,
+        order_by: Option<Vec<PartnerOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<PartnerConnection, ApiError> {
+        let r = requester(ctx)?;
+        let limit = page_size(ctx, first, last)?;
+        let f = filter.unwrap_or_default();
+        if f.title.as_ref().is_some_and(|s| s.chars().count() > 255 || s.contains('\0')) {
+            return Err(ApiError::bad_input("title must be at most 255 characters, without NUL"));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(ApiError::bad_input("give either after or before, not both"));
+        }
+        let order: Vec<_> = order_by.unwrap_or_default().into_iter().map(|o| (o.field, o.direction)).collect();
+        if order.len() > 4 {
+            return Err(ApiError::bad_input("orderBy may hold at most 4 entries"));
+        }
+        let backward = last.is_some() || (before.is_some() && first.is_none());
+        let cursor = if backward { decode_cursor("before", before.as_deref())? } else { decode_cursor("after", after.as_deref())? };
+        let page = PartnerPage {
+            scope: permissions::partner_scope(&r.person),
+            filter: StoreFilter {
+                title: f.title,
+                partner_type: f.partner_type.map(|t| t.as_str().to_owned()),
+                cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
+            },
+            order,
+            cursor,
+            backward,
+            limit,
+        };
+        let (rows, more) = store::page(db(ctx)?, &page).await?;
+        Ok(PartnerConnection { page, rows, more })
+    }
+
+    /// The partners the requester may give to new users
+    async fn assignable_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>, ApiError> {
+        let r = requester(ctx)?;
+        let scope = permissions::assignable_partner_scope(&r.person)?;
+        Ok(store::list(db(ctx)?, &scope).await?.into_iter().map(Partner).collect())
+    }
+}
+
+/// Input of createPartner
+#[derive(InputObject)]
+pub struct CreatePartnerInput {
+    /// Name, 1 to 255 characters
+    pub title: String,
+    /// Short name, at most 50 characters
+    pub short_title: Option<String>,
+    /// Other name
+    pub alternate_title: Option<String>,
+    /// Kind of organisation; GOVERNMENT when left out
+    pub partner_type: Option<PartnerType>,
+    /// NO when left out
+    pub shared_partner: Option<SharedPartner>,
+    /// Only for CIVIL_SOCIETY_ORGANIZATION
+    pub cso_type: Option<CsoType>,
+    /// Contact email
+    pub email: Option<String>,
+    /// Contact phone
+    pub phone_number: Option<String>,
+    /// Street address
+    pub street_address: Option<String>,
+    /// City
+    pub city: Option<String>,
+    /// Postal code
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code
+    pub country_code: Option<String>,
+    /// Decimal(12,2)
+    pub total_ct_cp: Option<Decimal>,
+    /// Decimal(12,2)
+    pub total_ct_cy: Option<Decimal>,
+    /// Unique vendor number
+    pub vendor_number: Option<String>,
+    /// Other numeric id
+    pub alternate_id: Option<i32>,
+    /// Risk rating
+    pub rating: Option<String>,
+    /// Basis for the risk rating
+    pub basis_for_risk_rating: Option<String>,
+    /// Type of assessment
+    pub type_of_assessment: Option<String>,
+    /// Unique OCHA id
+    pub ocha_external_id: Option<String>,
+    /// Id in the external source
+    pub external_id: Option<String>,
+    /// The external source
+    pub external_source: Option<ExternalSource>,
+    /// The clusters of the partner
+    pub cluster_ids: Option<Vec<ID>>,
+}
+
+/// Fields left out stay as they are; null clears an optional field; clusterIds, when given, replaces the set
+#[derive(InputObject)]
+pub struct UpdatePartnerInput {
+    /// The partner to change
+    pub id: ID,
+    /// Name, 1 to 255 characters
+    pub title: MaybeUndefined<String>,
+    /// Short name
+    pub short_title: MaybeUndefined<String>,
+    /// Other name
+    pub alternate_title: MaybeUndefined<String>,
+    /// Kind of organisation
+    pub partner_type: MaybeUndefined<PartnerType>,
+    /// Shared with UNDP and/or UNFPA
+    pub shared_partner: MaybeUndefined<SharedPartner>,
+    /// Only for CIVIL_SOCIETY_ORGANIZATION
+    pub cso_type: MaybeUndefined<CsoType>,
+    /// Contact email
+    pub email: MaybeUndefined<String>,
+    /// Contact phone
+    pub phone_number: MaybeUndefined<String>,
+    /// Street address
+    pub street_address: MaybeUndefined<String>,
+    /// City
+    pub city: MaybeUndefined<String>,
+    /// Postal code
+    pub postal_code: MaybeUndefined<String>,
+    /// ISO 3166-1 alpha-2 country code
+    pub country_code: MaybeUndefined<String>,
+    /// Decimal(12,2)
+    pub total_ct_cp: MaybeUndefined<Decimal>,
+    /// Decimal(12,2)
+    pub total_ct_cy: MaybeUndefined<Decimal>,
+    /// Unique vendor number
+    pub vendor_number: MaybeUndefined<String>,
+    /// Other numeric id
+    pub alternate_id: MaybeUndefined<i32>,
+    /// Risk rating
+    pub rating: MaybeUndefined<String>,
+    /// Basis for the risk rating
+    pub basis_for_risk_rating: MaybeUndefined<String>,
+    /// Type of assessment
+    pub type_of_assessment: MaybeUndefined<String>,
+    /// Unique OCHA id
+    pub ocha_external_id: MaybeUndefined<String>,
+    /// Id in the external source
+    pub external_id: MaybeUndefined<String>,
+    /// The external source
+    pub external_source: MaybeUndefined<ExternalSource>,
+    /// When given, replaces the partner's clusters
+    pub cluster_ids: Option<Vec<ID>>,
+}
+
+/// Result of createPartner and updatePartner
+#[derive(SimpleObject)]
+pub struct PartnerPayload {
+    /// The partner, null when errors is non-empty
+    pub partner: Option<Partner>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// A partner's values before validation; shared by create, update and import.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerDraft {
+    pub title: String,
+    pub short_title: Option<String>,
+    pub alternate_title: Option<String>,
+    pub partner_type: Option<PartnerType>,
+    pub shared_partner: Option<SharedPartner>,
+    pub cso_type: Option<CsoType>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub street_address: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub country_code: Option<String>,
+    pub total_ct_cp: Option<Decimal>,
+    pub total_ct_cy: Option<Decimal>,
+    pub vendor_number: Option<String>,
+    pub alternate_id: Option<i32>,
+    pub rating: Option<String>,
+    pub basis_for_risk_rating: Option<String>,
+    pub type_of_assessment: Option<String>,
+    pub ocha_external_id: Option<String>,
+    pub external_id: Option<String>,
+    pub external_source: Option<ExternalSource>,
+}
+
+impl PartnerDraft {
+    fn from_model(p: &partner::Model) -> Self {
+        Self {
+            title: p.title.clone(),
+            short_title: Some(p.short_title.clone()),
+            alternate_title: p.alternate_title.clone(),
+            partner_type: PartnerType::parse(&p.partner_type),
+            shared_partner: SharedPartner::parse(&p.shared_partner),
+            cso_type: p.cso_type.as_deref().and_then(CsoType::parse),
+            email: p.email.clone(),
+            phone_number: p.phone_number.clone(),
+            street_address: p.street_address.clone(),
+            city: p.city.clone(),
+            postal_code: p.postal_code.clone(),
+            country_code: p.country_code.clone(),
+            total_ct_cp: p.total_ct_cp_cents.map(Decimal::from_cents),
+            total_ct_cy: p.total_ct_cy_cents.map(Decimal::from_cents),
+            vendor_number: p.vendor_number.clone(),
+            alternate_id: p.alternate_id,
+            rating: p.rating.clone(),
+            basis_for_risk_rating: p.basis_for_risk_rating.clone(),
+            type_of_assessment: p.type_of_assessment.clone(),
+            ocha_external_id: p.ocha_external_id.clone(),
+            external_id: p.external_id.clone(),
+            external_source: p.external_source.as_deref().and_then(ExternalSource::parse),
+        }
+    }
+
+    /// Validates every field and writes the cleaned values into `model`.
+    pub fn validate_into(&self, c: &mut Checker, model: &mut partner::ActiveModel) {
+        let partner_type = self.partner_type.unwrap_or(PartnerType::Government);
+        if self.cso_type.is_some() && partner_type != PartnerType::CivilSocietyOrganization {
+            c.fail(ErrorCode::Validation, "csoType", "only allowed when partnerType is CIVIL_SOCIETY_ORGANIZATION");
+        }
+        if self.external_id.is_some() != self.external_source.is_some() {
+            c.fail(ErrorCode::Validation, "externalSource", "externalId and externalSource go together");
+        }
+        model.title = Set(c.text("title", &self.title, 1, 255));
+        model.short_title = Set(c.optional_text("shortTitle", self.short_title.as_deref(), 50).unwrap_or_default());
+        model.alternate_title = Set(c.optional_text("alternateTitle", self.alternate_title.as_deref(), 255));
+        model.partner_type = Set(partner_type.as_str().to_owned());
+        model.shared_partner = Set(self.shared_partner.unwrap_or(SharedPartner::No).as_str().to_owned());
+        model.cso_type = Set(self.cso_type.map(|t| t.as_str().to_owned()));
+        model.email = Set(c.optional_email("email", self.email.as_deref()));
+        model.phone_number = Set(c.optional_text("phoneNumber", self.phone_number.as_deref(), 64));
+        model.street_address = Set(c.optional_text("streetAddress", self.street_address.as_deref(), 512));
+        model.city = Set(c.optional_text("city", self.city.as_deref(), 64));
+        model.postal_code = Set(c.optional_text("postalCode", self.postal_code.as_deref(), 32));
+        model.country_code = Set(c.country_code("countryCode", self.country_code.as_deref()));
+        model.total_ct_cp_cents = Set(c.money("totalCtCp", self.total_ct_cp));
+        model.total_ct_cy_cents = Set(c.money("totalCtCy", self.total_ct_cy));
+        model.vendor_number = Set(c.optional_text("vendorNumber", self.vendor_number.as_deref(), 30));
+        model.alternate_id = Set(self.alternate_id);
+        model.rating = Set(c.optional_text("rating", self.rating.as_deref(), 50));
+        model.basis_for_risk_rating = Set(c.optional_text("basisForRiskRating", self.basis_for_risk_rating.as_deref(), 50));
+        model.type_of_assessment = Set(c.optional_text("typeOfAssessment", self.type_of_assessment.as_deref(), 50));
+        model.ocha_external_id = Set(c.optional_text("ochaExternalId", self.ocha_external_id.as_deref(), 128));
+        model.external_id = Set(c.optional_text("externalId", self.external_id.as_deref(), 128));
+        model.external_source = Set(self.external_source.map(|s| s.as_str().to_owned()));
+    }
+}
+
+fn apply<T>(slot: &mut Option<T>, value: MaybeUndefined<T>) {
+    match value {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *slot = None,
+        MaybeUndefined::Value(v) => *slot = Some(v),
+    }
+}
+
+/// Decodes cluster IDs of a partner input and checks they exist.
+async fn resolve_clusters(db: &impl ConnectionTrait, ids: Option<&Vec<ID>>, max: usize) -> Result<Option<Vec<i64>>, MutationError> {
+    let Some(ids) = ids else { return Ok(None) };
+    if ids.len() > max {
+        return Err(UserError::validation("clusterIds", format!("at most {max} clusters")).into());
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let path = ["input", "clusterIds", &i.to_string()].map(str::to_owned).to_vec();
+        let Some(c) = ids::decode(Kind::Cluster, id) else {
+            return Err(UserError::new(ErrorCode::Validation, "not a Cluster ID", &[]).with_field(path).into());
+        };
+        if crate::workspaces::store::find_cluster(db, c).await?.is_none() {
+            return Err(UserError::new(ErrorCode::NotFound, "no such cluster", &[]).with_field(path).into());
+        }
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(Some(out))
+}
+
+#[derive(Default)]
+pub struct PartnersMutation;
+
+#[Object]
+impl PartnersMutation {
+    /// Creates a partner (cluster system admins and IMOs)
+    async fn create_partner(&self, ctx: &Context<'_>, input: CreatePartnerInput) -> Result<PartnerPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            let draft = PartnerDraft {
+                title: input.title, short_title: input.short_title, alternate_title: input.alternate_title,
+                partner_type: input.partner_type, shared_partner: input.shared_partner, cso_type: input.cso_type,
+                email: input.email, phone_number: input.phone_number, street_address: input.street_address,
+                city: input.city, postal_code: input.postal_code, country_code: input.country_code,
+                total_ct_cp: input.total_ct_cp, total_ct_cy: input.total_ct_cy, vendor_number: input.vendor_number,
+                alternate_id: input.alternate_id, rating: input.rating, basis_for_risk_rating: input.basis_for_risk_rating,
+                type_of_assessment: input.type_of_assessment, ocha_external_id: input.ocha_external_id,
+                external_id: input.external_id, external_source: input.external_source,
+            };
+            let mut c = Checker::new(&["input"]);
+            let now = Utc::now();
+            let mut model = partner::ActiveModel { created_at: Set(now), updated_at: Set(now), ..Default::default() };
+            draft.validate_into(&mut c, &mut model);
+            c.finish().map_err(MutationError::Rejected)?;
+            let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max).await?.unwrap_or_default();
+            let p = store::insert(&txn, model).await?;
+            store::set_clusters(&txn, p.id, &clusters).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "partner.create", target_type: "Partner", target_id: p.id,
+                before: None, after: Some(store::partner_json(&p, &clusters)) }).await?;
+            txn.commit().await?;
+            Ok(p)
+        }
+        .await;
+        payload(result, |p| PartnerPayload { partner: Some(Partner(p)), errors: vec![] },
+            |errors| PartnerPayload { partner: None, errors })
+    }
+
+    /// Changes the given fields of a partner (cluster system admins and IMOs)
+    async fn update_partner(&self, ctx: &Context<'_>, input: UpdatePartnerInput) -> Result<PartnerPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            let id = ids::decode(Kind::Partner, &input.id).ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
+            let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let before = store::find(&txn, id).await?.ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"]))?;
+            let before_clusters: Vec<i64> = store::clusters_of(&txn, &[id]).await?.into_iter().map(|(_, c)| c).collect();
+            let mut draft = PartnerDraft::from_model(&before);
+            match input.title {
+                MaybeUndefined::Value(t) => draft.title = t,
+                MaybeUndefined::Null => draft.title = String::new(),
+                MaybeUndefined::Undefined => {}
+            }
+            apply(&mut draft.short_title, input.short_title);
+            apply(&mut draft.alternate_title, input.alternate_title);
+            apply(&mut draft.partner_type, input.partner_type);
+            apply(&mut draft.shared_partner, input.shared_partner);
+            apply(&mut draft.cso_type, input.cso_type);
+            apply(&mut draft.email, input.email);
+            apply(&mut draft.phone_number, input.phone_number);
+            apply(&mut draft.street_address, input.street_address);
+            apply(&mut draft.city, input.city);
+            apply(&mut draft.postal_code, input.postal_code);
+            apply(&mut draft.country_code, input.country_code);
+            apply(&mut draft.total_ct_cp, input.total_ct_cp);
+            apply(&mut draft.total_ct_cy, input.total_ct_cy);
+            apply(&mut draft.vendor_number, input.vendor_number);
+            apply(&mut draft.alternate_id, input.alternate_id);
+            apply(&mut draft.rating, input.rating);
+            apply(&mut draft.basis_for_risk_rating, input.basis_for_risk_rating);
+            apply(&mut draft.type_of_assessment, input.type_of_assessment);
+            apply(&mut draft.ocha_external_id, input.ocha_external_id);
+            apply(&mut draft.external_id, input.external_id);
+            apply(&mut draft.external_source, input.external_source);
+            let mut c = Checker::new(&["input"]);
+            let mut model: partner::ActiveModel = before.clone().into();
+            draft.validate_into(&mut c, &mut model);
+            c.finish().map_err(MutationError::Rejected)?;
+            model.updated_at = Set(Utc::now());
+            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max).await?;
+            let p = store::update(&txn, model).await?;
+            if let Some(clusters) = &clusters {
+                store::set_clusters(&txn, p.id, clusters).await?;
+            }
+            let after_clusters = clusters.unwrap_or_else(|| before_clusters.clone());
+            record(&txn, Change { actor: Some(r.id()), action: "partner.update", target_type: "Partner", target_id: p.id,
+                before: Some(store::partner_json(&before, &before_clusters)), after: Some(store::partner_json(&p, &after_clusters)) }).await?;
+            txn.commit().await?;
+            Ok(p)
+        }
+        .await;
+        payload(result, |p| PartnerPayload { partner: Some(Partner(p)), errors: vec![] },
+            |errors| PartnerPayload { partner: None, errors })
+    }
+}

@@ -1,0 +1,4 @@
+//! Partner organisations and their clusters.
+
+pub mod graphql;
+pub mod store;

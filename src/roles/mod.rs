@@ -1,0 +1,4 @@
+//! Roles: scoped grants of users, created, changed and removed under the role guard.
+
+pub mod graphql;
+pub mod store;

@@ -1,0 +1,501 @@
+//! GraphQL types and resolvers of users: thin, they parse input, ask `permissions`, call the
+//! store and map the result.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::loader::{RolesOfUser, UserKey};
+use super::store::{self, NewUser, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage};
+use crate::audit::store::{record, Change};
+use crate::domain::{Portal, RoleType, UserStatus, UserType};
+use crate::entity::{prp_role, user};
+use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::graphql::{db, loader, page_size, payload, requester, state, PageInfo};
+use crate::ids::{self, Kind};
+use crate::partners::graphql::{load_partner, Partner};
+use crate::permissions::{self, Person};
+use crate::roles::graphql::PrpRole;
+use crate::validate::Checker;
+use crate::{notify, outbox, roles};
+
+/// A person who signs in at the identity provider
+#[derive(Clone)]
+pub struct User(pub user::Model);
+
+impl User {
+    async fn role_models(&self, ctx: &Context<'_>) -> Result<Vec<prp_role::Model>, ApiError> {
+        Ok(loader(ctx)?.load_one(RolesOfUser(self.0.id)).await?.unwrap_or_default())
+    }
+
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
+        Ok(store::person(&self.0, &self.role_models(ctx).await?))
+    }
+}
+
+/// The derived status of a user with these roles.
+pub fn status_of(user: &user::Model, has_roles: bool) -> UserStatus {
+    if !user.is_active {
+        UserStatus::Deactivated
+    } else if !has_roles {
+        UserStatus::Incomplete
+    } else if user.last_login.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    }
+}
+
+#[Object]
+impl User {
+    /// Global ID
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::User, self.0.id)
+    }
+    /// Lower-case email, unique
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// First name
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    /// Last name
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    /// "First Last"
+    async fn full_name(&self) -> String {
+        format!("{} {}", self.0.first_name, self.0.last_name)
+    }
+    /// Job title
+    async fn position(&self) -> Option<&str> {
+        self.0.position.as_deref()
+    }
+    /// The user's partner organisation
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>, ApiError> {
+        match self.0.partner_id {
+            Some(id) => load_partner(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// False when deactivated: the user cannot sign in and its roles grant nothing
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    /// Last sign-in; null when the user never signed in
+    async fn last_login(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login
+    }
+    /// DEACTIVATED, INCOMPLETE (no roles), ACTIVE (signed in) or INVITED
+    async fn status(&self, ctx: &Context<'_>) -> Result<UserStatus, ApiError> {
+        Ok(status_of(&self.0, !self.role_models(ctx).await?.is_empty()))
+    }
+    /// CLUSTER_ADMIN, IMO, PARTNER or null, from roles and partner
+    async fn user_type(&self, ctx: &Context<'_>) -> Result<Option<UserType>, ApiError> {
+        Ok(permissions::user_type(&self.person(ctx).await?))
+    }
+    /// The user has no roles at all
+    async fn is_incomplete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(self.role_models(ctx).await?.is_empty())
+    }
+    /// The user's roles that the requester may see; only one portal's when given
+    async fn roles(&self, ctx: &Context<'_>, portal: Option<Portal>) -> Result<Vec<PrpRole>, ApiError> {
+        Ok(self
+            .role_models(ctx)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                portal.is_none_or(|p| RoleType::parse(&r.role).is_some_and(|t| t.portal() == p))
+            })
+            .map(PrpRole)
+            .collect())
+    }
+    /// When the user was created
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the user was last changed
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Loads a user by id if the requester may see it (itself, or on either portal's list).
+pub async fn visible_user(ctx: &Context<'_>, id: i64) -> Result<Option<User>, ApiError> {
+    let r = requester(ctx)?;
+    if id == r.id() {
+        return Ok(Some(User(r.user.clone())));
+    }
+    let Some(u) = loader(ctx)?.load_one(UserKey(id)).await? else {
+        return Ok(None);
+    };
+    let roles = loader(ctx)?.load_one(RolesOfUser(id)).await?.unwrap_or_default();
+    let target = store::person(&u, &roles);
+    Ok(permissions::can_see_user(&r.person, &target).then_some(User(u)))
+}
+
+/// Filters of `users`; they combine with AND
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    /// Case-insensitive substring of "first last" or of the email
+    pub name_email: Option<String>,
+    /// The user's status is one of these
+    pub statuses: Option<Vec<UserStatus>>,
+    /// With roles/workspaceIds/clusterIds: one role row matches all given
+    pub roles: Option<Vec<RoleType>>,
+    /// The user's partner is one of these
+    pub partner_ids: Option<Vec<ID>>,
+    /// One role row is in one of these clusters
+    pub cluster_ids: Option<Vec<ID>>,
+    /// One role row is in one of these workspaces
+    pub workspace_ids: Option<Vec<ID>>,
+}
+
+/// One ordering of `users`
+#[derive(InputObject)]
+pub struct UserOrder {
+    /// Field to order by
+    pub field: UserOrderField,
+    /// Direction
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+/// Decodes a list of global IDs of one kind, or BAD_USER_INPUT naming the argument.
+pub fn decode_ids(ctx: &Context<'_>, kind: Kind, name: &str, ids: Option<&Vec<ID>>) -> Result<Option<Vec<i64>>, ApiError> {
+    let Some(ids) = ids else { return Ok(None) };
+    let max = state(ctx)?.config.limits.max_list_input;
+    if ids.len() > max {
+        return Err(ApiError::bad_input(format!("{name} may list at most {max} IDs")));
+    }
+    ids.iter()
+        .map(|id| ids::decode(kind, id).ok_or_else(|| ApiError::bad_input(format!("{name}: {:?} is not a {} ID", id.as_str(), kind.type_name()))))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Decodes an optional cursor, or BAD_USER_INPUT.
+pub fn decode_cursor(name: &str, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    cursor
+        .map(|c| ids::decode_cursor(c).ok_or_else(|| ApiError::bad_input(format!("{name} is not a valid cursor"))))
+        .transpose()
+}
+
+/// An edge of the users connection
+#[derive(SimpleObject)]
+pub struct UserEdge {
+    /// Cursor of this row
+    pub cursor: String,
+    /// The user
+    pub node: User,
+}
+
+/// A page of users
+pub struct UserConnection {
+    page: UserPage,
+    rows: Vec<user::Model>,
+    more: bool,
+}
+
+#[Object]
+impl UserConnection {
+    /// The rows of the page with their cursors
+    async fn edges(&self) -> Vec<UserEdge> {
+        self.rows
+            .iter()
+            .map(|u| UserEdge { cursor: ids::encode_cursor(u.id), node: User(u.clone()) })
+            .collect()
+    }
+    /// The rows of the page
+    async fn nodes(&self) -> Vec<User> {
+        self.rows.iter().cloned().map(User).collect()
+    }
+    /// Where the page stands
+    async fn page_info(&self) -> PageInfo {
+        let (has_next_page, has_previous_page) = if self.page.backward {
+            (self.page.cursor.is_some(), self.more)
+        } else {
+            (self.more, self.page.cursor.is_some())
+        };
+        PageInfo {
+            has_next_page,
+            has_previous_page,
+            start_cursor: self.rows.first().map(|u| ids::encode_cursor(u.id)),
+            end_cursor: self.rows.last().map(|u| ids::encode_cursor(u.id)),
+        }
+    }
+    /// The number of users in the whole filtered set
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
+        Ok(store::count(db(ctx)?, &self.page).await? as i64)
+    }
+}
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// The requester, with all of its roles
+    async fn me(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
+        Ok(User(requester(ctx)?.user.clone()))
+    }
+
+    /// A user the requester may see, or null
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>, ApiError> {
+        let id = ids::decode(Kind::User, &id).ok_or_else(|| ApiError::bad_input("id is not a User ID"))?;
+        visible_user(ctx, id).await
+    }
+
+    /// The users the requester may see on a portal (never the requester itself)
+    #[allow(clippy::too_many_arguments)]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        portal: Portal,
+        filter: Option<UserFilter>,
+        order_by: Option<Vec<UserOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<UserConnection, ApiError> {
+        let r = requester(ctx)?;
+        let scope = permissions::user_scope(&r.person, portal)?;
+        let limit = page_size(ctx, first, last)?;
+        let f = filter.unwrap_or_default();
+        let max = state(ctx)?.config.limits.max_list_input;
+        if f.name_email.as_ref().is_some_and(|s| s.chars().count() > 254 || s.contains('\0')) {
+            return Err(ApiError::bad_input("nameEmail must be at most 254 characters, without NUL"));
+        }
+        if f.statuses.as_ref().is_some_and(|v| v.len() > max) || f.roles.as_ref().is_some_and(|v| v.len() > max) {
+            return Err(ApiError::bad_input(format!("filter lists may hold at most {max} values")));
+        }
+        let order: Vec<(UserOrderField, SortDirection)> =
+            order_by.unwrap_or_default().into_iter().map(|o| (o.field, o.direction)).collect();
+        if order.len() > 8 {
+            return Err(ApiError::bad_input("orderBy may hold at most 8 entries"));
+        }
+        let backward = last.is_some() || (before.is_some() && after.is_none() && first.is_none());
+        if after.is_some() && before.is_some() {
+            return Err(ApiError::bad_input("give either after or before, not both"));
+        }
+        let cursor = if backward { decode_cursor("before", before.as_deref())? } else { decode_cursor("after", after.as_deref())? };
+        let page = UserPage {
+            requester: r.id(),
+            scope,
+            filter: StoreFilter {
+                name_email: f.name_email,
+                statuses: f.statuses,
+                roles: f.roles,
+                partner_ids: decode_ids(ctx, Kind::Partner, "partnerIds", f.partner_ids.as_ref())?,
+                cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
+                workspace_ids: decode_ids(ctx, Kind::Workspace, "workspaceIds", f.workspace_ids.as_ref())?,
+            },
+            order,
+            cursor,
+            backward,
+            limit,
+        };
+        let (rows, more) = store::page(db(ctx)?, &page).await?;
+        Ok(UserConnection { page, rows, more })
+    }
+}
+
+/// Input of createUser
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// The portal the user is invited to
+    pub portal: Portal,
+    /// Lower-case email, unique
+    pub email: String,
+    /// First name, 1 to 64 characters
+    pub first_name: String,
+    /// Last name, 1 to 64 characters
+    pub last_name: String,
+    /// Job title, at most 64 characters
+    pub position: Option<String>,
+    /// Required on the CLUSTER portal
+    pub user_type: Option<UserType>,
+    /// The partner of a PARTNER user (CLUSTER portal)
+    pub partner_id: Option<ID>,
+}
+
+/// Result of createUser
+#[derive(SimpleObject)]
+pub struct CreateUserPayload {
+    /// The new user, null when errors is non-empty
+    pub user: Option<User>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// Input of updateUser; fields left out stay as they are
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// The user to change
+    pub id: ID,
+    /// First name, 1 to 64 characters
+    pub first_name: Option<String>,
+    /// Last name, 1 to 64 characters
+    pub last_name: Option<String>,
+    /// Job title; an empty string clears it
+    pub position: Option<String>,
+}
+
+/// Result of updateUser
+#[derive(SimpleObject)]
+pub struct UpdateUserPayload {
+    /// The changed user, null when errors is non-empty
+    pub user: Option<User>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// Input of setUserActive
+#[derive(InputObject)]
+pub struct SetUserActiveInput {
+    /// The user to (de)activate
+    pub id: ID,
+    /// The new activity
+    pub is_active: bool,
+}
+
+/// Result of setUserActive
+#[derive(SimpleObject)]
+pub struct SetUserActivePayload {
+    /// The user, null when errors is non-empty
+    pub user: Option<User>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// Loads the target of a user mutation: VALIDATION for a malformed ID, NOT_FOUND when the
+/// user does not exist or the requester may not see it.
+pub async fn load_target(
+    db: &impl sea_orm::ConnectionTrait,
+    requester: &Person,
+    id: &ID,
+    field: &[&str],
+) -> Result<(user::Model, Person), MutationError> {
+    let id = ids::decode(Kind::User, id)
+        .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
+    match store::find_person(db, id).await? {
+        Some((u, p)) if p.id == requester.id || permissions::can_see_user(requester, &p) => Ok((u, p)),
+        _ => Err(UserError::new(ErrorCode::NotFound, "no such user", field).into()),
+    }
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Invites a new user to a portal
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<CreateUserPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            let mut c = Checker::new(&["input"]);
+            let email = c.user_email("email", &input.email);
+            let first_name = c.text("firstName", &input.first_name, 1, 64);
+            let last_name = c.text("lastName", &input.last_name, 1, 64);
+            let position = c.optional_text("position", input.position.as_deref(), 64);
+            let partner_id = match &input.partner_id {
+                Some(id) => match ids::decode(Kind::Partner, id) {
+                    Some(p) => Some(p),
+                    None => {
+                        c.fail(ErrorCode::Validation, "partnerId", "not a Partner ID");
+                        None
+                    }
+                },
+                None => None,
+            };
+            c.finish().map_err(MutationError::Rejected)?;
+            let plan = permissions::check_create_user(&r.person, input.portal, input.user_type, partner_id)
+                .map_err(|(denial, field)| {
+                    let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
+                    UserError::denied(denial, &path)
+                })?;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            if let Some(p) = plan.partner_id {
+                if crate::partners::store::find(&txn, p).await?.is_none() {
+                    return Err(UserError::new(ErrorCode::NotFound, "no such partner", &["input", "partnerId"]).into());
+                }
+            }
+            if store::email_exists(&txn, &email).await? {
+                return Err(UserError::new(ErrorCode::EmailTaken, ErrorCode::EmailTaken.default_message(), &["input", "email"]).into());
+            }
+            let u = store::insert(&txn, NewUser {
+                email, first_name, last_name, position, partner_id: plan.partner_id, is_active: true, last_login: None,
+            }).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "user.create", target_type: "User",
+                target_id: u.id, before: None, after: Some(store::user_json(&u)) }).await?;
+            if plan.grant_system_admin {
+                let role = roles::store::insert(&txn, u.id, RoleType::ClusterSystemAdmin, None, None, true).await?;
+                record(&txn, Change { actor: Some(r.id()), action: "role.create", target_type: "PRPRole",
+                    target_id: role.id, before: None, after: Some(roles::store::role_json(&role)) }).await?;
+            }
+            outbox::store::enqueue(&txn, notify::invitation(&u.email, &u.first_name, input.portal)).await?;
+            txn.commit().await?;
+            Ok(u)
+        }
+        .await;
+        payload(result, |u| CreateUserPayload { user: Some(User(u)), errors: vec![] },
+            |errors| CreateUserPayload { user: None, errors })
+    }
+
+    /// Changes a user's names or position
+    async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UpdateUserPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            let mut c = Checker::new(&["input"]);
+            let first_name = input.first_name.as_deref().map(|v| c.text("firstName", v, 1, 64));
+            let last_name = input.last_name.as_deref().map(|v| c.text("lastName", v, 1, 64));
+            let position = input.position.as_deref().map(|v| c.optional_text("position", Some(v), 64));
+            if first_name.is_none() && last_name.is_none() && position.is_none() {
+                c.fail(ErrorCode::Validation, "id", "nothing to change: give firstName, lastName or position");
+            }
+            c.finish().map_err(MutationError::Rejected)?;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let (before, target) = load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
+            if target.id != r.id() {
+                permissions::check_update_user(&r.person, &target).map_err(|d| UserError::denied(d, &["input", "id"]))?;
+            }
+            let mut after = before.clone();
+            if let Some(v) = first_name { after.first_name = v; }
+            if let Some(v) = last_name { after.last_name = v; }
+            if let Some(v) = position { after.position = v; }
+            let after = store::update(&txn, after).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "user.update", target_type: "User", target_id: after.id,
+                before: Some(store::user_json(&before)), after: Some(store::user_json(&after)) }).await?;
+            txn.commit().await?;
+            Ok(after)
+        }
+        .await;
+        payload(result, |u| UpdateUserPayload { user: Some(User(u)), errors: vec![] },
+            |errors| UpdateUserPayload { user: None, errors })
+    }
+
+    /// Activates or deactivates a user; a deactivated user cannot sign in
+    async fn set_user_active(&self, ctx: &Context<'_>, input: SetUserActiveInput) -> Result<SetUserActivePayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let (before, target) = load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
+            permissions::check_set_user_active(&r.person, &target).map_err(|d| UserError::denied(d, &["input", "id"]))?;
+            if before.is_active == input.is_active {
+                return Ok(before);
+            }
+            let mut after = before.clone();
+            after.is_active = input.is_active;
+            let after = store::update(&txn, after).await?;
+            let action = if input.is_active { "user.activate" } else { "user.deactivate" };
+            record(&txn, Change { actor: Some(r.id()), action, target_type: "User", target_id: after.id,
+                before: Some(store::user_json(&before)), after: Some(store::user_json(&after)) }).await?;
+            txn.commit().await?;
+            Ok(after)
+        }
+        .await;
+        payload(result, |u| SetUserActivePayload { user: Some(User(u)), errors: vec![] },
+            |errors| SetUserActivePayload { user: None, errors })
+    }
+}

@@ -1,0 +1,42 @@
+//! Batched loads of users and of users' roles for one request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+
+use crate::entity::{prp_role, user};
+use crate::graphql::DbLoader;
+
+/// Key: a user id.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey(pub i64);
+
+/// Key: the roles of a user.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RolesOfUser(pub i64);
+
+impl Loader<UserKey> for DbLoader {
+    type Value = user::Model;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[UserKey]) -> Result<HashMap<UserKey, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = super::store::find_many(&self.db, &ids).await?;
+        Ok(rows.into_iter().map(|u| (UserKey(u.id), u)).collect())
+    }
+}
+
+impl Loader<RolesOfUser> for DbLoader {
+    type Value = Vec<prp_role::Model>;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[RolesOfUser]) -> Result<HashMap<RolesOfUser, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut map: HashMap<RolesOfUser, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for role in super::store::roles_of(&self.db, &ids).await? {
+            map.entry(RolesOfUser(role.user_id)).or_default().push(role);
+        }
+        Ok(map)
+    }
+}

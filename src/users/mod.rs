@@ -1,0 +1,5 @@
+//! Users: listing under the visibility rules, creation, updates and (de)activation.
+
+pub mod graphql;
+pub mod loader;
+pub mod store;

@@ -1,0 +1,378 @@
+//! Every query on users. The visibility rule of `permissions` becomes a SQL condition here,
+//! so a page is filtered, ordered and counted by the database, never in memory.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{json, Value};
+
+use crate::domain::{RoleType, UserStatus};
+use crate::entity::{prp_role, user};
+use crate::permissions::{Person, RoleRow, UserScope};
+
+/// A role row as the guard sees it; rows with an unknown role name are skipped.
+pub fn role_row(m: &prp_role::Model) -> Option<RoleRow> {
+    Some(RoleRow {
+        id: m.id,
+        role: RoleType::parse(&m.role)?,
+        workspace_id: m.workspace_id,
+        cluster_id: m.cluster_id,
+        is_active: m.is_active,
+    })
+}
+
+/// The guard's view of a user with its roles.
+pub fn person(user: &user::Model, roles: &[prp_role::Model]) -> Person {
+    Person {
+        id: user.id,
+        is_active: user.is_active,
+        partner_id: user.partner_id,
+        roles: roles.iter().filter_map(role_row).collect(),
+    }
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// A user and the guard's view of it, by id.
+pub async fn find_person(db: &impl ConnectionTrait, id: i64) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let Some(u) = find(db, id).await? else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, &[id]).await?;
+    let p = person(&u, &roles);
+    Ok(Some((u, p)))
+}
+
+/// A user and the guard's view of it, by (lower-case) email.
+pub async fn find_person_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let Some(u) = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await? else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, &[u.id]).await?;
+    let p = person(&u, &roles);
+    Ok(Some((u, p)))
+}
+
+/// The roles of the given users, by id.
+pub async fn roles_of(db: &impl ConnectionTrait, user_ids: &[i64]) -> Result<Vec<prp_role::Model>, DbErr> {
+    prp_role::Entity::find()
+        .filter(prp_role::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(prp_role::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn email_exists(db: &impl ConnectionTrait, email: &str) -> Result<bool, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn set_last_login(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
+    // Only ever moves forward, also when two requests race.
+    user::Entity::update_many()
+        .col_expr(user::Column::LastLogin, Expr::value(at))
+        .filter(user::Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(user::Column::LastLogin.is_null())
+                .add(user::Column::LastLogin.lt(at)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A new user's values, already validated.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub position: Option<String>,
+    pub partner_id: Option<i64>,
+    pub is_active: bool,
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, DbErr> {
+    let now = Utc::now();
+    user::ActiveModel {
+        email: Set(new.email),
+        first_name: Set(new.first_name),
+        last_name: Set(new.last_name),
+        position: Set(new.position),
+        partner_id: Set(new.partner_id),
+        is_active: Set(new.is_active),
+        last_login: Set(new.last_login),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Writes the names, position and activity of a user as given.
+pub async fn update(db: &impl ConnectionTrait, model: user::Model) -> Result<user::Model, DbErr> {
+    let mut active: user::ActiveModel = model.clone().into();
+    active.first_name = Set(model.first_name);
+    active.last_name = Set(model.last_name);
+    active.position = Set(model.position);
+    active.is_active = Set(model.is_active);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await
+}
+
+/// The audit snapshot of a user.
+pub fn user_json(u: &user::Model) -> Value {
+    json!({"id": u.id, "email": u.email, "firstName": u.first_name, "lastName": u.last_name,
+           "position": u.position, "partnerId": u.partner_id, "isActive": u.is_active})
+}
+
+/// Fields users can be ordered by.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserOrderField {
+    /// Creation order
+    Id,
+    /// Email address
+    Email,
+    /// First name
+    FirstName,
+    /// Last name
+    LastName,
+    /// Last sign-in; never-signed-in users come last in both directions
+    LastLogin,
+    /// Partner title; users without a partner come last in both directions
+    Partner,
+    /// Status, in the order of the UserStatus enum
+    Status,
+}
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    /// Ascending
+    #[default]
+    Asc,
+    /// Descending
+    Desc,
+}
+
+/// The filters of `users`, decoded.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub name_email: Option<String>,
+    pub statuses: Option<Vec<UserStatus>>,
+    pub roles: Option<Vec<RoleType>>,
+    pub partner_ids: Option<Vec<i64>>,
+    pub cluster_ids: Option<Vec<i64>>,
+    pub workspace_ids: Option<Vec<i64>>,
+}
+
+/// One page request of `users`.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    /// The requester, never listed.
+    pub requester: i64,
+    pub scope: UserScope,
+    pub filter: UserFilter,
+    pub order: Vec<(UserOrderField, SortDirection)>,
+    /// Rows after (forward) or before (backward) this user id.
+    pub cursor: Option<i64>,
+    pub backward: bool,
+    pub limit: u64,
+}
+
+fn ids_sql(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+const HAS_ROLE: &str = "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {t}.id)";
+
+/// The visibility rule as SQL over the current row `app_user`.
+fn scope_sql(scope: &UserScope) -> String {
+    let has_role = HAS_ROLE.replace("{t}", "app_user");
+    match scope {
+        UserScope::All => "1 = 1".to_owned(),
+        UserScope::SamePartner(None) | UserScope::IpPartner { partner_id: None, .. } => "1 = 0".to_owned(),
+        UserScope::SamePartner(Some(p)) => format!("app_user.partner_id = {p}"),
+        UserScope::IpPartner { partner_id: Some(p), workspace_ids } => {
+            let in_workspaces = if workspace_ids.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!(
+                    "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.workspace_id IN ({}))",
+                    ids_sql(workspace_ids)
+                )
+            };
+            format!(
+                "app_user.partner_id = {p} AND ({in_workspaces} OR NOT {has_role} \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.cluster_id IS NOT NULL) \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.role = 'CLUSTER_SYSTEM_ADMIN'))"
+            )
+        }
+    }
+}
+
+fn status_sql(status: UserStatus) -> String {
+    let has_role = HAS_ROLE.replace("{t}", "app_user");
+    match status {
+        UserStatus::Deactivated => "NOT app_user.is_active".to_owned(),
+        UserStatus::Incomplete => format!("app_user.is_active AND NOT {has_role}"),
+        UserStatus::Active => format!("app_user.is_active AND {has_role} AND app_user.last_login IS NOT NULL"),
+        UserStatus::Invited => format!("app_user.is_active AND {has_role} AND app_user.last_login IS NULL"),
+    }
+}
+
+/// Escapes LIKE wildcards of a search term.
+fn like_pattern(term: &str) -> String {
+    let mut escaped = String::with_capacity(term.len() + 2);
+    escaped.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+/// The WHERE condition of a page, without the cursor.
+fn condition(page: &UserPage) -> Condition {
+    let f = &page.filter;
+    let mut cond = Condition::all()
+        .add(user::Column::Id.ne(page.requester))
+        .add(Expr::cust(scope_sql(&page.scope)));
+    if let Some(term) = f.name_email.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(term);
+        cond = cond.add(
+            Condition::any()
+                .add(Expr::cust("lower(app_user.first_name || ' ' || app_user.last_name)").like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::col((user::Entity, user::Column::Email)).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    if let Some(statuses) = &f.statuses {
+        let mut any = Condition::any();
+        for s in statuses {
+            any = any.add(Expr::cust(status_sql(*s)));
+        }
+        cond = cond.add(any);
+    }
+    if let Some(partners) = &f.partner_ids {
+        cond = cond.add(user::Column::PartnerId.is_in(partners.iter().copied()));
+    }
+    if f.roles.is_some() || f.workspace_ids.is_some() || f.cluster_ids.is_some() {
+        let mut parts = vec!["r.user_id = app_user.id".to_owned()];
+        if let Some(roles) = &f.roles {
+            let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+            parts.push(if names.is_empty() { "1 = 0".into() } else { format!("r.role IN ({})", names.join(", ")) });
+        }
+        if let Some(ws) = &f.workspace_ids {
+            parts.push(if ws.is_empty() { "1 = 0".into() } else { format!("r.workspace_id IN ({})", ids_sql(ws)) });
+        }
+        if let Some(cs) = &f.cluster_ids {
+            parts.push(if cs.is_empty() { "1 = 0".into() } else { format!("r.cluster_id IN ({})", ids_sql(cs)) });
+        }
+        cond = cond.add(Expr::cust(format!("EXISTS (SELECT 1 FROM prp_role r WHERE {})", parts.join(" AND "))));
+    }
+    cond
+}
+
+/// The sort keys of an ordering, as SQL over table alias `{t}`, each with "descending".
+fn sort_keys(backend: DbBackend, order: &[(UserOrderField, SortDirection)]) -> Vec<(String, bool)> {
+    let never = match backend {
+        DbBackend::Postgres => "TIMESTAMPTZ 'epoch'",
+        _ => "''",
+    };
+    let mut keys = Vec::new();
+    for (field, dir) in order {
+        let desc = *dir == SortDirection::Desc;
+        match field {
+            UserOrderField::Id => keys.push(("{t}.id".to_owned(), desc)),
+            UserOrderField::Email => keys.push(("{t}.email".to_owned(), desc)),
+            UserOrderField::FirstName => keys.push(("{t}.first_name".to_owned(), desc)),
+            UserOrderField::LastName => keys.push(("{t}.last_name".to_owned(), desc)),
+            UserOrderField::LastLogin => {
+                keys.push(("CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END".to_owned(), false));
+                keys.push((format!("COALESCE({{t}}.last_login, {never})"), desc));
+            }
+            UserOrderField::Partner => {
+                keys.push(("CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END".to_owned(), false));
+                keys.push(("COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')".to_owned(), desc));
+            }
+            UserOrderField::Status => keys.push((
+                format!(
+                    "CASE WHEN NOT {{t}}.is_active THEN 2 WHEN NOT {HAS_ROLE} THEN 3 \
+                     WHEN {{t}}.last_login IS NOT NULL THEN 0 ELSE 1 END"
+                ),
+                desc,
+            )),
+        }
+    }
+    if !order.iter().any(|(f, _)| *f == UserOrderField::Id) {
+        let tie_desc = order.is_empty();
+        keys.push(("{t}.id".to_owned(), tie_desc));
+    }
+    keys
+}
+
+/// The keyset condition "comes after the cursor row" for the given keys.
+fn after_cursor_sql(keys: &[(String, bool)], cursor: i64, backward: bool) -> String {
+    let mut alternatives = Vec::new();
+    for (i, (key, desc)) in keys.iter().enumerate() {
+        let mut parts: Vec<String> = keys[..i]
+            .iter()
+            .map(|(k, _)| format!("{} = (SELECT {} FROM app_user c WHERE c.id = {cursor})", k.replace("{t}", "app_user"), k.replace("{t}", "c")))
+            .collect();
+        let op = if *desc != backward { "<" } else { ">" };
+        parts.push(format!(
+            "{} {op} (SELECT {} FROM app_user c WHERE c.id = {cursor})",
+            key.replace("{t}", "app_user"),
+            key.replace("{t}", "c")
+        ));
+        alternatives.push(format!("({})", parts.join(" AND ")));
+    }
+    format!("({})", alternatives.join(" OR "))
+}
+
+/// One page of users (`limit + 1` rows are read to tell whether more follow).
+pub async fn page(db: &impl ConnectionTrait, page: &UserPage) -> Result<(Vec<user::Model>, bool), DbErr> {
+    let keys = sort_keys(db.get_database_backend(), &page.order);
+    let mut select = user::Entity::find().filter(condition(page));
+    if let Some(cursor) = page.cursor {
+        select = select.filter(Expr::cust(after_cursor_sql(&keys, cursor, page.backward)));
+    }
+    for (key, desc) in &keys {
+        let order = if *desc != page.backward { Order::Desc } else { Order::Asc };
+        select = select.order_by(Expr::cust(key.replace("{t}", "app_user")), order);
+    }
+    let mut rows = select.limit(page.limit + 1).all(db).await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    if page.backward {
+        rows.reverse();
+    }
+    Ok((rows, more))
+}
+
+/// The number of users matching the page's scope and filter.
+pub async fn count(db: &impl ConnectionTrait, page: &UserPage) -> Result<u64, DbErr> {
+    user::Entity::find().filter(condition(page)).count(db).await
+}
+
+/// Users by id (for `node` and loaders).
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}

@@ -1,0 +1,337 @@
+//! GraphQL types and resolvers of workspaces, response plans and clusters.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use super::loader::{ClusterKey, ClustersOfPlan, PlanKey, PlansOfWorkspace, WorkspaceKey};
+use super::store;
+use crate::audit::store::{record, Change};
+use crate::domain::{ClusterType, ResponsePlanType};
+use crate::entity::{cluster, response_plan, workspace};
+use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::graphql::{db, loader, payload, requester};
+use crate::ids::{self, Kind};
+use crate::permissions;
+use crate::scalars::Date;
+use crate::validate::Checker;
+
+/// A country office; IP roles are scoped to one
+pub struct Workspace(pub workspace::Model);
+
+#[Object]
+impl Workspace {
+    /// Global ID
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Workspace, self.0.id)
+    }
+    /// Name of the workspace
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Unique short code, 1 to 8 characters
+    async fn workspace_code(&self) -> &str {
+        &self.0.workspace_code
+    }
+    /// Business area code of the country office
+    async fn business_area_code(&self) -> Option<&str> {
+        self.0.business_area_code.as_deref()
+    }
+    /// The response plans of this workspace
+    async fn response_plans(&self, ctx: &Context<'_>) -> Result<Vec<ResponsePlan>, ApiError> {
+        let plans = loader(ctx)?.load_one(PlansOfWorkspace(self.0.id)).await?;
+        Ok(plans.unwrap_or_default().into_iter().map(ResponsePlan).collect())
+    }
+}
+
+/// A response plan of a workspace
+pub struct ResponsePlan(pub response_plan::Model);
+
+#[Object]
+impl ResponsePlan {
+    /// Global ID
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::ResponsePlan, self.0.id)
+    }
+    /// Title, unique per workspace and plan type
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Kind of plan
+    async fn plan_type(&self) -> ResponsePlanType {
+        ResponsePlanType::parse(&self.0.plan_type).unwrap_or(ResponsePlanType::Other)
+    }
+    /// First day of the plan
+    async fn start(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+    /// Last day of the plan
+    async fn end(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+    /// The workspace of the plan
+    async fn workspace(&self, ctx: &Context<'_>) -> Result<Workspace, ApiError> {
+        loader(ctx)?
+            .load_one(WorkspaceKey(self.0.workspace_id))
+            .await?
+            .map(Workspace)
+            .ok_or_else(|| ApiError::internal(&"response plan without workspace"))
+    }
+    /// The clusters of the plan
+    async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
+        let clusters = loader(ctx)?.load_one(ClustersOfPlan(self.0.id)).await?;
+        Ok(clusters.unwrap_or_default().into_iter().map(Cluster).collect())
+    }
+}
+
+/// A humanitarian cluster of a response plan; cluster roles are scoped to one
+pub struct Cluster(pub cluster::Model);
+
+impl Cluster {
+    fn cluster_type(&self) -> ClusterType {
+        ClusterType::parse(&self.0.cluster_type).unwrap_or(ClusterType::Imported)
+    }
+
+    /// "<title> (<plan title> <workspace title>)", or the title without a plan.
+    pub async fn full_title_text(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        let loader = loader(ctx)?;
+        let plan = match self.0.response_plan_id {
+            Some(id) => loader.load_one(PlanKey(id)).await?,
+            None => None,
+        };
+        let workspace = match &plan {
+            Some(p) => loader.load_one(WorkspaceKey(p.workspace_id)).await?,
+            None => None,
+        };
+        Ok(store::cluster_full_title(&self.0, plan.as_ref(), workspace.as_ref()))
+    }
+}
+
+#[Object]
+impl Cluster {
+    /// Global ID
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Cluster, self.0.id)
+    }
+    /// Sector of the cluster
+    #[graphql(name = "type")]
+    async fn kind(&self) -> ClusterType {
+        self.cluster_type()
+    }
+    /// Name of an imported sector, when the type is IMPORTED
+    async fn imported_type(&self) -> Option<&str> {
+        self.0.imported_type.as_deref()
+    }
+    /// importedType when set, else the type's label
+    async fn title(&self) -> String {
+        store::cluster_title(&self.0)
+    }
+    /// "<title> (<response plan title> <workspace title>)"
+    async fn full_title(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        self.full_title_text(ctx).await
+    }
+    /// The response plan of the cluster
+    async fn response_plan(&self, ctx: &Context<'_>) -> Result<Option<ResponsePlan>, ApiError> {
+        let Some(plan_id) = self.0.response_plan_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?.load_one(PlanKey(plan_id)).await?.map(ResponsePlan))
+    }
+}
+
+/// Loads a cluster by id through the request loader.
+pub async fn load_cluster(ctx: &Context<'_>, id: i64) -> Result<Option<Cluster>, ApiError> {
+    Ok(loader(ctx)?.load_one(ClusterKey(id)).await?.map(Cluster))
+}
+
+/// Loads a workspace by id through the request loader.
+pub async fn load_workspace(ctx: &Context<'_>, id: i64) -> Result<Option<Workspace>, ApiError> {
+    Ok(loader(ctx)?.load_one(WorkspaceKey(id)).await?.map(Workspace))
+}
+
+#[derive(Default)]
+pub struct WorkspacesQuery;
+
+#[Object]
+impl WorkspacesQuery {
+    /// The workspaces the requester works in
+    async fn workspaces(&self, ctx: &Context<'_>) -> Result<Vec<Workspace>, ApiError> {
+        let r = requester(ctx)?;
+        let scope = permissions::workspace_scope(&r.person);
+        let rows = store::list_workspaces(db(ctx)?, &scope).await?;
+        Ok(rows.into_iter().map(Workspace).collect())
+    }
+
+    /// The clusters in which the requester may assign cluster roles
+    async fn assignable_clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
+        let r = requester(ctx)?;
+        let scope = permissions::assignable_cluster_scope(&r.person)?;
+        let only = match &scope {
+            permissions::ClusterScope::All => None,
+            permissions::ClusterScope::Only(ids) => Some(ids.as_slice()),
+        };
+        let rows = store::list_clusters(db(ctx)?, only).await?;
+        Ok(rows.into_iter().map(Cluster).collect())
+    }
+}
+
+/// Input of createWorkspace
+#[derive(InputObject)]
+pub struct CreateWorkspaceInput {
+    /// Name, 1 to 255 characters
+    pub title: String,
+    /// Unique code, 1 to 8 characters
+    pub workspace_code: String,
+    /// Business area code
+    pub business_area_code: Option<String>,
+}
+
+/// Result of createWorkspace
+#[derive(SimpleObject)]
+pub struct WorkspacePayload {
+    /// The new workspace, null when errors is non-empty
+    pub workspace: Option<Workspace>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// Input of createResponsePlan
+#[derive(InputObject)]
+pub struct CreateResponsePlanInput {
+    /// The workspace of the plan
+    pub workspace_id: ID,
+    /// Title, unique per workspace and plan type
+    pub title: String,
+    /// Kind of plan
+    #[graphql(default_with = "ResponsePlanType::Hrp")]
+    pub plan_type: ResponsePlanType,
+    /// First day
+    pub start: Option<Date>,
+    /// Last day, not before start
+    pub end: Option<Date>,
+}
+
+/// Result of createResponsePlan
+#[derive(SimpleObject)]
+pub struct ResponsePlanPayload {
+    /// The new plan, null when errors is non-empty
+    pub response_plan: Option<ResponsePlan>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+/// Input of createCluster
+#[derive(InputObject)]
+pub struct CreateClusterInput {
+    /// The response plan of the cluster
+    pub response_plan_id: ID,
+    /// Sector of the cluster
+    #[graphql(name = "type")]
+    pub kind: ClusterType,
+    /// Name of an imported sector
+    pub imported_type: Option<String>,
+}
+
+/// Result of createCluster
+#[derive(SimpleObject)]
+pub struct ClusterPayload {
+    /// The new cluster, null when errors is non-empty
+    pub cluster: Option<Cluster>,
+    /// What went wrong; empty on success
+    pub errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct WorkspacesMutation;
+
+fn not_found(field: &str, kind: Kind) -> MutationError {
+    UserError::new(ErrorCode::NotFound, format!("no such {}", kind.type_name()), &["input", field]).into()
+}
+
+#[Object]
+impl WorkspacesMutation {
+    /// Creates a workspace (cluster system admins only)
+    async fn create_workspace(&self, ctx: &Context<'_>, input: CreateWorkspaceInput) -> Result<WorkspacePayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            let mut c = Checker::new(&["input"]);
+            let title = c.text("title", &input.title, 1, 255);
+            let code = c.text("workspaceCode", &input.workspace_code, 1, 8);
+            let area = c.optional_text("businessAreaCode", input.business_area_code.as_deref(), 32);
+            c.finish().map_err(MutationError::Rejected)?;
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let w = store::insert_workspace(&txn, title, code, area).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "workspace.create", target_type: "Workspace",
+                target_id: w.id, before: None, after: Some(store::workspace_json(&w)) }).await?;
+            txn.commit().await?;
+            Ok::<_, MutationError>(w)
+        }
+        .await;
+        payload(result, |w| WorkspacePayload { workspace: Some(Workspace(w)), errors: vec![] },
+            |errors| WorkspacePayload { workspace: None, errors })
+    }
+
+    /// Creates a response plan in a workspace (cluster system admins only)
+    async fn create_response_plan(&self, ctx: &Context<'_>, input: CreateResponsePlanInput) -> Result<ResponsePlanPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            let mut c = Checker::new(&["input"]);
+            let title = c.text("title", &input.title, 1, 255);
+            if let (Some(start), Some(end)) = (input.start, input.end) {
+                if end < start {
+                    c.fail(ErrorCode::Validation, "end", "must not be before start");
+                }
+            }
+            let workspace_id = ids::decode(Kind::Workspace, &input.workspace_id);
+            if workspace_id.is_none() {
+                c.fail(ErrorCode::Validation, "workspaceId", "not a Workspace ID");
+            }
+            c.finish().map_err(MutationError::Rejected)?;
+            let workspace_id = workspace_id.unwrap_or_default();
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            if store::find_workspace(&txn, workspace_id).await?.is_none() {
+                return Err(not_found("workspaceId", Kind::Workspace));
+            }
+            let p = store::insert_plan(&txn, workspace_id, title, input.plan_type,
+                input.start.map(|d| d.0), input.end.map(|d| d.0)).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "response_plan.create", target_type: "ResponsePlan",
+                target_id: p.id, before: None, after: Some(store::plan_json(&p)) }).await?;
+            txn.commit().await?;
+            Ok(p)
+        }
+        .await;
+        payload(result, |p| ResponsePlanPayload { response_plan: Some(ResponsePlan(p)), errors: vec![] },
+            |errors| ResponsePlanPayload { response_plan: None, errors })
+    }
+
+    /// Creates a cluster in a response plan (cluster system admins only)
+    async fn create_cluster(&self, ctx: &Context<'_>, input: CreateClusterInput) -> Result<ClusterPayload, ApiError> {
+        let result = async {
+            let r = requester(ctx)?;
+            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            let mut c = Checker::new(&["input"]);
+            let imported = c.optional_text("importedType", input.imported_type.as_deref(), 255);
+            if input.kind == ClusterType::Imported && imported.is_none() {
+                c.fail(ErrorCode::Validation, "importedType", "required when type is IMPORTED");
+            }
+            let plan_id = ids::decode(Kind::ResponsePlan, &input.response_plan_id);
+            if plan_id.is_none() {
+                c.fail(ErrorCode::Validation, "responsePlanId", "not a ResponsePlan ID");
+            }
+            c.finish().map_err(MutationError::Rejected)?;
+            let plan_id = plan_id.unwrap_or_default();
+            let txn = crate::db::begin_write(db(ctx)?).await?;
+            if store::find_plan(&txn, plan_id).await?.is_none() {
+                return Err(not_found("responsePlanId", Kind::ResponsePlan));
+            }
+            let cl = store::insert_cluster(&txn, plan_id, input.kind, imported).await?;
+            record(&txn, Change { actor: Some(r.id()), action: "cluster.create", target_type: "Cluster",
+                target_id: cl.id, before: None, after: Some(store::cluster_json(&cl)) }).await?;
+            txn.commit().await?;
+            Ok(cl)
+        }
+        .await;
+        payload(result, |cl| ClusterPayload { cluster: Some(Cluster(cl)), errors: vec![] },
+            |errors| ClusterPayload { cluster: None, errors })
+    }
+}

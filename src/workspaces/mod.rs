@@ -1,0 +1,5 @@
+//! Reference data: workspaces, their response plans and the plans' clusters.
+
+pub mod graphql;
+pub mod loader;
+pub mod store;
