@@ -45,9 +45,13 @@ fn metrics_handle() -> PrometheusHandle {
 
 /// Connects to the database and applies pending migrations.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let db = crate::db::connect(&config.database_url, config.db_max_connections, Duration::from_secs(5))
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    let db = crate::db::connect(
+        &config.database_url,
+        config.db_max_connections,
+        Duration::from_secs(5),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
     Migrator::up(&db, None)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
@@ -57,7 +61,11 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
 /// The application state over a migrated database.
 pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let keys = JwtKeys::load(&config.jwt, &db).await?;
-    Ok(AppState { db, config: Arc::new(config), keys })
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        keys,
+    })
 }
 
 /// A bound, ready-to-run server.
@@ -99,11 +107,19 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests and stops the worker.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let config = self.state.app.config.clone();
         let sender = Sender::from_config(config.smtp_url.as_deref(), &config.smtp_from)?;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(worker::run(self.state.app.db.clone(), sender, config.outbox_interval, stop_rx));
+        let worker = tokio::spawn(worker::run(
+            self.state.app.db.clone(),
+            sender,
+            config.outbox_interval,
+            stop_rx,
+        ));
         let router = Self::router(self.state);
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)

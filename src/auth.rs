@@ -59,7 +59,9 @@ impl JwtKeys {
                 } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
                     Some((key, Algorithm::ES256))
                 } else {
-                    anyhow::bail!("IDM_JWT_PUBLIC_KEY_FILE is neither an RSA nor an EC public key in PEM");
+                    anyhow::bail!(
+                        "IDM_JWT_PUBLIC_KEY_FILE is neither an RSA nor an EC public key in PEM"
+                    );
                 }
             }
             None => None,
@@ -113,7 +115,9 @@ impl JwtKeys {
                 jsonwebtoken::errors::ErrorKind::ImmatureSignature => "token not yet valid",
                 jsonwebtoken::errors::ErrorKind::InvalidIssuer => "wrong token issuer",
                 jsonwebtoken::errors::ErrorKind::InvalidAudience => "wrong token audience",
-                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => "token lacks a required claim",
+                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => {
+                    "token lacks a required claim"
+                }
                 _ => "invalid token",
             })
     }
@@ -133,7 +137,11 @@ impl JwtKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            encoding,
+        )?)
     }
 }
 

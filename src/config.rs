@@ -149,35 +149,57 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError(format!("{name} must be true or false, not {value:?}"))),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false, not {value:?}"
+        ))),
     }
 }
 
 impl ConfigArgs {
     /// Checks every value and builds the [`Config`].
     pub fn into_config(self) -> Result<Config, ConfigError> {
-        let bind = self
-            .bind
-            .parse()
-            .map_err(|_| ConfigError(format!("IDM_BIND {:?} is not an address like 127.0.0.1:8080", self.bind)))?;
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
-            return Err(ConfigError("DATABASE_URL must start with sqlite: or postgres://".into()));
+        let bind = self.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "IDM_BIND {:?} is not an address like 127.0.0.1:8080",
+                self.bind
+            ))
+        })?;
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "DATABASE_URL must start with sqlite: or postgres://".into(),
+            ));
         }
         if let Some(secret) = &self.jwt_secret {
             if secret.len() < 16 {
-                return Err(ConfigError("IDM_JWT_SECRET must be at least 16 characters".into()));
+                return Err(ConfigError(
+                    "IDM_JWT_SECRET must be at least 16 characters".into(),
+                ));
             }
         }
         if let Some(path) = &self.jwt_public_key_file {
             if !path.is_file() {
-                return Err(ConfigError(format!("IDM_JWT_PUBLIC_KEY_FILE {} is not a readable file", path.display())));
+                return Err(ConfigError(format!(
+                    "IDM_JWT_PUBLIC_KEY_FILE {} is not a readable file",
+                    path.display()
+                )));
             }
         }
-        if self.max_page_size == 0 || self.max_depth == 0 || self.max_complexity == 0 || self.max_body_bytes < 1024 {
-            return Err(ConfigError("limits must be positive (and the body limit at least 1024 bytes)".into()));
+        if self.max_page_size == 0
+            || self.max_depth == 0
+            || self.max_complexity == 0
+            || self.max_body_bytes < 1024
+        {
+            return Err(ConfigError(
+                "limits must be positive (and the body limit at least 1024 bytes)".into(),
+            ));
         }
         if self.db_max_connections == 0 {
-            return Err(ConfigError("IDM_DB_MAX_CONNECTIONS must be at least 1".into()));
+            return Err(ConfigError(
+                "IDM_DB_MAX_CONNECTIONS must be at least 1".into(),
+            ));
         }
         let limits = Limits {
             max_depth: self.max_depth,

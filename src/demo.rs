@@ -31,7 +31,11 @@ pub fn demo_users() -> Vec<(String, String)> {
                 .flatten()
                 .filter_map(|r| r["role"].as_str().map(str::to_owned))
                 .collect();
-            let label = if roles.is_empty() { "no roles yet".to_owned() } else { roles.join(", ") };
+            let label = if roles.is_empty() {
+                "no roles yet".to_owned()
+            } else {
+                roles.join(", ")
+            };
             Some((email, label))
         })
         .collect()

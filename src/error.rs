@@ -80,7 +80,10 @@ impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
-            return Self::new(QueryCode::Unavailable, "the database is unavailable, try again");
+            return Self::new(
+                QueryCode::Unavailable,
+                "the database is unavailable, try again",
+            );
         }
         Self::internal(&err)
     }
@@ -277,13 +280,20 @@ pub fn constraint_error(err: &DbErr) -> Option<UserError> {
     } else {
         (ErrorCode::Conflict, "input")
     };
-    Some(UserError::new(code, code.default_message(), &["input", field]))
+    Some(UserError::new(
+        code,
+        code.default_message(),
+        &["input", field],
+    ))
 }
 
 impl From<std::sync::Arc<DbErr>> for ApiError {
     fn from(err: std::sync::Arc<DbErr>) -> Self {
         if is_unavailable(&err) {
-            return Self::new(QueryCode::Unavailable, "the database is unavailable, try again");
+            return Self::new(
+                QueryCode::Unavailable,
+                "the database is unavailable, try again",
+            );
         }
         Self::internal(&err)
     }

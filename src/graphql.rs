@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions};
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
+};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{JwtKeys, Requester};
@@ -119,7 +121,11 @@ pub fn payload<T, P>(
 }
 
 /// Page size from `first`/`last`: default when absent, BAD_USER_INPUT beyond the limit.
-pub fn page_size(ctx: &Context<'_>, first: Option<i32>, last: Option<i32>) -> Result<u64, ApiError> {
+pub fn page_size(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    last: Option<i32>,
+) -> Result<u64, ApiError> {
     let limits = &state(ctx)?.config.limits;
     if first.is_some() && last.is_some() {
         return Err(ApiError::bad_input("give either first or last, not both"));

@@ -44,7 +44,12 @@ struct GraphQlParams {
 /// A JSON error response in the GraphQL shape.
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn api_error_response(err: ApiError) -> Response {
@@ -80,7 +85,11 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
 }
 
-async fn graphql_post(State(state): State<ServerState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !is_json_content_type(&headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -91,31 +100,77 @@ async fn graphql_post(State(state): State<ServerState>, headers: HeaderMap, body
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not valid JSON: {e}"))
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("the body is not valid JSON: {e}"),
+            )
         }
     };
     if value.is_array() {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "batched requests are not enabled");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not enabled",
+        );
     }
     let body: GraphQlBody = match serde_json::from_value(value) {
         Ok(b) => b,
         Err(e) => {
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("not a GraphQL request: {e}"))
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("not a GraphQL request: {e}"),
+            )
         }
     };
-    execute(&state, &headers, body.query, body.variables, body.operation_name, false).await
+    execute(
+        &state,
+        &headers,
+        body.query,
+        body.variables,
+        body.operation_name,
+        false,
+    )
+    .await
 }
 
-async fn graphql_get(State(state): State<ServerState>, headers: HeaderMap, Query(params): Query<GraphQlParams>) -> Response {
+async fn graphql_get(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    Query(params): Query<GraphQlParams>,
+) -> Response {
     let Some(query) = params.query else {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing query parameter");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "missing query parameter",
+        );
     };
-    let variables = match params.variables.as_deref().map(serde_json::from_str::<Value>) {
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
         None => None,
         Some(Ok(v)) => Some(v),
-        Some(Err(_)) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables is not valid JSON"),
+        Some(Err(_)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "variables is not valid JSON",
+            )
+        }
     };
-    execute(&state, &headers, query, variables, params.operation_name, true).await
+    execute(
+        &state,
+        &headers,
+        query,
+        variables,
+        params.operation_name,
+        true,
+    )
+    .await
 }
 
 /// Whether the selected operation of a document is a mutation.
@@ -142,20 +197,35 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     if via_get && is_mutation(&query, operation_name.as_deref()) {
-        let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, "BAD_REQUEST", "mutations need POST");
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations need POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     let variables = match variables {
         None | Some(Value::Null) => async_graphql::Variables::default(),
         Some(v @ Value::Object(_)) => async_graphql::Variables::from_json(v),
-        Some(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables must be an object"),
+        Some(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "variables must be an object",
+            )
+        }
     };
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let requester = match auth::authenticate(&state.app.keys, &state.app.db, authorization).await {
         Ok(r) => r,
         Err(err) => {
-            metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated").increment(1);
+            metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated")
+                .increment(1);
             return api_error_response(err);
         }
     };
@@ -172,26 +242,54 @@ async fn execute(
         Ok(r) => r,
         Err(_) => {
             metrics::counter!("idm_graphql_timeouts_total").increment(1);
-            return error_response(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long");
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TIMEOUT",
+                "the request took too long",
+            );
         }
     };
-    let outcome = if response.errors.is_empty() { "ok" } else { "error" };
+    let mut response = response;
+    for error in &mut response.errors {
+        // Parse and validation errors come from async-graphql without a code.
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+    let outcome = if response.errors.is_empty() {
+        "ok"
+    } else {
+        "error"
+    };
     metrics::counter!("idm_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome).increment(1);
-    metrics::histogram!("idm_graphql_request_duration_seconds", "operation" => operation).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("idm_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
     let body = match serde_json::to_string(&response) {
         Ok(b) => b,
         Err(e) => {
             let _ = ApiError::internal(&e);
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            );
         }
     };
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// A bounded metrics label: the operation name if it is a plain identifier, else the first
 /// root field, else "anonymous".
 fn operation_label(name: Option<&str>, query: &str) -> String {
-    let valid = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     if let Some(n) = name.filter(|n| valid(n)) {
         return n.to_owned();
     }
@@ -236,7 +334,8 @@ async fn schema_sdl(State(state): State<ServerState>) -> Response {
 }
 
 /// The content security policy of the playground: only its own assets.
-const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+const GRAPHIQL_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
     base-uri 'none'; form-action 'none'";
 
@@ -252,12 +351,19 @@ fn graphiql_headers(content_type: &'static str) -> [(header::HeaderName, &'stati
 
 async fn graphiql_page(method: Method) -> Response {
     let _ = method;
-    (StatusCode::OK, graphiql_headers("text/html; charset=utf-8"), crate::assets::INDEX_HTML).into_response()
+    (
+        StatusCode::OK,
+        graphiql_headers("text/html; charset=utf-8"),
+        crate::assets::INDEX_HTML,
+    )
+        .into_response()
 }
 
 async fn graphiql_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     match crate::assets::file(&file) {
-        Some((content_type, bytes)) => (StatusCode::OK, graphiql_headers(content_type), bytes).into_response(),
+        Some((content_type, bytes)) => {
+            (StatusCode::OK, graphiql_headers(content_type), bytes).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

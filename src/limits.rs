@@ -28,17 +28,17 @@ struct AliasLimitExtension {
     max: usize,
 }
 
-fn count_aliases(set: &SelectionSet, counts: &mut HashMap<String, usize>, doc: &ExecutableDocument) {
+fn count_aliases(set: &SelectionSet, counts: &mut HashMap<String, usize>) {
     for selection in &set.items {
         match &selection.node {
             Selection::Field(field) => {
                 if field.node.alias.is_some() {
                     *counts.entry(field.node.name.node.to_string()).or_default() += 1;
                 }
-                count_aliases(&field.node.selection_set.node, counts, doc);
+                count_aliases(&field.node.selection_set.node, counts);
             }
             Selection::InlineFragment(fragment) => {
-                count_aliases(&fragment.node.selection_set.node, counts, doc);
+                count_aliases(&fragment.node.selection_set.node, counts);
             }
             Selection::FragmentSpread(_) => {}
         }
@@ -57,14 +57,17 @@ impl Extension for AliasLimitExtension {
         let doc = next.run(ctx, query, variables).await?;
         let mut counts = HashMap::new();
         for (_, op) in doc.operations.iter() {
-            count_aliases(&op.node.selection_set.node, &mut counts, &doc);
+            count_aliases(&op.node.selection_set.node, &mut counts);
         }
         for fragment in doc.fragments.values() {
-            count_aliases(&fragment.node.selection_set.node, &mut counts, &doc);
+            count_aliases(&fragment.node.selection_set.node, &mut counts);
         }
         if let Some((name, n)) = counts.into_iter().find(|(_, n)| *n > self.max) {
             let mut err = ServerError::new(
-                format!("field {name:?} is aliased {n} times; at most {} allowed", self.max),
+                format!(
+                    "field {name:?} is aliased {n} times; at most {} allowed",
+                    self.max
+                ),
                 None,
             );
             err.extensions = Some({

@@ -15,6 +15,7 @@ use crate::workspaces::store;
 
 /// An object with a global ID
 #[derive(Interface)]
+#[expect(clippy::large_enum_variant, reason = "built once per node(id) call")]
 #[graphql(field(name = "id", ty = "ID", desc = "Global ID"))]
 pub enum Node {
     User(User),
@@ -33,7 +34,8 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global ID, or null when it does not exist or is not visible
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
-        let (kind, id) = ids::decode_any(&id).ok_or_else(|| ApiError::bad_input("id is not a valid ID"))?;
+        let (kind, id) =
+            ids::decode_any(&id).ok_or_else(|| ApiError::bad_input("id is not a valid ID"))?;
         Ok(match kind {
             Kind::User => visible_user(ctx, id).await?.map(Node::User),
             Kind::Role => visible_role(ctx, id).await?.map(Node::PrpRole),
@@ -49,7 +51,9 @@ impl NodeQuery {
                     .find(|w| w.id == id)
                     .map(|w| Node::Workspace(Workspace(w)))
             }
-            Kind::ResponsePlan => store::find_plan(db(ctx)?, id).await?.map(|p| Node::ResponsePlan(ResponsePlan(p))),
+            Kind::ResponsePlan => store::find_plan(db(ctx)?, id)
+                .await?
+                .map(|p| Node::ResponsePlan(ResponsePlan(p))),
             Kind::Cluster => load_cluster(ctx, id).await?.map(Node::Cluster),
         })
     }

@@ -37,9 +37,21 @@ pub fn role_notice(recipient: &str, change: RoleChange, role: RoleType, scope: &
     let name = portal_name(role.portal());
     let label = role.label();
     let (kind, subject, sentence) = match change {
-        RoleChange::Assigned => ("role_assigned", format!("{name}: role assigned"), format!("You have been given the role {label} in {scope}.")),
-        RoleChange::Changed => ("role_changed", format!("{name}: role changed"), format!("Your role in {scope} is now {label}.")),
-        RoleChange::Removed => ("role_removed", format!("{name}: role removed"), format!("Your role {label} in {scope} has been removed.")),
+        RoleChange::Assigned => (
+            "role_assigned",
+            format!("{name}: role assigned"),
+            format!("You have been given the role {label} in {scope}."),
+        ),
+        RoleChange::Changed => (
+            "role_changed",
+            format!("{name}: role changed"),
+            format!("Your role in {scope} is now {label}."),
+        ),
+        RoleChange::Removed => (
+            "role_removed",
+            format!("{name}: role removed"),
+            format!("Your role {label} in {scope} has been removed."),
+        ),
     };
     Message {
         kind,

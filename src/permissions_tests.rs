@@ -151,9 +151,9 @@ enum Op {
     Delete,
 }
 
-use Kin::{Any as AnyPartner, Other as OtherPartner, Same as SamePartner};
+use Kin::{Any as AnyPartner, Same as SamePartner};
 use Op::{Create, Delete, To, Toggle};
-use Place::{Any as Anywhere, Other as OtherScope, Same as SameScope};
+use Place::{Any as Anywhere, Same as SameScope};
 
 /// Every allowed case of contract §4, written out; everything else is refused. Columns:
 /// requester's one role, where it sits, the target's partner, the target row's role, the

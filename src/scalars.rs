@@ -19,7 +19,9 @@ impl ScalarType for Date {
                 .ok()
                 .filter(|d| d.format("%Y-%m-%d").to_string() == *s)
                 .map(Date)
-                .ok_or_else(|| InputValueError::custom(format!("{s:?} is not a date like 2026-11-28"))),
+                .ok_or_else(|| {
+                    InputValueError::custom(format!("{s:?} is not a date like 2026-11-28"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -60,14 +62,20 @@ impl ScalarType for Decimal {
             Value::String(s) => {
                 let well_formed = !s.is_empty()
                     && s.len() <= 40
-                    && s.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '.');
+                    && s.trim_start_matches('-')
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.');
                 well_formed
                     .then(|| RustDecimal::from_str(s).ok())
                     .flatten()
                     .map(Decimal)
-                    .ok_or_else(|| InputValueError::custom(format!("{s:?} is not a decimal like \"1250.50\"")))
+                    .ok_or_else(|| {
+                        InputValueError::custom(format!("{s:?} is not a decimal like \"1250.50\""))
+                    })
             }
-            _ => Err(InputValueError::custom("a Decimal is sent as a string, e.g. \"1250.50\"")),
+            _ => Err(InputValueError::custom(
+                "a Decimal is sent as a string, e.g. \"1250.50\"",
+            )),
         }
     }
 

@@ -23,7 +23,11 @@ pub async fn jwt_secret(db: &DatabaseConnection) -> Result<String, sea_orm::DbEr
         key: Set(JWT_SECRET.to_owned()),
         value: Set(generated),
     })
-    .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     tracing::warn!("IDM_JWT_SECRET is not set: using a generated secret kept in the database");

@@ -42,7 +42,11 @@ impl Checker {
 
     fn clean(&mut self, field: &str, value: &str) -> Option<String> {
         if value.contains('\0') {
-            self.fail(ErrorCode::Validation, field, "must not contain NUL characters");
+            self.fail(
+                ErrorCode::Validation,
+                field,
+                "must not contain NUL characters",
+            );
             return None;
         }
         Some(value.trim().to_owned())
@@ -66,10 +70,19 @@ impl Checker {
     }
 
     /// An optional text of at most `max` characters, trimmed; empty becomes None.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
         let v = self.clean(field, value?)?;
         if v.chars().count() > max {
-            self.fail(ErrorCode::Validation, field, format!("must be at most {max} characters long"));
+            self.fail(
+                ErrorCode::Validation,
+                field,
+                format!("must be at most {max} characters long"),
+            );
         }
         (!v.is_empty()).then_some(v)
     }
@@ -99,7 +112,11 @@ impl Checker {
     pub fn country_code(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let v = self.optional_text(field, value, 2)?;
         if v.len() != 2 || !COUNTRY_CODES.split(' ').any(|c| c == v) {
-            self.fail(ErrorCode::Validation, field, "not an ISO 3166-1 alpha-2 country code, e.g. SY");
+            self.fail(
+                ErrorCode::Validation,
+                field,
+                "not an ISO 3166-1 alpha-2 country code, e.g. SY",
+            );
         }
         Some(v)
     }

@@ -103,7 +103,13 @@ pub struct AuditEventConnection {
 impl AuditEventConnection {
     /// The rows of the page with their cursors
     async fn edges(&self) -> Vec<AuditEventEdge> {
-        self.rows.iter().map(|e| AuditEventEdge { cursor: ids::encode_cursor(e.id), node: AuditEvent(e.clone()) }).collect()
+        self.rows
+            .iter()
+            .map(|e| AuditEventEdge {
+                cursor: ids::encode_cursor(e.id),
+                node: AuditEvent(e.clone()),
+            })
+            .collect()
     }
     /// The rows of the page
     async fn nodes(&self) -> Vec<AuditEvent> {
@@ -140,9 +146,14 @@ impl AuditQuery {
         let r = requester(ctx)?;
         let limit = page_size(ctx, first, None)?;
         let f = filter.unwrap_or_default();
-        let mut actor = if permissions::sees_all_audit(&r.person) { None } else { Some(r.id()) };
+        let mut actor = if permissions::sees_all_audit(&r.person) {
+            None
+        } else {
+            Some(r.id())
+        };
         if let Some(id) = &f.actor_id {
-            let wanted = ids::decode(Kind::User, id).ok_or_else(|| ApiError::bad_input("actorId is not a User ID"))?;
+            let wanted = ids::decode(Kind::User, id)
+                .ok_or_else(|| ApiError::bad_input("actorId is not a User ID"))?;
             if actor.is_some_and(|own| own != wanted) {
                 actor = Some(-1);
             } else {
@@ -151,16 +162,28 @@ impl AuditQuery {
         }
         let target = match &f.target_id {
             Some(id) => {
-                let (kind, n) = ids::decode_any(id).ok_or_else(|| ApiError::bad_input("targetId is not an ID"))?;
+                let (kind, n) = ids::decode_any(id)
+                    .ok_or_else(|| ApiError::bad_input("targetId is not an ID"))?;
                 Some((kind.type_name().to_owned(), n))
             }
             None => None,
         };
         let max = state(ctx)?.config.limits.max_list_input;
-        if f.actions.as_ref().is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64)) {
-            return Err(ApiError::bad_input(format!("actions may list at most {max} names")));
+        if f.actions
+            .as_ref()
+            .is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64))
+        {
+            return Err(ApiError::bad_input(format!(
+                "actions may list at most {max} names"
+            )));
         }
-        let query = EventQuery { actor, target, actions: f.actions, before_id: decode_cursor("after", after.as_deref())?, limit };
+        let query = EventQuery {
+            actor,
+            target,
+            actions: f.actions,
+            before_id: decode_cursor("after", after.as_deref())?,
+            limit,
+        };
         let (rows, more) = store::page(db(ctx)?, &query).await?;
         Ok(AuditEventConnection { query, rows, more })
     }
@@ -169,7 +192,9 @@ impl AuditQuery {
 /// An event visible to the requester, for `node`.
 pub async fn visible_event(ctx: &Context<'_>, id: i64) -> Result<Option<AuditEvent>, ApiError> {
     let r = requester(ctx)?;
-    let Some(e) = store::find(db(ctx)?, id).await? else { return Ok(None) };
+    let Some(e) = store::find(db(ctx)?, id).await? else {
+        return Ok(None);
+    };
     let visible = permissions::sees_all_audit(&r.person) || e.actor_id == Some(r.id());
     Ok(visible.then_some(AuditEvent(e)))
 }

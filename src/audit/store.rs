@@ -3,8 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 
@@ -69,7 +69,10 @@ impl EventQuery {
 }
 
 /// A page of events, newest first, and whether more follow.
-pub async fn page(db: &impl ConnectionTrait, query: &EventQuery) -> Result<(Vec<audit_event::Model>, bool), DbErr> {
+pub async fn page(
+    db: &impl ConnectionTrait,
+    query: &EventQuery,
+) -> Result<(Vec<audit_event::Model>, bool), DbErr> {
     let mut select = audit_event::Entity::find().filter(query.condition());
     if let Some(before) = query.before_id {
         select = select.filter(Expr::col(audit_event::Column::Id).lt(before));
@@ -86,7 +89,10 @@ pub async fn page(db: &impl ConnectionTrait, query: &EventQuery) -> Result<(Vec<
 
 /// The number of events matching the query (ignoring the cursor).
 pub async fn count(db: &impl ConnectionTrait, query: &EventQuery) -> Result<u64, DbErr> {
-    audit_event::Entity::find().filter(query.condition()).count(db).await
+    audit_event::Entity::find()
+        .filter(query.condition())
+        .count(db)
+        .await
 }
 
 /// One event by id.

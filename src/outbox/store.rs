@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, Statement,
 };
 
 use crate::entity::outbox;
@@ -48,7 +48,11 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let backend = db.get_database_backend();
-    let lock = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE outbox SET next_attempt_at = {p1} WHERE id IN (\
          SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= {p2} \
@@ -75,11 +79,21 @@ fn placeholder(backend: DbBackend, n: usize) -> String {
 }
 
 /// Marks a row delivered.
-pub async fn mark_delivered(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn mark_delivered(
+    db: &impl ConnectionTrait,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::DeliveredAt, Expr::value(at))
-        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
-        .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
         .filter(outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -87,11 +101,22 @@ pub async fn mark_delivered(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc
 }
 
 /// Records a failed attempt and when to try again.
-pub async fn mark_failed(db: &impl ConnectionTrait, id: i64, retry_at: DateTime<Utc>, error: &str) -> Result<(), DbErr> {
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    id: i64,
+    retry_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(retry_at))
-        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
-        .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.chars().take(500).collect::<String>()),
+        )
         .filter(outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -107,5 +132,7 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
             "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL",
         ))
         .await?;
-    row.map(|r| r.try_get::<i64>("", "n")).transpose().map(|n| n.unwrap_or(0))
+    row.map(|r| r.try_get::<i64>("", "n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
 }

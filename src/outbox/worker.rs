@@ -18,6 +18,7 @@ const LEASE_SECONDS: i64 = 120;
 const BATCH: u64 = 20;
 
 /// Where notifications go.
+#[expect(clippy::large_enum_variant, reason = "one per process")]
 pub enum Sender {
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -59,14 +60,21 @@ impl Sender {
                 Ok(())
             }
             Sender::Smtp { transport, from } => {
-                let to: Mailbox = row.recipient.parse().map_err(|_| "invalid recipient".to_owned())?;
+                let to: Mailbox = row
+                    .recipient
+                    .parse()
+                    .map_err(|_| "invalid recipient".to_owned())?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
                     .subject(row.subject.clone())
                     .body(row.body.clone())
                     .map_err(|e| e.to_string())?;
-                transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
         }
     }
@@ -79,7 +87,10 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 }
 
 /// Delivers every due row once; returns how many were delivered.
-pub async fn deliver_due(db: &DatabaseConnection, sender: &Sender) -> Result<usize, sea_orm::DbErr> {
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    sender: &Sender,
+) -> Result<usize, sea_orm::DbErr> {
     let now = Utc::now();
     let rows = store::claim_due(db, now, chrono::Duration::seconds(LEASE_SECONDS), BATCH).await?;
     let mut delivered = 0;
@@ -91,7 +102,11 @@ pub async fn deliver_due(db: &DatabaseConnection, sender: &Sender) -> Result<usi
                 delivered += 1;
             }
             Err(error) => {
-                tracing::warn!(outbox.id = row.id, attempts = row.attempts + 1, "notification delivery failed, will retry");
+                tracing::warn!(
+                    outbox.id = row.id,
+                    attempts = row.attempts + 1,
+                    "notification delivery failed, will retry"
+                );
                 metrics::counter!("idm_outbox_failed_total").increment(1);
                 store::mark_failed(db, row.id, Utc::now() + backoff(row.attempts), &error).await?;
             }
@@ -101,7 +116,12 @@ pub async fn deliver_due(db: &DatabaseConnection, sender: &Sender) -> Result<usi
 }
 
 /// Runs until `shutdown` turns true, delivering due rows every `interval`.
-pub async fn run(db: DatabaseConnection, sender: Sender, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    db: DatabaseConnection,
+    sender: Sender,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         if *shutdown.borrow() {
             tracing::info!("outbox worker stopped");

@@ -33,9 +33,16 @@ impl Loader<PartnerKey> for DbLoader {
     type Value = partner::Model;
     type Error = Arc<sea_orm::DbErr>;
 
-    async fn load(&self, keys: &[PartnerKey]) -> Result<HashMap<PartnerKey, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[PartnerKey],
+    ) -> Result<HashMap<PartnerKey, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        Ok(store::find_many(&self.db, &ids).await?.into_iter().map(|p| (PartnerKey(p.id), p)).collect())
+        Ok(store::find_many(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (PartnerKey(p.id), p))
+            .collect())
     }
 }
 
@@ -43,9 +50,13 @@ impl Loader<ClustersOfPartner> for DbLoader {
     type Value = Vec<i64>;
     type Error = Arc<sea_orm::DbErr>;
 
-    async fn load(&self, keys: &[ClustersOfPartner]) -> Result<HashMap<ClustersOfPartner, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ClustersOfPartner],
+    ) -> Result<HashMap<ClustersOfPartner, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut map: HashMap<ClustersOfPartner, Vec<i64>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut map: HashMap<ClustersOfPartner, Vec<i64>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for (p, c) in store::clusters_of(&self.db, &ids).await? {
             map.entry(ClustersOfPartner(p)).or_default().push(c);
         }
@@ -71,56 +82,110 @@ impl Partner {
 #[Object]
 impl Partner {
     /// Global ID
-    pub async fn id(&self) -> ID { ids::encode(Kind::Partner, self.0.id) }
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Partner, self.0.id)
+    }
     /// Name, 1 to 255 characters
-    async fn title(&self) -> &str { &self.0.title }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
     /// Short name
-    async fn short_title(&self) -> &str { &self.0.short_title }
+    async fn short_title(&self) -> &str {
+        &self.0.short_title
+    }
     /// Other name
-    async fn alternate_title(&self) -> Option<&str> { self.0.alternate_title.as_deref() }
+    async fn alternate_title(&self) -> Option<&str> {
+        self.0.alternate_title.as_deref()
+    }
     /// Kind of organisation
-    async fn partner_type(&self) -> PartnerType { self.kind() }
+    async fn partner_type(&self) -> PartnerType {
+        self.kind()
+    }
     /// Label of the kind, e.g. "Civil Society Organization"
-    async fn partner_type_display(&self) -> &'static str { self.kind().label() }
+    async fn partner_type_display(&self) -> &'static str {
+        self.kind().label()
+    }
     /// Shared with UNDP and/or UNFPA
-    async fn shared_partner(&self) -> SharedPartner { SharedPartner::parse(&self.0.shared_partner).unwrap_or(SharedPartner::No) }
+    async fn shared_partner(&self) -> SharedPartner {
+        SharedPartner::parse(&self.0.shared_partner).unwrap_or(SharedPartner::No)
+    }
     /// Kind of civil society organisation
-    async fn cso_type(&self) -> Option<CsoType> { self.0.cso_type.as_deref().and_then(CsoType::parse) }
+    async fn cso_type(&self) -> Option<CsoType> {
+        self.0.cso_type.as_deref().and_then(CsoType::parse)
+    }
     /// Contact email
-    async fn email(&self) -> Option<&str> { self.0.email.as_deref() }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
     /// Contact phone
-    async fn phone_number(&self) -> Option<&str> { self.0.phone_number.as_deref() }
+    async fn phone_number(&self) -> Option<&str> {
+        self.0.phone_number.as_deref()
+    }
     /// Street address
-    async fn street_address(&self) -> Option<&str> { self.0.street_address.as_deref() }
+    async fn street_address(&self) -> Option<&str> {
+        self.0.street_address.as_deref()
+    }
     /// City
-    async fn city(&self) -> Option<&str> { self.0.city.as_deref() }
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
     /// Postal code
-    async fn postal_code(&self) -> Option<&str> { self.0.postal_code.as_deref() }
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
     /// ISO 3166-1 alpha-2 country code
-    async fn country_code(&self) -> Option<&str> { self.0.country_code.as_deref() }
+    async fn country_code(&self) -> Option<&str> {
+        self.0.country_code.as_deref()
+    }
     /// Total cash transfers, current programme cycle
-    async fn total_ct_cp(&self) -> Option<Decimal> { self.0.total_ct_cp_cents.map(Decimal::from_cents) }
+    async fn total_ct_cp(&self) -> Option<Decimal> {
+        self.0.total_ct_cp_cents.map(Decimal::from_cents)
+    }
     /// Total cash transfers, current year
-    async fn total_ct_cy(&self) -> Option<Decimal> { self.0.total_ct_cy_cents.map(Decimal::from_cents) }
+    async fn total_ct_cy(&self) -> Option<Decimal> {
+        self.0.total_ct_cy_cents.map(Decimal::from_cents)
+    }
     /// Vendor number, unique
-    async fn vendor_number(&self) -> Option<&str> { self.0.vendor_number.as_deref() }
+    async fn vendor_number(&self) -> Option<&str> {
+        self.0.vendor_number.as_deref()
+    }
     /// Other numeric id
-    async fn alternate_id(&self) -> Option<i32> { self.0.alternate_id }
+    async fn alternate_id(&self) -> Option<i32> {
+        self.0.alternate_id
+    }
     /// Risk rating
-    async fn rating(&self) -> Option<&str> { self.0.rating.as_deref() }
+    async fn rating(&self) -> Option<&str> {
+        self.0.rating.as_deref()
+    }
     /// Basis for the risk rating
-    async fn basis_for_risk_rating(&self) -> Option<&str> { self.0.basis_for_risk_rating.as_deref() }
+    async fn basis_for_risk_rating(&self) -> Option<&str> {
+        self.0.basis_for_risk_rating.as_deref()
+    }
     /// Type of assessment
-    async fn type_of_assessment(&self) -> Option<&str> { self.0.type_of_assessment.as_deref() }
+    async fn type_of_assessment(&self) -> Option<&str> {
+        self.0.type_of_assessment.as_deref()
+    }
     /// OCHA id, unique
-    async fn ocha_external_id(&self) -> Option<&str> { self.0.ocha_external_id.as_deref() }
+    async fn ocha_external_id(&self) -> Option<&str> {
+        self.0.ocha_external_id.as_deref()
+    }
     /// Id in the external source, unique per source
-    async fn external_id(&self) -> Option<&str> { self.0.external_id.as_deref() }
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
     /// The system the record comes from
-    async fn external_source(&self) -> Option<ExternalSource> { self.0.external_source.as_deref().and_then(ExternalSource::parse) }
+    async fn external_source(&self) -> Option<ExternalSource> {
+        self.0
+            .external_source
+            .as_deref()
+            .and_then(ExternalSource::parse)
+    }
     /// The clusters the partner works in
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
-        let ids = loader(ctx)?.load_one(ClustersOfPartner(self.0.id)).await?.unwrap_or_default();
+        let ids = loader(ctx)?
+            .load_one(ClustersOfPartner(self.0.id))
+            .await?
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(c) = load_cluster(ctx, id).await? {
@@ -130,9 +195,13 @@ impl Partner {
         Ok(out)
     }
     /// When the partner was created
-    async fn created_at(&self) -> DateTime<Utc> { self.0.created_at }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
     /// When the partner was last changed
-    async fn updated_at(&self) -> DateTime<Utc> { self.0.updated_at }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A partner visible to the requester, or None.
@@ -189,7 +258,13 @@ pub struct PartnerConnection {
 impl PartnerConnection {
     /// The rows of the page with their cursors
     async fn edges(&self) -> Vec<PartnerEdge> {
-        self.rows.iter().map(|p| PartnerEdge { cursor: ids::encode_cursor(p.id), node: Partner(p.clone()) }).collect()
+        self.rows
+            .iter()
+            .map(|p| PartnerEdge {
+                cursor: ids::encode_cursor(p.id),
+                node: Partner(p.clone()),
+            })
+            .collect()
     }
     /// The rows of the page
     async fn nodes(&self) -> Vec<Partner> {
@@ -222,7 +297,8 @@ pub struct PartnersQuery;
 impl PartnersQuery {
     /// A partner the requester may see, or null
     async fn partner(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Partner>, ApiError> {
-        let id = ids::decode(Kind::Partner, &id).ok_or_else(|| ApiError::bad_input("id is not a Partner ID"))?;
+        let id = ids::decode(Kind::Partner, &id)
+            .ok_or_else(|| ApiError::bad_input("id is not a Partner ID"))?;
         visible_partner(ctx, id).await
     }
 
@@ -241,18 +317,31 @@ impl PartnersQuery {
         let r = requester(ctx)?;
         let limit = page_size(ctx, first, last)?;
         let f = filter.unwrap_or_default();
-        if f.title.as_ref().is_some_and(|s| s.chars().count() > 255 || s.contains('\0')) {
-            return Err(ApiError::bad_input("title must be at most 255 characters, without NUL"));
+        if f.title
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 255 || s.contains('\0'))
+        {
+            return Err(ApiError::bad_input(
+                "title must be at most 255 characters, without NUL",
+            ));
         }
         if after.is_some() && before.is_some() {
             return Err(ApiError::bad_input("give either after or before, not both"));
         }
-        let order: Vec<_> = order_by.unwrap_or_default().into_iter().map(|o| (o.field, o.direction)).collect();
+        let order: Vec<_> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| (o.field, o.direction))
+            .collect();
         if order.len() > 4 {
             return Err(ApiError::bad_input("orderBy may hold at most 4 entries"));
         }
         let backward = last.is_some() || (before.is_some() && first.is_none());
-        let cursor = if backward { decode_cursor("before", before.as_deref())? } else { decode_cursor("after", after.as_deref())? };
+        let cursor = if backward {
+            decode_cursor("before", before.as_deref())?
+        } else {
+            decode_cursor("after", after.as_deref())?
+        };
         let page = PartnerPage {
             scope: permissions::partner_scope(&r.person),
             filter: StoreFilter {
@@ -273,7 +362,11 @@ impl PartnersQuery {
     async fn assignable_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>, ApiError> {
         let r = requester(ctx)?;
         let scope = permissions::assignable_partner_scope(&r.person)?;
-        Ok(store::list(db(ctx)?, &scope).await?.into_iter().map(Partner).collect())
+        Ok(store::list(db(ctx)?, &scope)
+            .await?
+            .into_iter()
+            .map(Partner)
+            .collect())
     }
 }
 
@@ -449,31 +542,54 @@ impl PartnerDraft {
     pub fn validate_into(&self, c: &mut Checker, model: &mut partner::ActiveModel) {
         let partner_type = self.partner_type.unwrap_or(PartnerType::Government);
         if self.cso_type.is_some() && partner_type != PartnerType::CivilSocietyOrganization {
-            c.fail(ErrorCode::Validation, "csoType", "only allowed when partnerType is CIVIL_SOCIETY_ORGANIZATION");
+            c.fail(
+                ErrorCode::Validation,
+                "csoType",
+                "only allowed when partnerType is CIVIL_SOCIETY_ORGANIZATION",
+            );
         }
         if self.external_id.is_some() != self.external_source.is_some() {
-            c.fail(ErrorCode::Validation, "externalSource", "externalId and externalSource go together");
+            c.fail(
+                ErrorCode::Validation,
+                "externalSource",
+                "externalId and externalSource go together",
+            );
         }
         model.title = Set(c.text("title", &self.title, 1, 255));
-        model.short_title = Set(c.optional_text("shortTitle", self.short_title.as_deref(), 50).unwrap_or_default());
-        model.alternate_title = Set(c.optional_text("alternateTitle", self.alternate_title.as_deref(), 255));
+        model.short_title = Set(c
+            .optional_text("shortTitle", self.short_title.as_deref(), 50)
+            .unwrap_or_default());
+        model.alternate_title =
+            Set(c.optional_text("alternateTitle", self.alternate_title.as_deref(), 255));
         model.partner_type = Set(partner_type.as_str().to_owned());
-        model.shared_partner = Set(self.shared_partner.unwrap_or(SharedPartner::No).as_str().to_owned());
+        model.shared_partner = Set(self
+            .shared_partner
+            .unwrap_or(SharedPartner::No)
+            .as_str()
+            .to_owned());
         model.cso_type = Set(self.cso_type.map(|t| t.as_str().to_owned()));
         model.email = Set(c.optional_email("email", self.email.as_deref()));
         model.phone_number = Set(c.optional_text("phoneNumber", self.phone_number.as_deref(), 64));
-        model.street_address = Set(c.optional_text("streetAddress", self.street_address.as_deref(), 512));
+        model.street_address =
+            Set(c.optional_text("streetAddress", self.street_address.as_deref(), 512));
         model.city = Set(c.optional_text("city", self.city.as_deref(), 64));
         model.postal_code = Set(c.optional_text("postalCode", self.postal_code.as_deref(), 32));
         model.country_code = Set(c.country_code("countryCode", self.country_code.as_deref()));
         model.total_ct_cp_cents = Set(c.money("totalCtCp", self.total_ct_cp));
         model.total_ct_cy_cents = Set(c.money("totalCtCy", self.total_ct_cy));
-        model.vendor_number = Set(c.optional_text("vendorNumber", self.vendor_number.as_deref(), 30));
+        model.vendor_number =
+            Set(c.optional_text("vendorNumber", self.vendor_number.as_deref(), 30));
         model.alternate_id = Set(self.alternate_id);
         model.rating = Set(c.optional_text("rating", self.rating.as_deref(), 50));
-        model.basis_for_risk_rating = Set(c.optional_text("basisForRiskRating", self.basis_for_risk_rating.as_deref(), 50));
-        model.type_of_assessment = Set(c.optional_text("typeOfAssessment", self.type_of_assessment.as_deref(), 50));
-        model.ocha_external_id = Set(c.optional_text("ochaExternalId", self.ocha_external_id.as_deref(), 128));
+        model.basis_for_risk_rating = Set(c.optional_text(
+            "basisForRiskRating",
+            self.basis_for_risk_rating.as_deref(),
+            50,
+        ));
+        model.type_of_assessment =
+            Set(c.optional_text("typeOfAssessment", self.type_of_assessment.as_deref(), 50));
+        model.ocha_external_id =
+            Set(c.optional_text("ochaExternalId", self.ocha_external_id.as_deref(), 128));
         model.external_id = Set(c.optional_text("externalId", self.external_id.as_deref(), 128));
         model.external_source = Set(self.external_source.map(|s| s.as_str().to_owned()));
     }
@@ -488,19 +604,34 @@ fn apply<T>(slot: &mut Option<T>, value: MaybeUndefined<T>) {
 }
 
 /// Decodes cluster IDs of a partner input and checks they exist.
-async fn resolve_clusters(db: &impl ConnectionTrait, ids: Option<&Vec<ID>>, max: usize) -> Result<Option<Vec<i64>>, MutationError> {
+async fn resolve_clusters(
+    db: &impl ConnectionTrait,
+    ids: Option<&Vec<ID>>,
+    max: usize,
+) -> Result<Option<Vec<i64>>, MutationError> {
     let Some(ids) = ids else { return Ok(None) };
     if ids.len() > max {
         return Err(UserError::validation("clusterIds", format!("at most {max} clusters")).into());
     }
     let mut out = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
-        let path = ["input", "clusterIds", &i.to_string()].map(str::to_owned).to_vec();
+        let path = ["input", "clusterIds", &i.to_string()]
+            .map(str::to_owned)
+            .to_vec();
         let Some(c) = ids::decode(Kind::Cluster, id) else {
-            return Err(UserError::new(ErrorCode::Validation, "not a Cluster ID", &[]).with_field(path).into());
+            return Err(
+                UserError::new(ErrorCode::Validation, "not a Cluster ID", &[])
+                    .with_field(path)
+                    .into(),
+            );
         };
-        if crate::workspaces::store::find_cluster(db, c).await?.is_none() {
-            return Err(UserError::new(ErrorCode::NotFound, "no such cluster", &[]).with_field(path).into());
+        if crate::workspaces::store::find_cluster(db, c)
+            .await?
+            .is_none()
+        {
+            return Err(UserError::new(ErrorCode::NotFound, "no such cluster", &[])
+                .with_field(path)
+                .into());
         }
         if !out.contains(&c) {
             out.push(c);
@@ -515,50 +646,104 @@ pub struct PartnersMutation;
 #[Object]
 impl PartnersMutation {
     /// Creates a partner (cluster system admins and IMOs)
-    async fn create_partner(&self, ctx: &Context<'_>, input: CreatePartnerInput) -> Result<PartnerPayload, ApiError> {
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> Result<PartnerPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
             let draft = PartnerDraft {
-                title: input.title, short_title: input.short_title, alternate_title: input.alternate_title,
-                partner_type: input.partner_type, shared_partner: input.shared_partner, cso_type: input.cso_type,
-                email: input.email, phone_number: input.phone_number, street_address: input.street_address,
-                city: input.city, postal_code: input.postal_code, country_code: input.country_code,
-                total_ct_cp: input.total_ct_cp, total_ct_cy: input.total_ct_cy, vendor_number: input.vendor_number,
-                alternate_id: input.alternate_id, rating: input.rating, basis_for_risk_rating: input.basis_for_risk_rating,
-                type_of_assessment: input.type_of_assessment, ocha_external_id: input.ocha_external_id,
-                external_id: input.external_id, external_source: input.external_source,
+                title: input.title,
+                short_title: input.short_title,
+                alternate_title: input.alternate_title,
+                partner_type: input.partner_type,
+                shared_partner: input.shared_partner,
+                cso_type: input.cso_type,
+                email: input.email,
+                phone_number: input.phone_number,
+                street_address: input.street_address,
+                city: input.city,
+                postal_code: input.postal_code,
+                country_code: input.country_code,
+                total_ct_cp: input.total_ct_cp,
+                total_ct_cy: input.total_ct_cy,
+                vendor_number: input.vendor_number,
+                alternate_id: input.alternate_id,
+                rating: input.rating,
+                basis_for_risk_rating: input.basis_for_risk_rating,
+                type_of_assessment: input.type_of_assessment,
+                ocha_external_id: input.ocha_external_id,
+                external_id: input.external_id,
+                external_source: input.external_source,
             };
             let mut c = Checker::new(&["input"]);
             let now = Utc::now();
-            let mut model = partner::ActiveModel { created_at: Set(now), updated_at: Set(now), ..Default::default() };
+            let mut model = partner::ActiveModel {
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
             draft.validate_into(&mut c, &mut model);
             c.finish().map_err(MutationError::Rejected)?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max).await?.unwrap_or_default();
+            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max)
+                .await?
+                .unwrap_or_default();
             let p = store::insert(&txn, model).await?;
             store::set_clusters(&txn, p.id, &clusters).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "partner.create", target_type: "Partner", target_id: p.id,
-                before: None, after: Some(store::partner_json(&p, &clusters)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "partner.create",
+                    target_type: "Partner",
+                    target_id: p.id,
+                    before: None,
+                    after: Some(store::partner_json(&p, &clusters)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(p)
         }
         .await;
-        payload(result, |p| PartnerPayload { partner: Some(Partner(p)), errors: vec![] },
-            |errors| PartnerPayload { partner: None, errors })
+        payload(
+            result,
+            |p| PartnerPayload {
+                partner: Some(Partner(p)),
+                errors: vec![],
+            },
+            |errors| PartnerPayload {
+                partner: None,
+                errors,
+            },
+        )
     }
 
     /// Changes the given fields of a partner (cluster system admins and IMOs)
-    async fn update_partner(&self, ctx: &Context<'_>, input: UpdatePartnerInput) -> Result<PartnerPayload, ApiError> {
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePartnerInput,
+    ) -> Result<PartnerPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
-            let id = ids::decode(Kind::Partner, &input.id).ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
+            let id = ids::decode(Kind::Partner, &input.id)
+                .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let before = store::find(&txn, id).await?.ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"]))?;
-            let before_clusters: Vec<i64> = store::clusters_of(&txn, &[id]).await?.into_iter().map(|(_, c)| c).collect();
+            let before = store::find(&txn, id).await?.ok_or_else(|| {
+                UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"])
+            })?;
+            let before_clusters: Vec<i64> = store::clusters_of(&txn, &[id])
+                .await?
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
             let mut draft = PartnerDraft::from_model(&before);
             match input.title {
                 MaybeUndefined::Value(t) => draft.title = t,
@@ -581,7 +766,10 @@ impl PartnersMutation {
             apply(&mut draft.vendor_number, input.vendor_number);
             apply(&mut draft.alternate_id, input.alternate_id);
             apply(&mut draft.rating, input.rating);
-            apply(&mut draft.basis_for_risk_rating, input.basis_for_risk_rating);
+            apply(
+                &mut draft.basis_for_risk_rating,
+                input.basis_for_risk_rating,
+            );
             apply(&mut draft.type_of_assessment, input.type_of_assessment);
             apply(&mut draft.ocha_external_id, input.ocha_external_id);
             apply(&mut draft.external_id, input.external_id);
@@ -597,13 +785,32 @@ impl PartnersMutation {
                 store::set_clusters(&txn, p.id, clusters).await?;
             }
             let after_clusters = clusters.unwrap_or_else(|| before_clusters.clone());
-            record(&txn, Change { actor: Some(r.id()), action: "partner.update", target_type: "Partner", target_id: p.id,
-                before: Some(store::partner_json(&before, &before_clusters)), after: Some(store::partner_json(&p, &after_clusters)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "partner.update",
+                    target_type: "Partner",
+                    target_id: p.id,
+                    before: Some(store::partner_json(&before, &before_clusters)),
+                    after: Some(store::partner_json(&p, &after_clusters)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(p)
         }
         .await;
-        payload(result, |p| PartnerPayload { partner: Some(Partner(p)), errors: vec![] },
-            |errors| PartnerPayload { partner: None, errors })
+        payload(
+            result,
+            |p| PartnerPayload {
+                partner: Some(Partner(p)),
+                errors: vec![],
+            },
+            |errors| PartnerPayload {
+                partner: None,
+                errors,
+            },
+        )
     }
 }

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{json, Value};
 
@@ -15,7 +15,10 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<partner::
     partner::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<partner::Model>, DbErr> {
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<partner::Model>, DbErr> {
     partner::Entity::find()
         .filter(partner::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -23,7 +26,10 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<par
 }
 
 /// Cluster links of the given partners, as (partner, cluster).
-pub async fn clusters_of(db: &impl ConnectionTrait, partner_ids: &[i64]) -> Result<Vec<(i64, i64)>, DbErr> {
+pub async fn clusters_of(
+    db: &impl ConnectionTrait,
+    partner_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, DbErr> {
     Ok(partner_cluster::Entity::find()
         .filter(partner_cluster::Column::PartnerId.is_in(partner_ids.iter().copied()))
         .order_by_asc(partner_cluster::Column::ClusterId)
@@ -35,7 +41,11 @@ pub async fn clusters_of(db: &impl ConnectionTrait, partner_ids: &[i64]) -> Resu
 }
 
 /// Replaces the cluster links of a partner.
-pub async fn set_clusters(db: &impl ConnectionTrait, partner_id: i64, cluster_ids: &[i64]) -> Result<(), DbErr> {
+pub async fn set_clusters(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+    cluster_ids: &[i64],
+) -> Result<(), DbErr> {
     partner_cluster::Entity::delete_many()
         .filter(partner_cluster::Column::PartnerId.eq(partner_id))
         .exec(db)
@@ -43,20 +53,28 @@ pub async fn set_clusters(db: &impl ConnectionTrait, partner_id: i64, cluster_id
     if cluster_ids.is_empty() {
         return Ok(());
     }
-    partner_cluster::Entity::insert_many(cluster_ids.iter().map(|c| partner_cluster::ActiveModel {
-        partner_id: Set(partner_id),
-        cluster_id: Set(*c),
+    partner_cluster::Entity::insert_many(cluster_ids.iter().map(|c| {
+        partner_cluster::ActiveModel {
+            partner_id: Set(partner_id),
+            cluster_id: Set(*c),
+        }
     }))
     .exec_without_returning(db)
     .await?;
     Ok(())
 }
 
-pub async fn insert(db: &impl ConnectionTrait, model: partner::ActiveModel) -> Result<partner::Model, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    model: partner::ActiveModel,
+) -> Result<partner::Model, DbErr> {
     model.insert(db).await
 }
 
-pub async fn update(db: &impl ConnectionTrait, model: partner::ActiveModel) -> Result<partner::Model, DbErr> {
+pub async fn update(
+    db: &impl ConnectionTrait,
+    model: partner::ActiveModel,
+) -> Result<partner::Model, DbErr> {
     model.update(db).await
 }
 
@@ -97,7 +115,13 @@ fn condition(page: &PartnerPage) -> Condition {
         PartnerScope::Own(Some(id)) => cond = cond.add(partner::Column::Id.eq(id)),
         PartnerScope::Own(None) => cond = cond.add(Expr::cust("1 = 0")),
     }
-    if let Some(term) = page.filter.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(term) = page
+        .filter
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let mut pattern = String::from("%");
         for c in term.to_lowercase().chars() {
             if matches!(c, '%' | '_' | '\\') {
@@ -115,7 +139,11 @@ fn condition(page: &PartnerPage) -> Condition {
         cond = cond.add(partner::Column::PartnerType.eq(t.as_str()));
     }
     if let Some(clusters) = &page.filter.cluster_ids {
-        let list = clusters.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = clusters
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         cond = cond.add(Expr::cust(if clusters.is_empty() {
             "1 = 0".to_owned()
         } else {
@@ -144,7 +172,10 @@ fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<(&'static str,
 }
 
 /// One page of partners.
-pub async fn page(db: &impl ConnectionTrait, page: &PartnerPage) -> Result<(Vec<partner::Model>, bool), DbErr> {
+pub async fn page(
+    db: &impl ConnectionTrait,
+    page: &PartnerPage,
+) -> Result<(Vec<partner::Model>, bool), DbErr> {
     let keys = sort_keys(&page.order);
     let mut select = partner::Entity::find().filter(condition(page));
     if let Some(cursor) = page.cursor {
@@ -152,16 +183,30 @@ pub async fn page(db: &impl ConnectionTrait, page: &PartnerPage) -> Result<(Vec<
         for (i, (key, desc)) in keys.iter().enumerate() {
             let mut parts: Vec<String> = keys[..i]
                 .iter()
-                .map(|(k, _)| format!("{} = (SELECT {} FROM partner c WHERE c.id = {cursor})", k.replace("{t}", "partner"), k.replace("{t}", "c")))
+                .map(|(k, _)| {
+                    format!(
+                        "{} = (SELECT {} FROM partner c WHERE c.id = {cursor})",
+                        k.replace("{t}", "partner"),
+                        k.replace("{t}", "c")
+                    )
+                })
                 .collect();
             let op = if *desc != page.backward { "<" } else { ">" };
-            parts.push(format!("{} {op} (SELECT {} FROM partner c WHERE c.id = {cursor})", key.replace("{t}", "partner"), key.replace("{t}", "c")));
+            parts.push(format!(
+                "{} {op} (SELECT {} FROM partner c WHERE c.id = {cursor})",
+                key.replace("{t}", "partner"),
+                key.replace("{t}", "c")
+            ));
             alternatives.push(format!("({})", parts.join(" AND ")));
         }
         select = select.filter(Expr::cust(format!("({})", alternatives.join(" OR "))));
     }
     for (key, desc) in &keys {
-        let order = if *desc != page.backward { Order::Desc } else { Order::Asc };
+        let order = if *desc != page.backward {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         select = select.order_by(Expr::cust(key.replace("{t}", "partner")), order);
     }
     let mut rows = select.limit(page.limit + 1).all(db).await?;
@@ -174,17 +219,29 @@ pub async fn page(db: &impl ConnectionTrait, page: &PartnerPage) -> Result<(Vec<
 }
 
 pub async fn count(db: &impl ConnectionTrait, page: &PartnerPage) -> Result<u64, DbErr> {
-    partner::Entity::find().filter(condition(page)).count(db).await
+    partner::Entity::find()
+        .filter(condition(page))
+        .count(db)
+        .await
 }
 
 /// All partners or only one, by title (for `assignablePartners`).
-pub async fn list(db: &impl ConnectionTrait, scope: &PartnerScope) -> Result<Vec<partner::Model>, DbErr> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &PartnerScope,
+) -> Result<Vec<partner::Model>, DbErr> {
     let mut select = partner::Entity::find();
     match scope {
         PartnerScope::All => {}
-        PartnerScope::Own(id) => select = select.filter(partner::Column::Id.is_in(id.iter().copied())),
+        PartnerScope::Own(id) => {
+            select = select.filter(partner::Column::Id.is_in(id.iter().copied()))
+        }
     }
-    select.order_by_asc(partner::Column::Title).order_by_asc(partner::Column::Id).all(db).await
+    select
+        .order_by_asc(partner::Column::Title)
+        .order_by_asc(partner::Column::Id)
+        .all(db)
+        .await
 }
 
 /// The audit snapshot of a partner.

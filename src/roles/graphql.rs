@@ -54,7 +54,9 @@ impl PrpRole {
         let loaded = crate::graphql::loader(ctx)?
             .load_one(users::loader::UserKey(self.0.user_id))
             .await?;
-        loaded.map(User).ok_or_else(|| ApiError::internal(&"role without user"))
+        loaded
+            .map(User)
+            .ok_or_else(|| ApiError::internal(&"role without user"))
     }
     /// The workspace of an IP role
     async fn workspace(&self, ctx: &Context<'_>) -> Result<Option<Workspace>, ApiError> {
@@ -156,30 +158,59 @@ fn entry_path(i: usize, field: Option<&str>) -> Vec<String> {
 }
 
 /// Checks that the scopes of the entries exist; NOT_FOUND on the entry's field otherwise.
-async fn check_scopes_exist(db: &impl ConnectionTrait, entries: &[NewRole]) -> Result<(), MutationError> {
+async fn check_scopes_exist(
+    db: &impl ConnectionTrait,
+    entries: &[NewRole],
+) -> Result<(), MutationError> {
     let mut errors = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         if let Some(w) = e.workspace_id {
             if workspaces::store::find_workspace(db, w).await?.is_none() {
-                errors.push(UserError::new(ErrorCode::NotFound, "no such workspace", &[]).with_field(entry_path(i, Some("workspaceId"))));
+                errors.push(
+                    UserError::new(ErrorCode::NotFound, "no such workspace", &[])
+                        .with_field(entry_path(i, Some("workspaceId"))),
+                );
             }
         }
         if let Some(c) = e.cluster_id {
             if workspaces::store::find_cluster(db, c).await?.is_none() {
-                errors.push(UserError::new(ErrorCode::NotFound, "no such cluster", &[]).with_field(entry_path(i, Some("clusterId"))));
+                errors.push(
+                    UserError::new(ErrorCode::NotFound, "no such cluster", &[])
+                        .with_field(entry_path(i, Some("clusterId"))),
+                );
             }
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(MutationError::Rejected(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(MutationError::Rejected(errors))
+    }
 }
 
 /// Where a guard denial on an entry points: the scope field for a scope mismatch.
 fn denial_path(i: usize, entry: &NewRole, denial: permissions::Denial) -> Vec<String> {
     match denial {
-        permissions::Denial::ScopeMismatch if entry.role.is_ip() || entry.role == RoleType::ClusterSystemAdmin => {
-            entry_path(i, Some(if entry.cluster_id.is_some() { "clusterId" } else { "workspaceId" }))
+        permissions::Denial::ScopeMismatch
+            if entry.role.is_ip() || entry.role == RoleType::ClusterSystemAdmin =>
+        {
+            entry_path(
+                i,
+                Some(if entry.cluster_id.is_some() {
+                    "clusterId"
+                } else {
+                    "workspaceId"
+                }),
+            )
         }
-        permissions::Denial::ScopeMismatch => entry_path(i, Some(if entry.workspace_id.is_some() { "workspaceId" } else { "clusterId" })),
+        permissions::Denial::ScopeMismatch => entry_path(
+            i,
+            Some(if entry.workspace_id.is_some() {
+                "workspaceId"
+            } else {
+                "clusterId"
+            }),
+        ),
         _ => entry_path(i, None),
     }
 }
@@ -192,7 +223,10 @@ async fn write_roles(
     target: &Person,
     entries: &[NewRole],
 ) -> Result<Vec<prp_role::Model>, MutationError> {
-    if entries.iter().any(|e| e.role == RoleType::ClusterSystemAdmin) {
+    if entries
+        .iter()
+        .any(|e| e.role == RoleType::ClusterSystemAdmin)
+    {
         for old in users::store::roles_of(txn, &[target.id]).await? {
             if RoleType::parse(&old.role).is_some_and(|t| !t.is_ip()) {
                 remove_role(txn, actor, &target_user.email, &old).await?;
@@ -201,37 +235,80 @@ async fn write_roles(
     }
     let mut created = Vec::with_capacity(entries.len());
     for e in entries {
-        let role = store::insert(txn, target.id, e.role, e.workspace_id, e.cluster_id, true).await?;
-        record(txn, Change { actor: Some(actor), action: "role.create", target_type: "PRPRole", target_id: role.id,
-            before: None, after: Some(store::role_json(&role)) }).await?;
+        let role =
+            store::insert(txn, target.id, e.role, e.workspace_id, e.cluster_id, true).await?;
+        record(
+            txn,
+            Change {
+                actor: Some(actor),
+                action: "role.create",
+                target_type: "PRPRole",
+                target_id: role.id,
+                before: None,
+                after: Some(store::role_json(&role)),
+            },
+        )
+        .await?;
         let scope = workspaces::store::scope_label(txn, e.workspace_id, e.cluster_id).await?;
-        outbox::store::enqueue(txn, notify::role_notice(&target_user.email, RoleChange::Assigned, e.role, &scope)).await?;
+        outbox::store::enqueue(
+            txn,
+            notify::role_notice(&target_user.email, RoleChange::Assigned, e.role, &scope),
+        )
+        .await?;
         created.push(role);
     }
     Ok(created)
 }
 
 /// Deletes a role with its audit event and notice.
-async fn remove_role(txn: &impl ConnectionTrait, actor: i64, email: &str, role: &prp_role::Model) -> Result<(), MutationError> {
+async fn remove_role(
+    txn: &impl ConnectionTrait,
+    actor: i64,
+    email: &str,
+    role: &prp_role::Model,
+) -> Result<(), MutationError> {
     store::delete(txn, role.id).await?;
-    record(txn, Change { actor: Some(actor), action: "role.delete", target_type: "PRPRole", target_id: role.id,
-        before: Some(store::role_json(role)), after: None }).await?;
+    record(
+        txn,
+        Change {
+            actor: Some(actor),
+            action: "role.delete",
+            target_type: "PRPRole",
+            target_id: role.id,
+            before: Some(store::role_json(role)),
+            after: None,
+        },
+    )
+    .await?;
     if let Some(t) = RoleType::parse(&role.role) {
         let scope = workspaces::store::scope_label(txn, role.workspace_id, role.cluster_id).await?;
-        outbox::store::enqueue(txn, notify::role_notice(email, RoleChange::Removed, t, &scope)).await?;
+        outbox::store::enqueue(
+            txn,
+            notify::role_notice(email, RoleChange::Removed, t, &scope),
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Loads a role and its holder for a change: VALIDATION for a malformed ID, NOT_FOUND when
 /// the role does not exist or its holder is not visible to the requester.
-async fn load_role(db: &impl ConnectionTrait, requester: &Person, id: &ID) -> Result<(prp_role::Model, user::Model, Person), MutationError> {
+async fn load_role(
+    db: &impl ConnectionTrait,
+    requester: &Person,
+    id: &ID,
+) -> Result<(prp_role::Model, user::Model, Person), MutationError> {
     let field = &["input", "id"];
-    let id = ids::decode(Kind::Role, id).ok_or_else(|| UserError::new(ErrorCode::Validation, "not a PRPRole ID", field))?;
-    let role = store::find(db, id).await?.ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such role", field))?;
+    let id = ids::decode(Kind::Role, id)
+        .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a PRPRole ID", field))?;
+    let role = store::find(db, id)
+        .await?
+        .ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such role", field))?;
     let (u, p) = load_target(db, requester, &ids::encode(Kind::User, role.user_id), field)
         .await
-        .map_err(|_| MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field)))?;
+        .map_err(|_| {
+            MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field))
+        })?;
     Ok((role, u, p))
 }
 
@@ -249,20 +326,38 @@ impl RolesQuery {
         cluster_id: Option<ID>,
     ) -> Result<Vec<RoleType>, ApiError> {
         let r = requester(ctx)?;
-        let user_id = ids::decode(Kind::User, &user_id).ok_or_else(|| ApiError::bad_input("userId is not a User ID"))?;
+        let user_id = ids::decode(Kind::User, &user_id)
+            .ok_or_else(|| ApiError::bad_input("userId is not a User ID"))?;
         let workspace_id = workspace_id
-            .map(|w| ids::decode(Kind::Workspace, &w).ok_or_else(|| ApiError::bad_input("workspaceId is not a Workspace ID")))
+            .map(|w| {
+                ids::decode(Kind::Workspace, &w)
+                    .ok_or_else(|| ApiError::bad_input("workspaceId is not a Workspace ID"))
+            })
             .transpose()?;
         let cluster_id = cluster_id
-            .map(|c| ids::decode(Kind::Cluster, &c).ok_or_else(|| ApiError::bad_input("clusterId is not a Cluster ID")))
+            .map(|c| {
+                ids::decode(Kind::Cluster, &c)
+                    .ok_or_else(|| ApiError::bad_input("clusterId is not a Cluster ID"))
+            })
             .transpose()?;
         let db = db(ctx)?;
-        let Ok((_, target)) = load_target(db, &r.person, &ids::encode(Kind::User, user_id), &[]).await else {
+        let Ok((_, target)) =
+            load_target(db, &r.person, &ids::encode(Kind::User, user_id), &[]).await
+        else {
             return Ok(vec![]);
         };
-        let probe = NewRole { role: RoleType::IpViewer, workspace_id, cluster_id };
+        let probe = NewRole {
+            role: RoleType::IpViewer,
+            workspace_id,
+            cluster_id,
+        };
         match check_scopes_exist(db, &[probe]).await {
-            Ok(()) => Ok(permissions::assignable_roles(&r.person, &target, workspace_id, cluster_id)),
+            Ok(()) => Ok(permissions::assignable_roles(
+                &r.person,
+                &target,
+                workspace_id,
+                cluster_id,
+            )),
             Err(MutationError::Rejected(_)) => Ok(vec![]),
             Err(MutationError::Api(e)) => Err(e),
         }
@@ -275,38 +370,68 @@ pub struct RolesMutation;
 #[Object]
 impl RolesMutation {
     /// All or nothing: either every entry is created or none is
-    async fn create_roles(&self, ctx: &Context<'_>, input: CreateRolesInput) -> Result<CreateRolesPayload, ApiError> {
+    async fn create_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRolesInput,
+    ) -> Result<CreateRolesPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let max = state(ctx)?.config.limits.max_list_input;
             if input.roles.is_empty() || input.roles.len() > max {
-                return Err(UserError::new(ErrorCode::Validation, format!("give 1 to {max} roles"), &["input", "roles"]).into());
+                return Err(UserError::new(
+                    ErrorCode::Validation,
+                    format!("give 1 to {max} roles"),
+                    &["input", "roles"],
+                )
+                .into());
             }
             let mut errors = Vec::new();
             let mut entries = Vec::with_capacity(input.roles.len());
             for (i, e) in input.roles.iter().enumerate() {
                 let workspace_id = e.workspace_id.as_ref().and_then(|w| {
                     let id = ids::decode(Kind::Workspace, w);
-                    if id.is_none() { errors.push(UserError::new(ErrorCode::Validation, "not a Workspace ID", &[]).with_field(entry_path(i, Some("workspaceId")))); }
+                    if id.is_none() {
+                        errors.push(
+                            UserError::new(ErrorCode::Validation, "not a Workspace ID", &[])
+                                .with_field(entry_path(i, Some("workspaceId"))),
+                        );
+                    }
                     id
                 });
                 let cluster_id = e.cluster_id.as_ref().and_then(|c| {
                     let id = ids::decode(Kind::Cluster, c);
-                    if id.is_none() { errors.push(UserError::new(ErrorCode::Validation, "not a Cluster ID", &[]).with_field(entry_path(i, Some("clusterId")))); }
+                    if id.is_none() {
+                        errors.push(
+                            UserError::new(ErrorCode::Validation, "not a Cluster ID", &[])
+                                .with_field(entry_path(i, Some("clusterId"))),
+                        );
+                    }
                     id
                 });
-                entries.push(NewRole { role: e.role, workspace_id, cluster_id });
+                entries.push(NewRole {
+                    role: e.role,
+                    workspace_id,
+                    cluster_id,
+                });
             }
             if !errors.is_empty() {
                 return Err(MutationError::Rejected(errors));
             }
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (target_user, target) = load_target(&txn, &r.person, &input.user_id, &["input", "userId"]).await?;
+            let (target_user, target) =
+                load_target(&txn, &r.person, &input.user_id, &["input", "userId"]).await?;
             if let Err(denials) = permissions::check_create_roles(&r.person, &target, &entries) {
-                return Err(MutationError::Rejected(denials.into_iter().map(|(i, d)| {
-                    let code = ErrorCode::from(d);
-                    UserError::new(code, code.default_message(), &[]).with_field(denial_path(i, &entries[i], d))
-                }).collect()));
+                return Err(MutationError::Rejected(
+                    denials
+                        .into_iter()
+                        .map(|(i, d)| {
+                            let code = ErrorCode::from(d);
+                            UserError::new(code, code.default_message(), &[])
+                                .with_field(denial_path(i, &entries[i], d))
+                        })
+                        .collect(),
+                ));
             }
             check_scopes_exist(&txn, &entries).await?;
             let created = write_roles(&txn, r.id(), &target_user, &target, &entries).await?;
@@ -314,52 +439,106 @@ impl RolesMutation {
             Ok((target_user, created))
         }
         .await;
-        payload(result,
-            |(u, created)| CreateRolesPayload { user: Some(User(u)), roles: created.into_iter().map(PrpRole).collect(), errors: vec![] },
-            |errors| CreateRolesPayload { user: None, roles: vec![], errors })
+        payload(
+            result,
+            |(u, created)| CreateRolesPayload {
+                user: Some(User(u)),
+                roles: created.into_iter().map(PrpRole).collect(),
+                errors: vec![],
+            },
+            |errors| CreateRolesPayload {
+                user: None,
+                roles: vec![],
+                errors,
+            },
+        )
     }
 
     /// Changes a role's type (within its family) and/or activity
-    async fn update_role(&self, ctx: &Context<'_>, input: UpdateRoleInput) -> Result<UpdateRolePayload, ApiError> {
+    async fn update_role(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRoleInput,
+    ) -> Result<UpdateRolePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
             let (before, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
-            let row = users::store::role_row(&before).ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
-            let op = RoleOp::Update { row: &row, role: input.role, is_active: input.is_active };
+            let row = users::store::role_row(&before)
+                .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
+            let op = RoleOp::Update {
+                row: &row,
+                role: input.role,
+                is_active: input.is_active,
+            };
             permissions::check_role(&r.person, &op, &target).map_err(|d| {
                 let field = match d {
-                    permissions::Denial::ScopeMismatch | permissions::Denial::Validation if input.role.is_some() => "role",
+                    permissions::Denial::ScopeMismatch | permissions::Denial::Validation
+                        if input.role.is_some() =>
+                    {
+                        "role"
+                    }
                     permissions::Denial::Validation => "isActive",
                     _ => "id",
                 };
                 UserError::denied(d, &["input", field])
             })?;
             let mut after = before.clone();
-            if let Some(role) = input.role { after.role = role.as_str().to_owned(); }
-            if let Some(active) = input.is_active { after.is_active = active; }
+            if let Some(role) = input.role {
+                after.role = role.as_str().to_owned();
+            }
+            if let Some(active) = input.is_active {
+                after.is_active = active;
+            }
             let after = store::update(&txn, after).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "role.update", target_type: "PRPRole", target_id: after.id,
-                before: Some(store::role_json(&before)), after: Some(store::role_json(&after)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "role.update",
+                    target_type: "PRPRole",
+                    target_id: after.id,
+                    before: Some(store::role_json(&before)),
+                    after: Some(store::role_json(&after)),
+                },
+            )
+            .await?;
             if let Some(t) = RoleType::parse(&after.role) {
-                let scope = workspaces::store::scope_label(&txn, after.workspace_id, after.cluster_id).await?;
-                outbox::store::enqueue(&txn, notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)).await?;
+                let scope =
+                    workspaces::store::scope_label(&txn, after.workspace_id, after.cluster_id)
+                        .await?;
+                outbox::store::enqueue(
+                    &txn,
+                    notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope),
+                )
+                .await?;
             }
             txn.commit().await?;
             Ok(after)
         }
         .await;
-        payload(result, |role| UpdateRolePayload { role: Some(PrpRole(role)), errors: vec![] },
-            |errors| UpdateRolePayload { role: None, errors })
+        payload(
+            result,
+            |role| UpdateRolePayload {
+                role: Some(PrpRole(role)),
+                errors: vec![],
+            },
+            |errors| UpdateRolePayload { role: None, errors },
+        )
     }
 
     /// Removes a role
-    async fn delete_role(&self, ctx: &Context<'_>, input: DeleteRoleInput) -> Result<DeleteRolePayload, ApiError> {
+    async fn delete_role(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteRoleInput,
+    ) -> Result<DeleteRolePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
             let (role, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
-            let row = users::store::role_row(&role).ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
+            let row = users::store::role_row(&role)
+                .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             permissions::check_role(&r.person, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             remove_role(&txn, r.id(), &target_user.email, &role).await?;
@@ -367,8 +546,17 @@ impl RolesMutation {
             Ok(role.id)
         }
         .await;
-        payload(result, |id| DeleteRolePayload { deleted_role_id: Some(ids::encode(Kind::Role, id)), errors: vec![] },
-            |errors| DeleteRolePayload { deleted_role_id: None, errors })
+        payload(
+            result,
+            |id| DeleteRolePayload {
+                deleted_role_id: Some(ids::encode(Kind::Role, id)),
+                errors: vec![],
+            },
+            |errors| DeleteRolePayload {
+                deleted_role_id: None,
+                errors,
+            },
+        )
     }
 }
 
@@ -377,5 +565,7 @@ pub async fn visible_role(ctx: &Context<'_>, id: i64) -> Result<Option<PrpRole>,
     let Some(role) = store::find(db(ctx)?, id).await? else {
         return Ok(None);
     };
-    Ok(visible_user(ctx, role.user_id).await?.map(|_| PrpRole(role)))
+    Ok(visible_user(ctx, role.user_id)
+        .await?
+        .map(|_| PrpRole(role)))
 }

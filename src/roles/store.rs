@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
 };
 use serde_json::{json, Value};
 
@@ -37,7 +38,10 @@ pub async fn insert(
 }
 
 /// Writes a role's type and activity.
-pub async fn update(db: &impl ConnectionTrait, model: prp_role::Model) -> Result<prp_role::Model, DbErr> {
+pub async fn update(
+    db: &impl ConnectionTrait,
+    model: prp_role::Model,
+) -> Result<prp_role::Model, DbErr> {
     let mut active: prp_role::ActiveModel = model.clone().into();
     active.role = Set(model.role);
     active.is_active = Set(model.is_active);

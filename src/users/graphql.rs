@@ -5,7 +5,9 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::loader::{RolesOfUser, UserKey};
-use super::store::{self, NewUser, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage};
+use super::store::{
+    self, NewUser, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage,
+};
 use crate::audit::store::{record, Change};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::{prp_role, user};
@@ -24,7 +26,10 @@ pub struct User(pub user::Model);
 
 impl User {
     async fn role_models(&self, ctx: &Context<'_>) -> Result<Vec<prp_role::Model>, ApiError> {
-        Ok(loader(ctx)?.load_one(RolesOfUser(self.0.id)).await?.unwrap_or_default())
+        Ok(loader(ctx)?
+            .load_one(RolesOfUser(self.0.id))
+            .await?
+            .unwrap_or_default())
     }
 
     async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
@@ -99,7 +104,11 @@ impl User {
         Ok(self.role_models(ctx).await?.is_empty())
     }
     /// The user's roles that the requester may see; only one portal's when given
-    async fn roles(&self, ctx: &Context<'_>, portal: Option<Portal>) -> Result<Vec<PrpRole>, ApiError> {
+    async fn roles(
+        &self,
+        ctx: &Context<'_>,
+        portal: Option<Portal>,
+    ) -> Result<Vec<PrpRole>, ApiError> {
         Ok(self
             .role_models(ctx)
             .await?
@@ -129,7 +138,10 @@ pub async fn visible_user(ctx: &Context<'_>, id: i64) -> Result<Option<User>, Ap
     let Some(u) = loader(ctx)?.load_one(UserKey(id)).await? else {
         return Ok(None);
     };
-    let roles = loader(ctx)?.load_one(RolesOfUser(id)).await?.unwrap_or_default();
+    let roles = loader(ctx)?
+        .load_one(RolesOfUser(id))
+        .await?
+        .unwrap_or_default();
     let target = store::person(&u, &roles);
     Ok(permissions::can_see_user(&r.person, &target).then_some(User(u)))
 }
@@ -162,14 +174,29 @@ pub struct UserOrder {
 }
 
 /// Decodes a list of global IDs of one kind, or BAD_USER_INPUT naming the argument.
-pub fn decode_ids(ctx: &Context<'_>, kind: Kind, name: &str, ids: Option<&Vec<ID>>) -> Result<Option<Vec<i64>>, ApiError> {
+pub fn decode_ids(
+    ctx: &Context<'_>,
+    kind: Kind,
+    name: &str,
+    ids: Option<&Vec<ID>>,
+) -> Result<Option<Vec<i64>>, ApiError> {
     let Some(ids) = ids else { return Ok(None) };
     let max = state(ctx)?.config.limits.max_list_input;
     if ids.len() > max {
-        return Err(ApiError::bad_input(format!("{name} may list at most {max} IDs")));
+        return Err(ApiError::bad_input(format!(
+            "{name} may list at most {max} IDs"
+        )));
     }
     ids.iter()
-        .map(|id| ids::decode(kind, id).ok_or_else(|| ApiError::bad_input(format!("{name}: {:?} is not a {} ID", id.as_str(), kind.type_name()))))
+        .map(|id| {
+            ids::decode(kind, id).ok_or_else(|| {
+                ApiError::bad_input(format!(
+                    "{name}: {:?} is not a {} ID",
+                    id.as_str(),
+                    kind.type_name()
+                ))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
@@ -177,7 +204,10 @@ pub fn decode_ids(ctx: &Context<'_>, kind: Kind, name: &str, ids: Option<&Vec<ID
 /// Decodes an optional cursor, or BAD_USER_INPUT.
 pub fn decode_cursor(name: &str, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     cursor
-        .map(|c| ids::decode_cursor(c).ok_or_else(|| ApiError::bad_input(format!("{name} is not a valid cursor"))))
+        .map(|c| {
+            ids::decode_cursor(c)
+                .ok_or_else(|| ApiError::bad_input(format!("{name} is not a valid cursor")))
+        })
         .transpose()
 }
 
@@ -203,7 +233,10 @@ impl UserConnection {
     async fn edges(&self) -> Vec<UserEdge> {
         self.rows
             .iter()
-            .map(|u| UserEdge { cursor: ids::encode_cursor(u.id), node: User(u.clone()) })
+            .map(|u| UserEdge {
+                cursor: ids::encode_cursor(u.id),
+                node: User(u.clone()),
+            })
             .collect()
     }
     /// The rows of the page
@@ -242,7 +275,8 @@ impl UsersQuery {
 
     /// A user the requester may see, or null
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>, ApiError> {
-        let id = ids::decode(Kind::User, &id).ok_or_else(|| ApiError::bad_input("id is not a User ID"))?;
+        let id = ids::decode(Kind::User, &id)
+            .ok_or_else(|| ApiError::bad_input("id is not a User ID"))?;
         visible_user(ctx, id).await
     }
 
@@ -264,14 +298,26 @@ impl UsersQuery {
         let limit = page_size(ctx, first, last)?;
         let f = filter.unwrap_or_default();
         let max = state(ctx)?.config.limits.max_list_input;
-        if f.name_email.as_ref().is_some_and(|s| s.chars().count() > 254 || s.contains('\0')) {
-            return Err(ApiError::bad_input("nameEmail must be at most 254 characters, without NUL"));
+        if f.name_email
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
+        {
+            return Err(ApiError::bad_input(
+                "nameEmail must be at most 254 characters, without NUL",
+            ));
         }
-        if f.statuses.as_ref().is_some_and(|v| v.len() > max) || f.roles.as_ref().is_some_and(|v| v.len() > max) {
-            return Err(ApiError::bad_input(format!("filter lists may hold at most {max} values")));
+        if f.statuses.as_ref().is_some_and(|v| v.len() > max)
+            || f.roles.as_ref().is_some_and(|v| v.len() > max)
+        {
+            return Err(ApiError::bad_input(format!(
+                "filter lists may hold at most {max} values"
+            )));
         }
-        let order: Vec<(UserOrderField, SortDirection)> =
-            order_by.unwrap_or_default().into_iter().map(|o| (o.field, o.direction)).collect();
+        let order: Vec<(UserOrderField, SortDirection)> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| (o.field, o.direction))
+            .collect();
         if order.len() > 8 {
             return Err(ApiError::bad_input("orderBy may hold at most 8 entries"));
         }
@@ -279,7 +325,11 @@ impl UsersQuery {
         if after.is_some() && before.is_some() {
             return Err(ApiError::bad_input("give either after or before, not both"));
         }
-        let cursor = if backward { decode_cursor("before", before.as_deref())? } else { decode_cursor("after", after.as_deref())? };
+        let cursor = if backward {
+            decode_cursor("before", before.as_deref())?
+        } else {
+            decode_cursor("after", after.as_deref())?
+        };
         let page = UserPage {
             requester: r.id(),
             scope,
@@ -289,7 +339,12 @@ impl UsersQuery {
                 roles: f.roles,
                 partner_ids: decode_ids(ctx, Kind::Partner, "partnerIds", f.partner_ids.as_ref())?,
                 cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
-                workspace_ids: decode_ids(ctx, Kind::Workspace, "workspaceIds", f.workspace_ids.as_ref())?,
+                workspace_ids: decode_ids(
+                    ctx,
+                    Kind::Workspace,
+                    "workspaceIds",
+                    f.workspace_ids.as_ref(),
+                )?,
             },
             order,
             cursor,
@@ -380,7 +435,9 @@ pub async fn load_target(
     let id = ids::decode(Kind::User, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
     match store::find_person(db, id).await? {
-        Some((u, p)) if p.id == requester.id || permissions::can_see_user(requester, &p) => Ok((u, p)),
+        Some((u, p)) if p.id == requester.id || permissions::can_see_user(requester, &p) => {
+            Ok((u, p))
+        }
         _ => Err(UserError::new(ErrorCode::NotFound, "no such user", field).into()),
     }
 }
@@ -391,7 +448,11 @@ pub struct UsersMutation;
 #[Object]
 impl UsersMutation {
     /// Invites a new user to a portal
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<CreateUserPayload, ApiError> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> Result<CreateUserPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let mut c = Checker::new(&["input"]);
@@ -410,92 +471,222 @@ impl UsersMutation {
                 None => None,
             };
             c.finish().map_err(MutationError::Rejected)?;
-            let plan = permissions::check_create_user(&r.person, input.portal, input.user_type, partner_id)
-                .map_err(|(denial, field)| {
-                    let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
-                    UserError::denied(denial, &path)
-                })?;
+            let plan = permissions::check_create_user(
+                &r.person,
+                input.portal,
+                input.user_type,
+                partner_id,
+            )
+            .map_err(|(denial, field)| {
+                let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
+                UserError::denied(denial, &path)
+            })?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
             if let Some(p) = plan.partner_id {
                 if crate::partners::store::find(&txn, p).await?.is_none() {
-                    return Err(UserError::new(ErrorCode::NotFound, "no such partner", &["input", "partnerId"]).into());
+                    return Err(UserError::new(
+                        ErrorCode::NotFound,
+                        "no such partner",
+                        &["input", "partnerId"],
+                    )
+                    .into());
                 }
             }
             if store::email_exists(&txn, &email).await? {
-                return Err(UserError::new(ErrorCode::EmailTaken, ErrorCode::EmailTaken.default_message(), &["input", "email"]).into());
+                return Err(UserError::new(
+                    ErrorCode::EmailTaken,
+                    ErrorCode::EmailTaken.default_message(),
+                    &["input", "email"],
+                )
+                .into());
             }
-            let u = store::insert(&txn, NewUser {
-                email, first_name, last_name, position, partner_id: plan.partner_id, is_active: true, last_login: None,
-            }).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "user.create", target_type: "User",
-                target_id: u.id, before: None, after: Some(store::user_json(&u)) }).await?;
+            let u = store::insert(
+                &txn,
+                NewUser {
+                    email,
+                    first_name,
+                    last_name,
+                    position,
+                    partner_id: plan.partner_id,
+                    is_active: true,
+                    last_login: None,
+                },
+            )
+            .await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "user.create",
+                    target_type: "User",
+                    target_id: u.id,
+                    before: None,
+                    after: Some(store::user_json(&u)),
+                },
+            )
+            .await?;
             if plan.grant_system_admin {
-                let role = roles::store::insert(&txn, u.id, RoleType::ClusterSystemAdmin, None, None, true).await?;
-                record(&txn, Change { actor: Some(r.id()), action: "role.create", target_type: "PRPRole",
-                    target_id: role.id, before: None, after: Some(roles::store::role_json(&role)) }).await?;
+                let role = roles::store::insert(
+                    &txn,
+                    u.id,
+                    RoleType::ClusterSystemAdmin,
+                    None,
+                    None,
+                    true,
+                )
+                .await?;
+                record(
+                    &txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "role.create",
+                        target_type: "PRPRole",
+                        target_id: role.id,
+                        before: None,
+                        after: Some(roles::store::role_json(&role)),
+                    },
+                )
+                .await?;
             }
-            outbox::store::enqueue(&txn, notify::invitation(&u.email, &u.first_name, input.portal)).await?;
+            outbox::store::enqueue(
+                &txn,
+                notify::invitation(&u.email, &u.first_name, input.portal),
+            )
+            .await?;
             txn.commit().await?;
             Ok(u)
         }
         .await;
-        payload(result, |u| CreateUserPayload { user: Some(User(u)), errors: vec![] },
-            |errors| CreateUserPayload { user: None, errors })
+        payload(
+            result,
+            |u| CreateUserPayload {
+                user: Some(User(u)),
+                errors: vec![],
+            },
+            |errors| CreateUserPayload { user: None, errors },
+        )
     }
 
     /// Changes a user's names or position
-    async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UpdateUserPayload, ApiError> {
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> Result<UpdateUserPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let mut c = Checker::new(&["input"]);
-            let first_name = input.first_name.as_deref().map(|v| c.text("firstName", v, 1, 64));
-            let last_name = input.last_name.as_deref().map(|v| c.text("lastName", v, 1, 64));
-            let position = input.position.as_deref().map(|v| c.optional_text("position", Some(v), 64));
+            let first_name = input
+                .first_name
+                .as_deref()
+                .map(|v| c.text("firstName", v, 1, 64));
+            let last_name = input
+                .last_name
+                .as_deref()
+                .map(|v| c.text("lastName", v, 1, 64));
+            let position = input
+                .position
+                .as_deref()
+                .map(|v| c.optional_text("position", Some(v), 64));
             if first_name.is_none() && last_name.is_none() && position.is_none() {
-                c.fail(ErrorCode::Validation, "id", "nothing to change: give firstName, lastName or position");
+                c.fail(
+                    ErrorCode::Validation,
+                    "id",
+                    "nothing to change: give firstName, lastName or position",
+                );
             }
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (before, target) = load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
+            let (before, target) =
+                load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
             if target.id != r.id() {
-                permissions::check_update_user(&r.person, &target).map_err(|d| UserError::denied(d, &["input", "id"]))?;
+                permissions::check_update_user(&r.person, &target)
+                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             }
             let mut after = before.clone();
-            if let Some(v) = first_name { after.first_name = v; }
-            if let Some(v) = last_name { after.last_name = v; }
-            if let Some(v) = position { after.position = v; }
+            if let Some(v) = first_name {
+                after.first_name = v;
+            }
+            if let Some(v) = last_name {
+                after.last_name = v;
+            }
+            if let Some(v) = position {
+                after.position = v;
+            }
             let after = store::update(&txn, after).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "user.update", target_type: "User", target_id: after.id,
-                before: Some(store::user_json(&before)), after: Some(store::user_json(&after)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "user.update",
+                    target_type: "User",
+                    target_id: after.id,
+                    before: Some(store::user_json(&before)),
+                    after: Some(store::user_json(&after)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(after)
         }
         .await;
-        payload(result, |u| UpdateUserPayload { user: Some(User(u)), errors: vec![] },
-            |errors| UpdateUserPayload { user: None, errors })
+        payload(
+            result,
+            |u| UpdateUserPayload {
+                user: Some(User(u)),
+                errors: vec![],
+            },
+            |errors| UpdateUserPayload { user: None, errors },
+        )
     }
 
     /// Activates or deactivates a user; a deactivated user cannot sign in
-    async fn set_user_active(&self, ctx: &Context<'_>, input: SetUserActiveInput) -> Result<SetUserActivePayload, ApiError> {
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserActiveInput,
+    ) -> Result<SetUserActivePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (before, target) = load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
-            permissions::check_set_user_active(&r.person, &target).map_err(|d| UserError::denied(d, &["input", "id"]))?;
+            let (before, target) =
+                load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
+            permissions::check_set_user_active(&r.person, &target)
+                .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             if before.is_active == input.is_active {
                 return Ok(before);
             }
             let mut after = before.clone();
             after.is_active = input.is_active;
             let after = store::update(&txn, after).await?;
-            let action = if input.is_active { "user.activate" } else { "user.deactivate" };
-            record(&txn, Change { actor: Some(r.id()), action, target_type: "User", target_id: after.id,
-                before: Some(store::user_json(&before)), after: Some(store::user_json(&after)) }).await?;
+            let action = if input.is_active {
+                "user.activate"
+            } else {
+                "user.deactivate"
+            };
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action,
+                    target_type: "User",
+                    target_id: after.id,
+                    before: Some(store::user_json(&before)),
+                    after: Some(store::user_json(&after)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(after)
         }
         .await;
-        payload(result, |u| SetUserActivePayload { user: Some(User(u)), errors: vec![] },
-            |errors| SetUserActivePayload { user: None, errors })
+        payload(
+            result,
+            |u| SetUserActivePayload {
+                user: Some(User(u)),
+                errors: vec![],
+            },
+            |errors| SetUserActivePayload { user: None, errors },
+        )
     }
 }

@@ -31,9 +31,13 @@ impl Loader<RolesOfUser> for DbLoader {
     type Value = Vec<prp_role::Model>;
     type Error = Arc<sea_orm::DbErr>;
 
-    async fn load(&self, keys: &[RolesOfUser]) -> Result<HashMap<RolesOfUser, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RolesOfUser],
+    ) -> Result<HashMap<RolesOfUser, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut map: HashMap<RolesOfUser, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut map: HashMap<RolesOfUser, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for role in super::store::roles_of(&self.db, &ids).await? {
             map.entry(RolesOfUser(role.user_id)).or_default().push(role);
         }

@@ -39,7 +39,10 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Mod
 }
 
 /// A user and the guard's view of it, by id.
-pub async fn find_person(db: &impl ConnectionTrait, id: i64) -> Result<Option<(user::Model, Person)>, DbErr> {
+pub async fn find_person(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(user::Model, Person)>, DbErr> {
     let Some(u) = find(db, id).await? else {
         return Ok(None);
     };
@@ -49,8 +52,15 @@ pub async fn find_person(db: &impl ConnectionTrait, id: i64) -> Result<Option<(u
 }
 
 /// A user and the guard's view of it, by (lower-case) email.
-pub async fn find_person_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let Some(u) = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await? else {
+pub async fn find_person_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let Some(u) = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let roles = roles_of(db, &[u.id]).await?;
@@ -59,7 +69,10 @@ pub async fn find_person_by_email(db: &impl ConnectionTrait, email: &str) -> Res
 }
 
 /// The roles of the given users, by id.
-pub async fn roles_of(db: &impl ConnectionTrait, user_ids: &[i64]) -> Result<Vec<prp_role::Model>, DbErr> {
+pub async fn roles_of(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<Vec<prp_role::Model>, DbErr> {
     prp_role::Entity::find()
         .filter(prp_role::Column::UserId.is_in(user_ids.iter().copied()))
         .order_by_asc(prp_role::Column::Id)
@@ -75,7 +88,11 @@ pub async fn email_exists(db: &impl ConnectionTrait, email: &str) -> Result<bool
         > 0)
 }
 
-pub async fn set_last_login(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn set_last_login(
+    db: &impl ConnectionTrait,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     // Only ever moves forward, also when two requests race.
     user::Entity::update_many()
         .col_expr(user::Column::LastLogin, Expr::value(at))
@@ -192,7 +209,10 @@ pub struct UserPage {
 }
 
 fn ids_sql(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const HAS_ROLE: &str = "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {t}.id)";
@@ -202,9 +222,15 @@ fn scope_sql(scope: &UserScope) -> String {
     let has_role = HAS_ROLE.replace("{t}", "app_user");
     match scope {
         UserScope::All => "1 = 1".to_owned(),
-        UserScope::SamePartner(None) | UserScope::IpPartner { partner_id: None, .. } => "1 = 0".to_owned(),
+        UserScope::SamePartner(None)
+        | UserScope::IpPartner {
+            partner_id: None, ..
+        } => "1 = 0".to_owned(),
         UserScope::SamePartner(Some(p)) => format!("app_user.partner_id = {p}"),
-        UserScope::IpPartner { partner_id: Some(p), workspace_ids } => {
+        UserScope::IpPartner {
+            partner_id: Some(p),
+            workspace_ids,
+        } => {
             let in_workspaces = if workspace_ids.is_empty() {
                 "1 = 0".to_owned()
             } else {
@@ -227,8 +253,12 @@ fn status_sql(status: UserStatus) -> String {
     match status {
         UserStatus::Deactivated => "NOT app_user.is_active".to_owned(),
         UserStatus::Incomplete => format!("app_user.is_active AND NOT {has_role}"),
-        UserStatus::Active => format!("app_user.is_active AND {has_role} AND app_user.last_login IS NOT NULL"),
-        UserStatus::Invited => format!("app_user.is_active AND {has_role} AND app_user.last_login IS NULL"),
+        UserStatus::Active => {
+            format!("app_user.is_active AND {has_role} AND app_user.last_login IS NOT NULL")
+        }
+        UserStatus::Invited => {
+            format!("app_user.is_active AND {has_role} AND app_user.last_login IS NULL")
+        }
     }
 }
 
@@ -252,12 +282,23 @@ fn condition(page: &UserPage) -> Condition {
     let mut cond = Condition::all()
         .add(user::Column::Id.ne(page.requester))
         .add(Expr::cust(scope_sql(&page.scope)));
-    if let Some(term) = f.name_email.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(term) = f
+        .name_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let pattern = like_pattern(term);
         cond = cond.add(
             Condition::any()
-                .add(Expr::cust("lower(app_user.first_name || ' ' || app_user.last_name)").like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::col((user::Entity, user::Column::Email)).like(LikeExpr::new(pattern).escape('\\'))),
+                .add(
+                    Expr::cust("lower(app_user.first_name || ' ' || app_user.last_name)")
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    Expr::col((user::Entity, user::Column::Email))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
         );
     }
     if let Some(statuses) = &f.statuses {
@@ -274,15 +315,30 @@ fn condition(page: &UserPage) -> Condition {
         let mut parts = vec!["r.user_id = app_user.id".to_owned()];
         if let Some(roles) = &f.roles {
             let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
-            parts.push(if names.is_empty() { "1 = 0".into() } else { format!("r.role IN ({})", names.join(", ")) });
+            parts.push(if names.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.role IN ({})", names.join(", "))
+            });
         }
         if let Some(ws) = &f.workspace_ids {
-            parts.push(if ws.is_empty() { "1 = 0".into() } else { format!("r.workspace_id IN ({})", ids_sql(ws)) });
+            parts.push(if ws.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.workspace_id IN ({})", ids_sql(ws))
+            });
         }
         if let Some(cs) = &f.cluster_ids {
-            parts.push(if cs.is_empty() { "1 = 0".into() } else { format!("r.cluster_id IN ({})", ids_sql(cs)) });
+            parts.push(if cs.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.cluster_id IN ({})", ids_sql(cs))
+            });
         }
-        cond = cond.add(Expr::cust(format!("EXISTS (SELECT 1 FROM prp_role r WHERE {})", parts.join(" AND "))));
+        cond = cond.add(Expr::cust(format!(
+            "EXISTS (SELECT 1 FROM prp_role r WHERE {})",
+            parts.join(" AND ")
+        )));
     }
     cond
 }
@@ -302,12 +358,22 @@ fn sort_keys(backend: DbBackend, order: &[(UserOrderField, SortDirection)]) -> V
             UserOrderField::FirstName => keys.push(("{t}.first_name".to_owned(), desc)),
             UserOrderField::LastName => keys.push(("{t}.last_name".to_owned(), desc)),
             UserOrderField::LastLogin => {
-                keys.push(("CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END".to_owned(), false));
+                keys.push((
+                    "CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END".to_owned(),
+                    false,
+                ));
                 keys.push((format!("COALESCE({{t}}.last_login, {never})"), desc));
             }
             UserOrderField::Partner => {
-                keys.push(("CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END".to_owned(), false));
-                keys.push(("COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')".to_owned(), desc));
+                keys.push((
+                    "CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END".to_owned(),
+                    false,
+                ));
+                keys.push((
+                    "COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')"
+                        .to_owned(),
+                    desc,
+                ));
             }
             UserOrderField::Status => keys.push((
                 format!(
@@ -331,7 +397,13 @@ fn after_cursor_sql(keys: &[(String, bool)], cursor: i64, backward: bool) -> Str
     for (i, (key, desc)) in keys.iter().enumerate() {
         let mut parts: Vec<String> = keys[..i]
             .iter()
-            .map(|(k, _)| format!("{} = (SELECT {} FROM app_user c WHERE c.id = {cursor})", k.replace("{t}", "app_user"), k.replace("{t}", "c")))
+            .map(|(k, _)| {
+                format!(
+                    "{} = (SELECT {} FROM app_user c WHERE c.id = {cursor})",
+                    k.replace("{t}", "app_user"),
+                    k.replace("{t}", "c")
+                )
+            })
             .collect();
         let op = if *desc != backward { "<" } else { ">" };
         parts.push(format!(
@@ -345,14 +417,21 @@ fn after_cursor_sql(keys: &[(String, bool)], cursor: i64, backward: bool) -> Str
 }
 
 /// One page of users (`limit + 1` rows are read to tell whether more follow).
-pub async fn page(db: &impl ConnectionTrait, page: &UserPage) -> Result<(Vec<user::Model>, bool), DbErr> {
+pub async fn page(
+    db: &impl ConnectionTrait,
+    page: &UserPage,
+) -> Result<(Vec<user::Model>, bool), DbErr> {
     let keys = sort_keys(db.get_database_backend(), &page.order);
     let mut select = user::Entity::find().filter(condition(page));
     if let Some(cursor) = page.cursor {
         select = select.filter(Expr::cust(after_cursor_sql(&keys, cursor, page.backward)));
     }
     for (key, desc) in &keys {
-        let order = if *desc != page.backward { Order::Desc } else { Order::Asc };
+        let order = if *desc != page.backward {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         select = select.order_by(Expr::cust(key.replace("{t}", "app_user")), order);
     }
     let mut rows = select.limit(page.limit + 1).all(db).await?;

@@ -38,7 +38,11 @@ impl Workspace {
     /// The response plans of this workspace
     async fn response_plans(&self, ctx: &Context<'_>) -> Result<Vec<ResponsePlan>, ApiError> {
         let plans = loader(ctx)?.load_one(PlansOfWorkspace(self.0.id)).await?;
-        Ok(plans.unwrap_or_default().into_iter().map(ResponsePlan).collect())
+        Ok(plans
+            .unwrap_or_default()
+            .into_iter()
+            .map(ResponsePlan)
+            .collect())
     }
 }
 
@@ -78,7 +82,11 @@ impl ResponsePlan {
     /// The clusters of the plan
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let clusters = loader(ctx)?.load_one(ClustersOfPlan(self.0.id)).await?;
-        Ok(clusters.unwrap_or_default().into_iter().map(Cluster).collect())
+        Ok(clusters
+            .unwrap_or_default()
+            .into_iter()
+            .map(Cluster)
+            .collect())
     }
 }
 
@@ -101,7 +109,11 @@ impl Cluster {
             Some(p) => loader.load_one(WorkspaceKey(p.workspace_id)).await?,
             None => None,
         };
-        Ok(store::cluster_full_title(&self.0, plan.as_ref(), workspace.as_ref()))
+        Ok(store::cluster_full_title(
+            &self.0,
+            plan.as_ref(),
+            workspace.as_ref(),
+        ))
     }
 }
 
@@ -133,7 +145,10 @@ impl Cluster {
         let Some(plan_id) = self.0.response_plan_id else {
             return Ok(None);
         };
-        Ok(loader(ctx)?.load_one(PlanKey(plan_id)).await?.map(ResponsePlan))
+        Ok(loader(ctx)?
+            .load_one(PlanKey(plan_id))
+            .await?
+            .map(ResponsePlan))
     }
 }
 
@@ -144,7 +159,10 @@ pub async fn load_cluster(ctx: &Context<'_>, id: i64) -> Result<Option<Cluster>,
 
 /// Loads a workspace by id through the request loader.
 pub async fn load_workspace(ctx: &Context<'_>, id: i64) -> Result<Option<Workspace>, ApiError> {
-    Ok(loader(ctx)?.load_one(WorkspaceKey(id)).await?.map(Workspace))
+    Ok(loader(ctx)?
+        .load_one(WorkspaceKey(id))
+        .await?
+        .map(Workspace))
 }
 
 #[derive(Default)]
@@ -243,16 +261,26 @@ pub struct ClusterPayload {
 pub struct WorkspacesMutation;
 
 fn not_found(field: &str, kind: Kind) -> MutationError {
-    UserError::new(ErrorCode::NotFound, format!("no such {}", kind.type_name()), &["input", field]).into()
+    UserError::new(
+        ErrorCode::NotFound,
+        format!("no such {}", kind.type_name()),
+        &["input", field],
+    )
+    .into()
 }
 
 #[Object]
 impl WorkspacesMutation {
     /// Creates a workspace (cluster system admins only)
-    async fn create_workspace(&self, ctx: &Context<'_>, input: CreateWorkspaceInput) -> Result<WorkspacePayload, ApiError> {
+    async fn create_workspace(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWorkspaceInput,
+    ) -> Result<WorkspacePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            permissions::check_manage_reference_data(&r.person)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let mut c = Checker::new(&["input"]);
             let title = c.text("title", &input.title, 1, 255);
             let code = c.text("workspaceCode", &input.workspace_code, 1, 8);
@@ -260,21 +288,45 @@ impl WorkspacesMutation {
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
             let w = store::insert_workspace(&txn, title, code, area).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "workspace.create", target_type: "Workspace",
-                target_id: w.id, before: None, after: Some(store::workspace_json(&w)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "workspace.create",
+                    target_type: "Workspace",
+                    target_id: w.id,
+                    before: None,
+                    after: Some(store::workspace_json(&w)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok::<_, MutationError>(w)
         }
         .await;
-        payload(result, |w| WorkspacePayload { workspace: Some(Workspace(w)), errors: vec![] },
-            |errors| WorkspacePayload { workspace: None, errors })
+        payload(
+            result,
+            |w| WorkspacePayload {
+                workspace: Some(Workspace(w)),
+                errors: vec![],
+            },
+            |errors| WorkspacePayload {
+                workspace: None,
+                errors,
+            },
+        )
     }
 
     /// Creates a response plan in a workspace (cluster system admins only)
-    async fn create_response_plan(&self, ctx: &Context<'_>, input: CreateResponsePlanInput) -> Result<ResponsePlanPayload, ApiError> {
+    async fn create_response_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateResponsePlanInput,
+    ) -> Result<ResponsePlanPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            permissions::check_manage_reference_data(&r.person)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let mut c = Checker::new(&["input"]);
             let title = c.text("title", &input.title, 1, 255);
             if let (Some(start), Some(end)) = (input.start, input.end) {
@@ -292,31 +344,70 @@ impl WorkspacesMutation {
             if store::find_workspace(&txn, workspace_id).await?.is_none() {
                 return Err(not_found("workspaceId", Kind::Workspace));
             }
-            let p = store::insert_plan(&txn, workspace_id, title, input.plan_type,
-                input.start.map(|d| d.0), input.end.map(|d| d.0)).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "response_plan.create", target_type: "ResponsePlan",
-                target_id: p.id, before: None, after: Some(store::plan_json(&p)) }).await?;
+            let p = store::insert_plan(
+                &txn,
+                workspace_id,
+                title,
+                input.plan_type,
+                input.start.map(|d| d.0),
+                input.end.map(|d| d.0),
+            )
+            .await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "response_plan.create",
+                    target_type: "ResponsePlan",
+                    target_id: p.id,
+                    before: None,
+                    after: Some(store::plan_json(&p)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(p)
         }
         .await;
-        payload(result, |p| ResponsePlanPayload { response_plan: Some(ResponsePlan(p)), errors: vec![] },
-            |errors| ResponsePlanPayload { response_plan: None, errors })
+        payload(
+            result,
+            |p| ResponsePlanPayload {
+                response_plan: Some(ResponsePlan(p)),
+                errors: vec![],
+            },
+            |errors| ResponsePlanPayload {
+                response_plan: None,
+                errors,
+            },
+        )
     }
 
     /// Creates a cluster in a response plan (cluster system admins only)
-    async fn create_cluster(&self, ctx: &Context<'_>, input: CreateClusterInput) -> Result<ClusterPayload, ApiError> {
+    async fn create_cluster(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateClusterInput,
+    ) -> Result<ClusterPayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person).map_err(|d| UserError::denied(d, &[]))?;
+            permissions::check_manage_reference_data(&r.person)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let mut c = Checker::new(&["input"]);
             let imported = c.optional_text("importedType", input.imported_type.as_deref(), 255);
             if input.kind == ClusterType::Imported && imported.is_none() {
-                c.fail(ErrorCode::Validation, "importedType", "required when type is IMPORTED");
+                c.fail(
+                    ErrorCode::Validation,
+                    "importedType",
+                    "required when type is IMPORTED",
+                );
             }
             let plan_id = ids::decode(Kind::ResponsePlan, &input.response_plan_id);
             if plan_id.is_none() {
-                c.fail(ErrorCode::Validation, "responsePlanId", "not a ResponsePlan ID");
+                c.fail(
+                    ErrorCode::Validation,
+                    "responsePlanId",
+                    "not a ResponsePlan ID",
+                );
             }
             c.finish().map_err(MutationError::Rejected)?;
             let plan_id = plan_id.unwrap_or_default();
@@ -325,13 +416,32 @@ impl WorkspacesMutation {
                 return Err(not_found("responsePlanId", Kind::ResponsePlan));
             }
             let cl = store::insert_cluster(&txn, plan_id, input.kind, imported).await?;
-            record(&txn, Change { actor: Some(r.id()), action: "cluster.create", target_type: "Cluster",
-                target_id: cl.id, before: None, after: Some(store::cluster_json(&cl)) }).await?;
+            record(
+                &txn,
+                Change {
+                    actor: Some(r.id()),
+                    action: "cluster.create",
+                    target_type: "Cluster",
+                    target_id: cl.id,
+                    before: None,
+                    after: Some(store::cluster_json(&cl)),
+                },
+            )
+            .await?;
             txn.commit().await?;
             Ok(cl)
         }
         .await;
-        payload(result, |cl| ClusterPayload { cluster: Some(Cluster(cl)), errors: vec![] },
-            |errors| ClusterPayload { cluster: None, errors })
+        payload(
+            result,
+            |cl| ClusterPayload {
+                cluster: Some(Cluster(cl)),
+                errors: vec![],
+            },
+            |errors| ClusterPayload {
+                cluster: None,
+                errors,
+            },
+        )
     }
 }

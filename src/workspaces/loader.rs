@@ -31,7 +31,10 @@ impl Loader<WorkspaceKey> for DbLoader {
     type Value = workspace::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[WorkspaceKey]) -> Result<HashMap<WorkspaceKey, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[WorkspaceKey],
+    ) -> Result<HashMap<WorkspaceKey, Self::Value>, Self::Error> {
         let rows = workspace::Entity::find()
             .filter(workspace::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -57,7 +60,10 @@ impl Loader<ClusterKey> for DbLoader {
     type Value = cluster::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ClusterKey]) -> Result<HashMap<ClusterKey, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ClusterKey],
+    ) -> Result<HashMap<ClusterKey, Self::Value>, Self::Error> {
         let rows = cluster::Entity::find()
             .filter(cluster::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -70,11 +76,17 @@ impl Loader<PlansOfWorkspace> for DbLoader {
     type Value = Vec<response_plan::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[PlansOfWorkspace]) -> Result<HashMap<PlansOfWorkspace, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[PlansOfWorkspace],
+    ) -> Result<HashMap<PlansOfWorkspace, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut map: HashMap<PlansOfWorkspace, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut map: HashMap<PlansOfWorkspace, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for plan in super::store::plans_of_workspaces(&self.db, &ids).await? {
-            map.entry(PlansOfWorkspace(plan.workspace_id)).or_default().push(plan);
+            map.entry(PlansOfWorkspace(plan.workspace_id))
+                .or_default()
+                .push(plan);
         }
         Ok(map)
     }
@@ -84,9 +96,13 @@ impl Loader<ClustersOfPlan> for DbLoader {
     type Value = Vec<cluster::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ClustersOfPlan]) -> Result<HashMap<ClustersOfPlan, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ClustersOfPlan],
+    ) -> Result<HashMap<ClustersOfPlan, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut map: HashMap<ClustersOfPlan, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut map: HashMap<ClustersOfPlan, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for c in super::store::clusters_of_plans(&self.db, &ids).await? {
             if let Some(plan) = c.response_plan_id {
                 map.entry(ClustersOfPlan(plan)).or_default().push(c);

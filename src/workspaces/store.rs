@@ -2,8 +2,8 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::{json, Value};
 
@@ -11,22 +11,38 @@ use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
 use crate::permissions::WorkspaceScope;
 
-pub async fn find_workspace(db: &impl ConnectionTrait, id: i64) -> Result<Option<workspace::Model>, DbErr> {
+pub async fn find_workspace(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<workspace::Model>, DbErr> {
     workspace::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_plan(db: &impl ConnectionTrait, id: i64) -> Result<Option<response_plan::Model>, DbErr> {
+pub async fn find_plan(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<response_plan::Model>, DbErr> {
     response_plan::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_cluster(db: &impl ConnectionTrait, id: i64) -> Result<Option<cluster::Model>, DbErr> {
+pub async fn find_cluster(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<cluster::Model>, DbErr> {
     cluster::Entity::find_by_id(id).one(db).await
 }
 
 /// The workspaces in `scope`, by title.
-pub async fn list_workspaces(db: &impl ConnectionTrait, scope: &WorkspaceScope) -> Result<Vec<workspace::Model>, DbErr> {
+pub async fn list_workspaces(
+    db: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+) -> Result<Vec<workspace::Model>, DbErr> {
     let mut select = workspace::Entity::find();
-    if let WorkspaceScope::Of { workspace_ids, cluster_ids } = scope {
+    if let WorkspaceScope::Of {
+        workspace_ids,
+        cluster_ids,
+    } = scope
+    {
         let mut ids = workspace_ids.clone();
         if !cluster_ids.is_empty() {
             ids.extend(workspace_ids_of_clusters(db, cluster_ids).await?);
@@ -41,7 +57,10 @@ pub async fn list_workspaces(db: &impl ConnectionTrait, scope: &WorkspaceScope) 
 }
 
 /// The workspaces the given clusters belong to (through their plans).
-pub async fn workspace_ids_of_clusters(db: &impl ConnectionTrait, cluster_ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+pub async fn workspace_ids_of_clusters(
+    db: &impl ConnectionTrait,
+    cluster_ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
     let plan_ids: Vec<i64> = cluster::Entity::find()
         .filter(cluster::Column::Id.is_in(cluster_ids.iter().copied()))
         .all(db)
@@ -58,7 +77,10 @@ pub async fn workspace_ids_of_clusters(db: &impl ConnectionTrait, cluster_ids: &
         .collect())
 }
 
-pub async fn plans_of_workspaces(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<response_plan::Model>, DbErr> {
+pub async fn plans_of_workspaces(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<response_plan::Model>, DbErr> {
     response_plan::Entity::find()
         .filter(response_plan::Column::WorkspaceId.is_in(ids.iter().copied()))
         .order_by_asc(response_plan::Column::Id)
@@ -66,7 +88,10 @@ pub async fn plans_of_workspaces(db: &impl ConnectionTrait, ids: &[i64]) -> Resu
         .await
 }
 
-pub async fn clusters_of_plans(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<cluster::Model>, DbErr> {
+pub async fn clusters_of_plans(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<cluster::Model>, DbErr> {
     cluster::Entity::find()
         .filter(cluster::Column::ResponsePlanId.is_in(ids.iter().copied()))
         .order_by_asc(cluster::Column::Id)
@@ -75,7 +100,10 @@ pub async fn clusters_of_plans(db: &impl ConnectionTrait, ids: &[i64]) -> Result
 }
 
 /// All clusters, or only the given ones, by id.
-pub async fn list_clusters(db: &impl ConnectionTrait, only: Option<&[i64]>) -> Result<Vec<cluster::Model>, DbErr> {
+pub async fn list_clusters(
+    db: &impl ConnectionTrait,
+    only: Option<&[i64]>,
+) -> Result<Vec<cluster::Model>, DbErr> {
     let mut select = cluster::Entity::find();
     if let Some(ids) = only {
         select = select.filter(cluster::Column::Id.is_in(ids.iter().copied()));

@@ -1,0 +1,254 @@
+//! TestApp: a running server over a fresh database, a client, tokens and small builders.
+
+#![allow(dead_code, reason = "builders are shared by test modules that use some of them")]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use idm::app::{self, Application};
+use idm::config::Config;
+use idm::domain::RoleType;
+use idm::graphql::AppState;
+use idm::ids::{self, Kind};
+use idm::{partners, roles, users, workspaces};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    match std::env::var("IDM_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+            let name = format!("idm_test_{}_{}_{}", std::process::id(), n, rand_suffix());
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect to IDM_TEST_DATABASE_URL");
+            admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("CREATE DATABASE {name}"),
+                ))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .expect("database URL with a database name");
+            (format!("{prefix}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+/// A running idm over a fresh database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub const SECRET: &str = "test-secret-0123456789abcdef";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts with a configuration adjusted by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (url, dir) = fresh_database().await;
+        let mut config = Config::for_database(&url);
+        config.jwt.secret = Some(SECRET.to_owned());
+        config.db_max_connections = 5;
+        adjust(&mut config);
+        let db = app::connect_and_migrate(&config).await.expect("migrate");
+        let state = app::state(config, db.clone()).await.expect("state");
+        let server = Application::build(state.clone()).await.expect("bind");
+        let addr = server.address().expect("address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            state,
+            db,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A valid token for `email`.
+    pub fn token(&self, email: &str) -> String {
+        self.state.keys.issue(email, 3600).expect("token")
+    }
+
+    /// POSTs a GraphQL request with a bearer token; returns (status, body).
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let body = res.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// Runs a GraphQL operation as the user with this email; asserts HTTP 200.
+    pub async fn gql(&self, email: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(&self.token(email)), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Like `gql` but also asserts there are no GraphQL errors; returns `data`.
+    pub async fn data(&self, email: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(email, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    // Builders: rows written straight through the stores.
+
+    pub async fn workspace(&self, code: &str) -> i64 {
+        workspaces::store::insert_workspace(
+            &self.db,
+            format!("Workspace {code}"),
+            code.to_owned(),
+            None,
+        )
+        .await
+        .expect("workspace")
+        .id
+    }
+
+    /// A cluster in a fresh plan of `workspace`.
+    pub async fn cluster(&self, workspace: i64, kind: idm::domain::ClusterType) -> i64 {
+        let plan = workspaces::store::insert_plan(
+            &self.db,
+            workspace,
+            format!("Plan {}", rand_suffix()),
+            idm::domain::ResponsePlanType::Hrp,
+            None,
+            None,
+        )
+        .await
+        .expect("plan");
+        workspaces::store::insert_cluster(&self.db, plan.id, kind, None)
+            .await
+            .expect("cluster")
+            .id
+    }
+
+    pub async fn partner(&self, title: &str) -> i64 {
+        let now = chrono::Utc::now();
+        partners::store::insert(
+            &self.db,
+            idm::entity::partner::ActiveModel {
+                title: Set(title.to_owned()),
+                short_title: Set(String::new()),
+                partner_type: Set("GOVERNMENT".into()),
+                shared_partner: Set("NO".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("partner")
+        .id
+    }
+
+    /// A user with roles given as (role, workspace, cluster).
+    pub async fn user(
+        &self,
+        email: &str,
+        partner: Option<i64>,
+        grants: &[(RoleType, Option<i64>, Option<i64>)],
+    ) -> i64 {
+        let u = users::store::insert(
+            &self.db,
+            users::store::NewUser {
+                email: email.to_owned(),
+                first_name: "Test".into(),
+                last_name: email.split('@').next().unwrap_or("user").to_owned(),
+                position: None,
+                partner_id: partner,
+                is_active: true,
+                last_login: None,
+            },
+        )
+        .await
+        .expect("user");
+        for (role, w, c) in grants {
+            roles::store::insert(&self.db, u.id, *role, *w, *c, true)
+                .await
+                .expect("role");
+        }
+        u.id
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+pub fn gid(kind: Kind, id: i64) -> String {
+    ids::encode(kind, id).0
+}
+
+/// A cluster system admin in a fresh app: the usual starting point.
+pub async fn app_with_admin() -> (TestApp, &'static str) {
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    (app, "csa@example.org")
+}
