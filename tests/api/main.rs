@@ -8,5 +8,6 @@
 
 mod helpers;
 mod http;
+mod outbox;
 mod reference;
 mod schema;
