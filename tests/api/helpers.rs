@@ -1,6 +1,9 @@
 //! TestApp: a running server over a fresh database, a client, tokens and small builders.
 
-#![allow(dead_code, reason = "builders are shared by test modules that use some of them")]
+#![allow(
+    dead_code,
+    reason = "builders are shared by test modules that use some of them"
+)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,9 +1,14 @@
 //! The one integration test binary: every test starts the real router on port 0 over a fresh
 //! database with real migrations (SQLite by default; PostgreSQL when IDM_TEST_DATABASE_URL
 //! points at a server, with a fresh database per test).
-#![expect(clippy::expect_used, reason = "a test fails loudly at the first broken step")]
+#![expect(
+    clippy::expect_used,
+    reason = "a test fails loudly at the first broken step"
+)]
 
+mod fixtures;
 mod helpers;
 mod http;
 mod reference;
 mod schema;
+mod users;
