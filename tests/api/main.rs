@@ -10,5 +10,6 @@ mod fixtures;
 mod helpers;
 mod http;
 mod reference;
+mod roles;
 mod schema;
 mod users;
