@@ -9,6 +9,7 @@
 mod fixtures;
 mod helpers;
 mod http;
+mod pagination;
 mod partners;
 mod reference;
 mod roles;
