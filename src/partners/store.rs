@@ -130,10 +130,18 @@ fn condition(page: &PartnerPage) -> Condition {
             pattern.push(c);
         }
         pattern.push('%');
-        cond = cond.add(
-            Expr::cust("lower(partner.title || ' ' || partner.short_title || ' ' || COALESCE(partner.alternate_title, ''))")
-                .like(LikeExpr::new(pattern).escape('\\')),
-        );
+        let like =
+            |sql: &'static str| Expr::cust(sql).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        // The joined titles match whenever one title does, and their trigram index serves
+        // the search on PostgreSQL; the match itself must lie inside one of the three titles.
+        cond = cond
+            .add(like("lower(partner.title || ' ' || partner.short_title || ' ' || COALESCE(partner.alternate_title, ''))"))
+            .add(
+                Condition::any()
+                    .add(like("lower(partner.title)"))
+                    .add(like("lower(partner.short_title)"))
+                    .add(like("lower(COALESCE(partner.alternate_title, ''))")),
+            );
     }
     if let Some(t) = &page.filter.partner_type {
         cond = cond.add(partner::Column::PartnerType.eq(t.as_str()));

@@ -553,6 +553,20 @@ impl UsersMutation {
                 notify::invitation(&u.email, &u.first_name, input.portal),
             )
             .await?;
+            if plan.grant_system_admin {
+                // The role is created like any other, so its holder hears of it like any other.
+                let scope = crate::workspaces::store::scope_label(&txn, None, None).await?;
+                outbox::store::enqueue(
+                    &txn,
+                    notify::role_notice(
+                        &u.email,
+                        notify::RoleChange::Assigned,
+                        RoleType::ClusterSystemAdmin,
+                        &scope,
+                    ),
+                )
+                .await?;
+            }
             txn.commit().await?;
             Ok(u)
         }

@@ -6,8 +6,13 @@
     reason = "a test fails loudly at the first broken step"
 )]
 
+mod fixtures;
 mod helpers;
 mod http;
 mod outbox;
+mod pagination;
+mod partners;
 mod reference;
+mod roles;
 mod schema;
+mod users;

@@ -1,0 +1,158 @@
+//! More of TestApp for the user, role, partner and pagination tests: rows read back from the
+//! database, and fixtures the plain builders cannot make (inactive roles, sign-ins).
+
+use chrono::{DateTime, Utc};
+use idm::domain::RoleType;
+use idm::entity::{audit_event, outbox, prp_role, user};
+use idm::{roles, users};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+/// One audit event as stored.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub action: String,
+    pub actor_id: Option<i64>,
+    pub target_type: String,
+    pub target_id: i64,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The row counts a failed mutation must leave as they were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub users: i64,
+    pub roles: i64,
+    pub partners: i64,
+    pub audit: i64,
+    pub outbox: i64,
+}
+
+impl TestApp {
+    /// A role row, active or not; returns its id.
+    pub async fn role(
+        &self,
+        user: i64,
+        role: RoleType,
+        workspace: Option<i64>,
+        cluster: Option<i64>,
+        active: bool,
+    ) -> i64 {
+        roles::store::insert(&self.db, user, role, workspace, cluster, active)
+            .await
+            .expect("role")
+            .id
+    }
+
+    /// The stored user.
+    pub async fn stored_user(&self, id: i64) -> user::Model {
+        users::store::find(&self.db, id)
+            .await
+            .expect("db")
+            .expect("user")
+    }
+
+    /// The id of the user with this email.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        users::store::find_person_by_email(&self.db, email)
+            .await
+            .expect("db")
+            .expect("user")
+            .0
+            .id
+    }
+
+    /// Deactivates a user straight in the store.
+    pub async fn deactivate(&self, id: i64) {
+        let mut u = self.stored_user(id).await;
+        u.is_active = false;
+        users::store::update(&self.db, u).await.expect("update");
+    }
+
+    /// Sets (or clears) the last sign-in of a user straight in the store.
+    pub async fn set_last_login(&self, id: i64, at: Option<DateTime<Utc>>) {
+        let u = self.stored_user(id).await;
+        let mut active: user::ActiveModel = u.into();
+        active.last_login = Set(at);
+        active.update(&self.db).await.expect("last login");
+    }
+
+    /// The role rows of a user as (role, workspace, cluster, active), in creation order.
+    pub async fn roles_of(&self, id: i64) -> Vec<(String, Option<i64>, Option<i64>, bool)> {
+        users::store::roles_of(&self.db, &[id])
+            .await
+            .expect("roles")
+            .into_iter()
+            .map(|r: prp_role::Model| (r.role, r.workspace_id, r.cluster_id, r.is_active))
+            .collect()
+    }
+
+    /// Every audit event, oldest first.
+    pub async fn audit(&self) -> Vec<AuditRow> {
+        audit_event::Entity::find()
+            .order_by_asc(audit_event::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|e| AuditRow {
+                action: e.action,
+                actor_id: e.actor_id,
+                target_type: e.target_type,
+                target_id: e.target_id,
+                before: e.before_json.and_then(|j| serde_json::from_str(&j).ok()),
+                after: e.after_json.and_then(|j| serde_json::from_str(&j).ok()),
+            })
+            .collect()
+    }
+
+    /// The actions of every audit event, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.audit().await.into_iter().map(|e| e.action).collect()
+    }
+
+    /// Every queued notification as (kind, recipient), oldest first.
+    pub async fn outbox(&self) -> Vec<(String, String)> {
+        outbox::Entity::find()
+            .order_by_asc(outbox::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|m| (m.kind, m.recipient))
+            .collect()
+    }
+
+    /// Row counts of the tables a mutation writes.
+    pub async fn counts(&self) -> Counts {
+        Counts {
+            users: self.count("app_user").await,
+            roles: self.count("prp_role").await,
+            partners: self.count("partner").await,
+            audit: self.count("audit_event").await,
+            outbox: self.count("outbox").await,
+        }
+    }
+}
+
+/// The codes of a payload's `errors`.
+pub fn codes(errors: &Value) -> Vec<String> {
+    errors
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["code"].as_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `extensions.code` of the first GraphQL error of a response.
+pub fn query_error(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
