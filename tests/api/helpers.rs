@@ -72,6 +72,35 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // A PostgreSQL test database is dropped with the app (FORCE closes its pool).
+        let (Ok(base), Some((_, name))) = (
+            std::env::var("IDM_TEST_DATABASE_URL"),
+            self.state.config.database_url.rsplit_once('/'),
+        ) else {
+            return;
+        };
+        if !name.starts_with("idm_test_") {
+            return;
+        }
+        let name = name.to_owned();
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&base).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = admin
+                        .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
     }
 }
 
