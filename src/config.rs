@@ -88,55 +88,55 @@ impl Config {
 #[derive(Args, Clone, Debug)]
 pub struct ConfigArgs {
     /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://idm.db?mode=rwc")]
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://idm.db?mode=rwc")]
     pub database_url: String,
     /// Address to listen on
-    #[arg(long, env = "IDM_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, global = true, env = "IDM_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// HS256 secret for bearer tokens
-    #[arg(long, env = "IDM_JWT_SECRET", hide_env_values = true)]
+    #[arg(long, global = true, env = "IDM_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// PEM public key file for RS256/ES256 tokens
-    #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE")]
+    #[arg(long, global = true, env = "IDM_JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
     /// Required `iss` claim
-    #[arg(long, env = "IDM_JWT_ISSUER")]
+    #[arg(long, global = true, env = "IDM_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
     /// Required `aud` claim
-    #[arg(long, env = "IDM_JWT_AUDIENCE")]
+    #[arg(long, global = true, env = "IDM_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// Maximum query depth
-    #[arg(long, env = "IDM_MAX_DEPTH", default_value_t = 12)]
+    #[arg(long, global = true, env = "IDM_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
     /// Maximum query complexity
-    #[arg(long, env = "IDM_MAX_COMPLEXITY", default_value_t = 5000)]
+    #[arg(long, global = true, env = "IDM_MAX_COMPLEXITY", default_value_t = 5000)]
     pub max_complexity: usize,
     /// Maximum aliases of one field in a document
-    #[arg(long, env = "IDM_MAX_ALIASES", default_value_t = 20)]
+    #[arg(long, global = true, env = "IDM_MAX_ALIASES", default_value_t = 20)]
     pub max_aliases: usize,
     /// Maximum request body in bytes
-    #[arg(long, env = "IDM_MAX_BODY_BYTES", default_value_t = 262_144)]
+    #[arg(long, global = true, env = "IDM_MAX_BODY_BYTES", default_value_t = 262_144)]
     pub max_body_bytes: usize,
     /// Maximum page size of `first`/`last`
-    #[arg(long, env = "IDM_MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, global = true, env = "IDM_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u64,
     /// Per-request time limit in seconds
-    #[arg(long, env = "IDM_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
+    #[arg(long, global = true, env = "IDM_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
     pub request_timeout_secs: u64,
     /// Accept batched (array) GraphQL requests
-    #[arg(long, env = "IDM_BATCHING", default_value = "false")]
+    #[arg(long, global = true, env = "IDM_BATCHING", default_value = "false")]
     pub batching: String,
     /// Answer introspection queries
-    #[arg(long, env = "IDM_INTROSPECTION", default_value = "true")]
+    #[arg(long, global = true, env = "IDM_INTROSPECTION", default_value = "true")]
     pub introspection: String,
     /// SMTP server for notifications, e.g. smtp://localhost:2525; unset: log them
-    #[arg(long, env = "IDM_SMTP_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "IDM_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address of notifications
-    #[arg(long, env = "IDM_SMTP_FROM", default_value = "idm@localhost")]
+    #[arg(long, global = true, env = "IDM_SMTP_FROM", default_value = "idm@localhost")]
     pub smtp_from: String,
     /// Largest number of pooled database connections
-    #[arg(long, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(long, global = true, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 }
 

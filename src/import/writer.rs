@@ -1,0 +1,497 @@
+//! The database half of the import: the uniqueness rules that need existing rows, then bulk
+//! inserts of every row and its audit event, all in the caller's transaction.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, IntoActiveModel, Iterable, QueryFilter, QuerySelect,
+};
+use serde_json::Value;
+
+use super::check::Batch;
+use super::json::Errors;
+use super::ImportSummary;
+use crate::entity::{
+    audit_event, cluster, partner, partner_cluster, prp_role, response_plan, user, workspace,
+};
+use crate::partners::store::partner_json;
+use crate::roles::store::role_json;
+use crate::users::store::user_json;
+use crate::workspaces::store::{cluster_json, plan_json, workspace_json};
+
+/// Rows per INSERT statement at most, however narrow the table.
+const MAX_ROWS: usize = 10_000;
+
+/// Bound parameters per statement, under the backend's limit: SQLite's 32766 and
+/// PostgreSQL's 65535. Fewer, larger statements matter on PostgreSQL, where each round trip
+/// costs far more than the rows it carries.
+fn max_params(db: &impl ConnectionTrait) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Postgres => 65_000,
+        _ => 32_000,
+    }
+}
+
+/// The values of `column` among `values` that rows of `E` already hold.
+async fn existing<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    values: &[&str],
+) -> Result<HashSet<String>, DbErr> {
+    let mut found = HashSet::new();
+    for chunk in values.chunks(max_params(db)) {
+        let rows: Vec<Option<String>> = E::find()
+            .select_only()
+            .column(column)
+            .filter(column.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Errors for every value of the batch that the database already holds where it must be
+/// unique. Run it in the write transaction, so nothing can slip in before the inserts.
+pub async fn conflicts(db: &impl ConnectionTrait, batch: &Batch) -> Result<Vec<String>, DbErr> {
+    let mut errors = Errors::default();
+
+    let codes: Vec<&str> = batch
+        .workspaces
+        .iter()
+        .map(|w| w.code.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let taken = existing::<workspace::Entity>(db, workspace::Column::WorkspaceCode, &codes).await?;
+    for (i, w) in batch.workspaces.iter().enumerate() {
+        if taken.contains(&w.code) {
+            errors.at(
+                format!("workspaces[{i}].workspaceCode"),
+                format_args!(
+                    "{} is already used by a workspace in the database",
+                    Value::from(w.code.as_str())
+                ),
+            );
+        }
+    }
+
+    let emails: Vec<&str> = batch
+        .users
+        .iter()
+        .map(|u| u.email.as_str())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let taken = existing::<user::Entity>(db, user::Column::Email, &emails).await?;
+    for (i, u) in batch.users.iter().enumerate() {
+        if taken.contains(&u.email) {
+            errors.at(
+                format!("users[{i}].email"),
+                format_args!(
+                    "{} is already used by a user in the database",
+                    Value::from(u.email.as_str())
+                ),
+            );
+        }
+    }
+
+    let keyed = |get: fn(&partner::ActiveModel) -> Option<&String>| -> Vec<Option<&String>> {
+        batch.partners.iter().map(|p| get(&p.model)).collect()
+    };
+    let vendor_numbers = keyed(|m| m.vendor_number.try_as_ref().and_then(Option::as_ref));
+    let ocha_ids = keyed(|m| m.ocha_external_id.try_as_ref().and_then(Option::as_ref));
+    let external_ids = keyed(|m| m.external_id.try_as_ref().and_then(Option::as_ref));
+    let lookups = [
+        (
+            partner::Column::VendorNumber,
+            &vendor_numbers,
+            "vendorNumber",
+            "vendor number",
+        ),
+        (
+            partner::Column::OchaExternalId,
+            &ocha_ids,
+            "ochaExternalId",
+            "OCHA id",
+        ),
+    ];
+    for (column, values, field, what) in lookups {
+        let wanted: Vec<&str> = values.iter().flatten().map(|s| s.as_str()).collect();
+        let taken = existing::<partner::Entity>(db, column, &wanted).await?;
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v.filter(|v| taken.contains(*v)) {
+                errors.at(
+                    format!("partners[{i}].{field}"),
+                    format_args!(
+                        "{} is already the {what} of a partner in the database",
+                        Value::from(v.as_str())
+                    ),
+                );
+            }
+        }
+    }
+    let wanted: Vec<&str> = external_ids.iter().flatten().map(|s| s.as_str()).collect();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    for chunk in wanted.chunks(max_params(db)) {
+        let rows: Vec<(Option<String>, Option<String>)> = partner::Entity::find()
+            .select_only()
+            .column(partner::Column::ExternalSource)
+            .column(partner::Column::ExternalId)
+            .filter(partner::Column::ExternalId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        taken.extend(rows.into_iter().filter_map(|(s, id)| Some((s?, id?))));
+    }
+    for (i, p) in batch.partners.iter().enumerate() {
+        let source = p.model.external_source.try_as_ref().cloned().flatten();
+        if let (Some(source), Some(id)) = (source, external_ids[i]) {
+            if taken.contains(&(source.clone(), id.clone())) {
+                errors.at(
+                    format!("partners[{i}].externalId"),
+                    format_args!(
+                        "{} is already the {source} id of a partner in the database",
+                        Value::from(id.as_str())
+                    ),
+                );
+            }
+        }
+    }
+    Ok(errors.0)
+}
+
+/// Rows of `E` per INSERT statement.
+fn rows_per_statement<E: EntityTrait>(max_params: usize) -> usize {
+    let columns = E::Column::iter().count().max(1);
+    (max_params / columns).clamp(1, MAX_ROWS)
+}
+
+/// Inserts the rows in bulk and returns them as stored, in the order given.
+async fn insert_returning<A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<Vec<<A::Entity as EntityTrait>::Model>, DbErr>
+where
+    A: ActiveModelTrait,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let per = rows_per_statement::<A::Entity>(max_params(db));
+    let mut stored = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<A> = rows.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            return Ok(stored);
+        }
+        stored.extend(
+            A::Entity::insert_many(chunk)
+                .exec_with_returning(db)
+                .await?,
+        );
+    }
+}
+
+/// Inserts the rows in bulk, returning nothing.
+async fn insert_plain<A: ActiveModelTrait>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DbErr> {
+    let per = rows_per_statement::<A::Entity>(max_params(db));
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<A> = rows.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+}
+
+/// Ids of the stored rows, after checking they came back in the order they were sent (both
+/// backends return `INSERT ... RETURNING` rows in VALUES order; this makes sure of it).
+fn ids_in_order<M>(
+    stored: &[M],
+    sent: usize,
+    table: &str,
+    id: fn(&M) -> i64,
+    same: impl Fn(usize, &M) -> bool,
+) -> anyhow::Result<Vec<i64>> {
+    if stored.len() != sent || stored.iter().enumerate().any(|(i, m)| !same(i, m)) {
+        anyhow::bail!(
+            "the database returned the inserted {table} rows out of order; nothing was imported"
+        );
+    }
+    Ok(stored.iter().map(id).collect())
+}
+
+/// The audit events of the import, collected while inserting.
+struct Audit {
+    at: DateTime<Utc>,
+    events: Vec<audit_event::ActiveModel>,
+}
+
+impl Audit {
+    fn created(&mut self, action: &str, target_type: &str, target_id: i64, after: Value) {
+        self.events.push(audit_event::ActiveModel {
+            at: Set(self.at),
+            actor_id: Set(None),
+            action: Set(action.to_owned()),
+            target_type: Set(target_type.to_owned()),
+            target_id: Set(target_id),
+            before_json: Set(None),
+            after_json: Set(Some(after.to_string())),
+            ..Default::default()
+        });
+    }
+}
+
+/// Writes a checked batch (which must have no errors) with one audit event per created row.
+pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<ImportSummary> {
+    let now = Utc::now();
+    let mut audit = Audit {
+        at: now,
+        events: Vec::with_capacity(batch.users.len() * 3),
+    };
+
+    let stored = insert_returning(
+        db,
+        batch
+            .workspaces
+            .iter()
+            .map(|w| workspace::ActiveModel {
+                title: Set(w.title.clone()),
+                workspace_code: Set(w.code.clone()),
+                business_area_code: Set(w.business_area_code.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let workspace_ids = ids_in_order(
+        &stored,
+        batch.workspaces.len(),
+        "workspace",
+        |m| m.id,
+        |i, m| m.workspace_code == batch.workspaces[i].code,
+    )?;
+    for m in &stored {
+        audit.created("workspace.create", "Workspace", m.id, workspace_json(m));
+    }
+
+    let stored = insert_returning(
+        db,
+        batch
+            .plans
+            .iter()
+            .map(|p| response_plan::ActiveModel {
+                workspace_id: Set(workspace_ids[p.workspace]),
+                title: Set(p.title.clone()),
+                plan_type: Set(p.plan_type.as_str().to_owned()),
+                start_date: Set(p.start),
+                end_date: Set(p.end),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let plan_ids = ids_in_order(
+        &stored,
+        batch.plans.len(),
+        "response_plan",
+        |m| m.id,
+        |i, m| {
+            m.title == batch.plans[i].title
+                && m.workspace_id == workspace_ids[batch.plans[i].workspace]
+        },
+    )?;
+    for m in &stored {
+        audit.created("response_plan.create", "ResponsePlan", m.id, plan_json(m));
+    }
+
+    let stored = insert_returning(
+        db,
+        batch
+            .clusters
+            .iter()
+            .map(|c| cluster::ActiveModel {
+                response_plan_id: Set(Some(plan_ids[c.plan])),
+                cluster_type: Set(c.kind.as_str().to_owned()),
+                imported_type: Set(c.imported_type.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let cluster_ids = ids_in_order(
+        &stored,
+        batch.clusters.len(),
+        "cluster",
+        |m| m.id,
+        |i, m| {
+            m.cluster_type == batch.clusters[i].kind.as_str()
+                && m.response_plan_id == Some(plan_ids[batch.clusters[i].plan])
+        },
+    )?;
+    for m in &stored {
+        audit.created("cluster.create", "Cluster", m.id, cluster_json(m));
+    }
+
+    let stored = insert_returning(
+        db,
+        batch
+            .partners
+            .iter()
+            .map(|p| {
+                let mut m = p.model.clone();
+                m.created_at = Set(now);
+                m.updated_at = Set(now);
+                m
+            })
+            .collect(),
+    )
+    .await?;
+    let partner_ids = ids_in_order(
+        &stored,
+        batch.partners.len(),
+        "partner",
+        |m| m.id,
+        |i, m| {
+            batch.partners[i].model.title.try_as_ref() == Some(&m.title)
+                && batch.partners[i].model.vendor_number.try_as_ref() == Some(&m.vendor_number)
+        },
+    )?;
+    let mut links = Vec::new();
+    for (m, p) in stored.iter().zip(&batch.partners) {
+        let clusters: Vec<i64> = p.clusters.iter().map(|&c| cluster_ids[c]).collect();
+        links.extend(clusters.iter().map(|&c| partner_cluster::ActiveModel {
+            partner_id: Set(m.id),
+            cluster_id: Set(c),
+        }));
+        audit.created(
+            "partner.create",
+            "Partner",
+            m.id,
+            partner_json(m, &clusters),
+        );
+    }
+    insert_plain(db, links).await?;
+
+    let stored = insert_returning(
+        db,
+        batch
+            .users
+            .iter()
+            .map(|u| user::ActiveModel {
+                email: Set(u.email.clone()),
+                first_name: Set(u.first_name.clone()),
+                last_name: Set(u.last_name.clone()),
+                position: Set(u.position.clone()),
+                partner_id: Set(u.partner.map(|p| partner_ids[p])),
+                is_active: Set(u.is_active),
+                last_login: Set(u.last_login),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let user_ids = ids_in_order(
+        &stored,
+        batch.users.len(),
+        "app_user",
+        |m| m.id,
+        |i, m| m.email == batch.users[i].email,
+    )?;
+    for m in &stored {
+        audit.created("user.create", "User", m.id, user_json(m));
+    }
+    drop(stored);
+
+    let roles: Vec<(i64, &super::check::NewRole)> = batch
+        .users
+        .iter()
+        .zip(&user_ids)
+        .flat_map(|(u, &id)| u.roles.iter().map(move |r| (id, r)))
+        .collect();
+    let stored = insert_returning(
+        db,
+        roles
+            .iter()
+            .map(|(user_id, r)| prp_role::ActiveModel {
+                user_id: Set(*user_id),
+                role: Set(r.role.as_str().to_owned()),
+                workspace_id: Set(r.workspace.map(|w| workspace_ids[w])),
+                cluster_id: Set(r.cluster.map(|c| cluster_ids[c])),
+                is_active: Set(r.is_active),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    ids_in_order(
+        &stored,
+        roles.len(),
+        "prp_role",
+        |m| m.id,
+        |i, m| m.user_id == roles[i].0 && m.role == roles[i].1.role.as_str(),
+    )?;
+    for m in &stored {
+        audit.created("role.create", "PRPRole", m.id, role_json(m));
+    }
+    drop(stored);
+
+    insert_plain(db, audit.events).await?;
+    Ok(ImportSummary {
+        workspaces: workspace_ids.len(),
+        response_plans: plan_ids.len(),
+        clusters: cluster_ids.len(),
+        partners: partner_ids.len(),
+        users: user_ids.len(),
+        roles: roles.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_stay_under_the_parameter_limits() {
+        for (limit, max) in [(32_766, 32_000), (65_535, 65_000)] {
+            for (rows, columns) in [
+                (
+                    rows_per_statement::<partner::Entity>(max),
+                    partner::Column::iter().count(),
+                ),
+                (
+                    rows_per_statement::<user::Entity>(max),
+                    user::Column::iter().count(),
+                ),
+                (
+                    rows_per_statement::<audit_event::Entity>(max),
+                    audit_event::Column::iter().count(),
+                ),
+                (
+                    rows_per_statement::<partner_cluster::Entity>(max),
+                    partner_cluster::Column::iter().count(),
+                ),
+            ] {
+                assert!(
+                    rows >= 1 && rows * columns <= limit,
+                    "{rows} rows of {columns} columns"
+                );
+            }
+        }
+    }
+}
