@@ -88,10 +88,20 @@ impl Config {
 #[derive(Args, Clone, Debug)]
 pub struct ConfigArgs {
     /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://idm.db?mode=rwc")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://idm.db?mode=rwc"
+    )]
     pub database_url: String,
     /// Address to listen on
-    #[arg(long, global = true, env = "IDM_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: String,
     /// HS256 secret for bearer tokens
     #[arg(long, global = true, env = "IDM_JWT_SECRET", hide_env_values = true)]
@@ -109,19 +119,34 @@ pub struct ConfigArgs {
     #[arg(long, global = true, env = "IDM_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
     /// Maximum query complexity
-    #[arg(long, global = true, env = "IDM_MAX_COMPLEXITY", default_value_t = 5000)]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_MAX_COMPLEXITY",
+        default_value_t = 5000
+    )]
     pub max_complexity: usize,
     /// Maximum aliases of one field in a document
     #[arg(long, global = true, env = "IDM_MAX_ALIASES", default_value_t = 20)]
     pub max_aliases: usize,
     /// Maximum request body in bytes
-    #[arg(long, global = true, env = "IDM_MAX_BODY_BYTES", default_value_t = 262_144)]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_MAX_BODY_BYTES",
+        default_value_t = 262_144
+    )]
     pub max_body_bytes: usize,
     /// Maximum page size of `first`/`last`
     #[arg(long, global = true, env = "IDM_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u64,
     /// Per-request time limit in seconds
-    #[arg(long, global = true, env = "IDM_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_REQUEST_TIMEOUT_SECS",
+        default_value_t = 15
+    )]
     pub request_timeout_secs: u64,
     /// Accept batched (array) GraphQL requests
     #[arg(long, global = true, env = "IDM_BATCHING", default_value = "false")]
@@ -133,10 +158,20 @@ pub struct ConfigArgs {
     #[arg(long, global = true, env = "IDM_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address of notifications
-    #[arg(long, global = true, env = "IDM_SMTP_FROM", default_value = "idm@localhost")]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_SMTP_FROM",
+        default_value = "idm@localhost"
+    )]
     pub smtp_from: String,
     /// Largest number of pooled database connections
-    #[arg(long, global = true, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
     pub db_max_connections: u32,
 }
 
