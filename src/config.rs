@@ -265,3 +265,56 @@ impl ConfigArgs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        config: ConfigArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, ConfigError> {
+        let mut argv = vec!["idm"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .map_err(|e| ConfigError(e.to_string()))?
+            .config
+            .into_config()
+    }
+
+    #[test]
+    fn invalid_values_are_one_line_errors() {
+        for (args, needle) in [
+            (&["--bind", "localhost"][..], "IDM_BIND"),
+            (&["--database-url", "mysql://x"][..], "DATABASE_URL"),
+            (&["--jwt-secret", "short"][..], "IDM_JWT_SECRET"),
+            (&["--introspection", "maybe"][..], "IDM_INTROSPECTION"),
+            (
+                &["--jwt-public-key-file", "/nonexistent.pem"][..],
+                "IDM_JWT_PUBLIC_KEY_FILE",
+            ),
+        ] {
+            let err = parse(args).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(needle), "{args:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = parse(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.limits.max_depth, 12);
+        assert_eq!(c.limits.max_complexity, 5000);
+        assert_eq!(c.limits.max_aliases, 20);
+        assert_eq!(c.limits.max_body_bytes, 256 * 1024);
+        assert_eq!(c.limits.max_page_size, 100);
+        assert_eq!(c.limits.default_page_size, 20);
+        assert!(c.introspection);
+        assert!(!c.limits.batching);
+    }
+}

@@ -423,3 +423,47 @@ async fn graphiql_and_its_assets_are_served_locally_with_a_strict_csp() {
         assert!(res.bytes().await.expect("bytes").len() > 500, "{asset}");
     }
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+#[tokio::test]
+async fn rs256_and_es256_tokens_of_an_identity_provider_are_accepted_and_confusion_is_refused() {
+    for (public, private, alg) in [
+        ("rsa_public.pem", "rsa_private.pem", Algorithm::RS256),
+        ("ec_public.pem", "ec_private.pem", Algorithm::ES256),
+    ] {
+        let key_file = format!("{}/tests/fixtures/{public}", env!("CARGO_MANIFEST_DIR"));
+        let app = TestApp::spawn_with(|c| {
+            c.jwt.secret = None;
+            c.jwt.public_key_file = Some(key_file.into());
+        })
+        .await;
+        app.user("ana@example.org", None, &[]).await;
+        let claims = json!({"email": "ana@example.org", "exp": now() + 600});
+        let key = match alg {
+            Algorithm::RS256 => EncodingKey::from_rsa_pem(&fixture(private)),
+            _ => EncodingKey::from_ec_pem(&fixture(private)),
+        }
+        .expect("private key");
+        let good = encode(&Header::new(alg), &claims, &key).expect("encode");
+        let (status, body) = app.post(Some(&good), ME, json!({})).await;
+        assert_eq!(status, 200, "{alg:?}: {body}");
+        // The public key used as an HMAC secret (algorithm confusion) is refused.
+        let confused = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&fixture(public)),
+        )
+        .expect("encode");
+        assert_unauthenticated(&app, Some(&confused)).await;
+        // A token signed with another algorithm family is refused too.
+        let hs = token_with(claims.clone(), SECRET);
+        assert_unauthenticated(&app, Some(&hs)).await;
+    }
+}
