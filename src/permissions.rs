@@ -775,3 +775,7 @@ pub fn check_manage_reference_data(requester: &Person) -> Result<(), Denial> {
 #[cfg(test)]
 #[path = "permissions_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "permissions_props.rs"]
+mod props;

@@ -12,6 +12,7 @@ mod http;
 mod outbox;
 mod pagination;
 mod partners;
+mod props;
 mod reference;
 mod roles;
 mod schema;
