@@ -309,6 +309,10 @@ async fn load_role(
         .map_err(|_| {
             MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field))
         })?;
+    // Read again under the holder's lock: a concurrent change may have committed meanwhile.
+    let role = store::find(db, id)
+        .await?
+        .ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such role", field))?;
     Ok((role, u, p))
 }
 

@@ -424,8 +424,8 @@ pub struct SetUserActivePayload {
     pub errors: Vec<UserError>,
 }
 
-/// Loads the target of a user mutation: VALIDATION for a malformed ID, NOT_FOUND when the
-/// user does not exist or the requester may not see it.
+/// Loads (and locks, inside a transaction) the target of a user mutation: VALIDATION for a
+/// malformed ID, NOT_FOUND when the user does not exist or the requester may not see it.
 pub async fn load_target(
     db: &impl sea_orm::ConnectionTrait,
     requester: &Person,
@@ -434,7 +434,7 @@ pub async fn load_target(
 ) -> Result<(user::Model, Person), MutationError> {
     let id = ids::decode(Kind::User, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
-    match store::find_person(db, id).await? {
+    match store::find_person_for_update(db, id).await? {
         Some((u, p)) if p.id == requester.id || permissions::can_see_user(requester, &p) => {
             Ok((u, p))
         }

@@ -51,6 +51,25 @@ pub async fn find_person(
     Ok(Some((u, p)))
 }
 
+/// Like [`find_person`], but first locks the user's row until the end of the transaction
+/// (PostgreSQL `FOR UPDATE`; SQLite write transactions are serialised already), so role and
+/// user mutations of one target happen one after the other and each sees the last.
+pub async fn find_person_for_update(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let Some(u) = user::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, &[id]).await?;
+    let p = person(&u, &roles);
+    Ok(Some((u, p)))
+}
+
 /// A user and the guard's view of it, by (lower-case) email.
 pub async fn find_person_by_email(
     db: &impl ConnectionTrait,

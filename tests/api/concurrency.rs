@@ -1,0 +1,148 @@
+//! Concurrent writers: the database constraints, not luck, decide; losers get the right code.
+
+use std::sync::Arc;
+
+use idm::domain::{ClusterType, RoleType};
+use idm::ids::Kind;
+use serde_json::{json, Value};
+
+use crate::helpers::{gid, TestApp};
+
+const CREATE_ROLES: &str = "mutation($i: CreateRolesInput!) { createRoles(input: $i) { roles { id } errors { code field } } }";
+const UPDATE_ROLE: &str = "mutation($i: UpdateRoleInput!) { updateRole(input: $i) { role { id isActive } errors { code } } }";
+const DELETE_ROLE: &str =
+    "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { deletedRoleId errors { code } } }";
+
+#[tokio::test]
+async fn fifty_concurrent_grants_of_one_scope_make_one_row_and_forty_nine_role_exists_in_scope() {
+    let app = Arc::new(TestApp::spawn().await);
+    let ws = app.workspace("SYR").await;
+    let cluster = app.cluster(ws, ClusterType::Health).await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let target = app.user("t@example.org", None, &[]).await;
+    let token = app.token("csa@example.org");
+    let vars = json!({"i": {"userId": gid(Kind::User, target), "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Cluster, cluster)}]}});
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (app, token, vars) = (app.clone(), token.clone(), vars.clone());
+        tasks.push(tokio::spawn(async move {
+            app.post(Some(&token), CREATE_ROLES, vars).await
+        }));
+    }
+    let mut created = 0;
+    let mut exists = 0;
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        assert_eq!(status, 200, "{body}");
+        let p = &body["data"]["createRoles"];
+        match p["errors"].as_array().map(Vec::as_slice) {
+            Some([]) => created += 1,
+            Some([e]) if e["code"] == "ROLE_EXISTS_IN_SCOPE" => exists += 1,
+            _ => panic!("unexpected answer: {body}"),
+        }
+    }
+    assert_eq!((created, exists), (1, 49));
+    assert_eq!(app.count("prp_role").await, 2);
+    let audit: i64 = app.count("audit_event").await;
+    assert_eq!(
+        audit, 1,
+        "one role.create event, none for the refused grants"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_toggles_and_a_delete_leave_a_state_the_audit_trail_explains() {
+    let app = Arc::new(TestApp::spawn().await);
+    let ws = app.workspace("SYR").await;
+    let cluster = app.cluster(ws, ClusterType::Health).await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    app.user(
+        "t@example.org",
+        None,
+        &[(RoleType::ClusterMember, None, Some(cluster))],
+    )
+    .await;
+    let role = 2;
+    let token = app.token("csa@example.org");
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (app, token) = (app.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            if i == 15 {
+                app.post(
+                    Some(&token),
+                    DELETE_ROLE,
+                    json!({"i": {"id": gid(Kind::Role, role)}}),
+                )
+                .await
+            } else {
+                app.post(
+                    Some(&token),
+                    UPDATE_ROLE,
+                    json!({"i": {"id": gid(Kind::Role, role), "isActive": i % 2 == 0}}),
+                )
+                .await
+            }
+        }));
+    }
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        assert_eq!(status, 200, "{body}");
+        let errors: Vec<Value> = body["data"]
+            .as_object()
+            .and_then(|d| d.values().next())
+            .and_then(|p| p["errors"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        for e in errors {
+            assert!(
+                ["NOT_FOUND", "VALIDATION"].contains(&e["code"].as_str().unwrap_or("")),
+                "{body}"
+            );
+        }
+    }
+    // The row is gone, and the trail ends with exactly one deletion after which nothing happened.
+    assert_eq!(app.count("prp_role").await, 1);
+    let d = app
+        .data(
+            "csa@example.org",
+            "{ auditEvents(first: 100) { nodes { action before after } } }",
+            json!({}),
+        )
+        .await;
+    let events = d["auditEvents"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        events.first().map(|e| e["action"].clone()),
+        Some(json!("role.delete")),
+        "newest event is the deletion"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["action"] == "role.delete")
+            .count(),
+        1
+    );
+    // Each update's "before" is the previous event's "after": no lost update.
+    let mut chain: Vec<&Value> = events.iter().rev().collect();
+    chain.retain(|e| e["action"] == "role.update" || e["action"] == "role.delete");
+    for pair in chain.windows(2) {
+        assert_eq!(
+            pair[1]["before"]["isActive"], pair[0]["after"]["isActive"],
+            "{pair:?}"
+        );
+    }
+}
