@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial;
 mod m20261128_000002_role_user_index;
+mod m20261128_000003_counter;
 
 /// The list of migrations, applied in order.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261128_000002_role_user_index::Migration),
+            Box::new(m20261128_000003_counter::Migration),
         ]
     }
 }

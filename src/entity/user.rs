@@ -19,6 +19,27 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::prp_role::Entity")]
+    PrpRole,
+    #[sea_orm(
+        belongs_to = "super::partner::Entity",
+        from = "Column::PartnerId",
+        to = "super::partner::Column::Id"
+    )]
+    Partner,
+}
+
+impl Related<super::prp_role::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PrpRole.def()
+    }
+}
+
+impl Related<super::partner::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Partner.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

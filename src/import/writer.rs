@@ -414,6 +414,7 @@ pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<I
     for m in &stored {
         audit.created("user.create", "User", m.id, user_json(m));
     }
+    crate::users::store::add_to_user_count(db, stored.len() as i64).await?;
     drop(stored);
 
     let roles: Vec<(i64, &super::check::NewRole)> = batch

@@ -15,13 +15,24 @@ use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp};
 use crate::users::graphql::{load_target, visible_user, User};
+use crate::users::store::RoleBundle;
 use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, Workspace};
 use crate::{outbox, users, workspaces};
 
 /// One role of one user in one scope
-pub struct PrpRole(pub prp_role::Model);
+pub struct PrpRole(pub prp_role::Model, pub Option<RoleBundle>);
 
 impl PrpRole {
+    /// A role whose scope is loaded when asked for.
+    pub fn new(model: prp_role::Model) -> Self {
+        PrpRole(model, None)
+    }
+
+    /// A role read together with its scope.
+    pub fn from_bundle(bundle: RoleBundle) -> Self {
+        PrpRole(bundle.role.clone(), Some(bundle))
+    }
+
     fn role_type(&self) -> RoleType {
         RoleType::parse(&self.0.role).unwrap_or(RoleType::IpViewer)
     }
@@ -49,17 +60,20 @@ impl PrpRole {
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
         let r = requester(ctx)?;
         if self.0.user_id == r.id() {
-            return Ok(User(r.user.clone()));
+            return Ok(User::new(r.user.clone()));
         }
         let loaded = crate::graphql::loader(ctx)?
             .load_one(users::loader::UserKey(self.0.user_id))
             .await?;
         loaded
-            .map(User)
+            .map(User::new)
             .ok_or_else(|| ApiError::internal(&"role without user"))
     }
     /// The workspace of an IP role
     async fn workspace(&self, ctx: &Context<'_>) -> Result<Option<Workspace>, ApiError> {
+        if let Some(bundle) = &self.1 {
+            return Ok(bundle.workspace.clone().map(Workspace));
+        }
         match self.0.workspace_id {
             Some(id) => load_workspace(ctx, id).await,
             None => Ok(None),
@@ -67,6 +81,12 @@ impl PrpRole {
     }
     /// The cluster of a cluster role
     async fn cluster(&self, ctx: &Context<'_>) -> Result<Option<Cluster>, ApiError> {
+        if let Some(b) = &self.1 {
+            return Ok(b
+                .cluster
+                .clone()
+                .map(|c| Cluster::with_context(c, b.plan.clone(), b.plan_workspace.clone())));
+        }
         match self.0.cluster_id {
             Some(id) => load_cluster(ctx, id).await,
             None => Ok(None),
@@ -446,8 +466,8 @@ impl RolesMutation {
         payload(
             result,
             |(u, created)| CreateRolesPayload {
-                user: Some(User(u)),
-                roles: created.into_iter().map(PrpRole).collect(),
+                user: Some(User::new(u)),
+                roles: created.into_iter().map(PrpRole::new).collect(),
                 errors: vec![],
             },
             |errors| CreateRolesPayload {
@@ -524,7 +544,7 @@ impl RolesMutation {
         payload(
             result,
             |role| UpdateRolePayload {
-                role: Some(PrpRole(role)),
+                role: Some(PrpRole::new(role)),
                 errors: vec![],
             },
             |errors| UpdateRolePayload { role: None, errors },
@@ -571,5 +591,5 @@ pub async fn visible_role(ctx: &Context<'_>, id: i64) -> Result<Option<PrpRole>,
     };
     Ok(visible_user(ctx, role.user_id)
         .await?
-        .map(|_| PrpRole(role)))
+        .map(|_| PrpRole::new(role)))
 }

@@ -1,16 +1,18 @@
 //! GraphQL types and resolvers of users: thin, they parse input, ask `permissions`, call the
 //! store and map the result.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::loader::{RolesOfUser, UserKey};
 use super::store::{
-    self, NewUser, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage,
+    self, NewUser, RoleBundle, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage,
 };
 use crate::audit::store::{record, Change};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
-use crate::entity::{prp_role, user};
+use crate::entity::{partner, prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::graphql::{db, loader, page_size, payload, requester, state, PageInfo};
 use crate::ids::{self, Kind};
@@ -22,18 +24,57 @@ use crate::{notify, outbox, roles};
 
 /// A person who signs in at the identity provider
 #[derive(Clone)]
-pub struct User(pub user::Model);
+pub struct User {
+    pub model: user::Model,
+    /// The partner, when already read with the user.
+    partner: Option<Option<partner::Model>>,
+    /// The roles with their scopes, when already read with the page.
+    roles: Option<Vec<RoleBundle>>,
+}
 
 impl User {
-    async fn role_models(&self, ctx: &Context<'_>) -> Result<Vec<prp_role::Model>, ApiError> {
+    /// A user whose partner is loaded when asked for.
+    pub fn new(model: user::Model) -> Self {
+        User {
+            model,
+            partner: None,
+            roles: None,
+        }
+    }
+
+    /// A user with its partner already read (e.g. joined into a page).
+    pub fn with_partner(model: user::Model, partner: Option<partner::Model>) -> Self {
+        User {
+            model,
+            partner: Some(partner),
+            roles: None,
+        }
+    }
+
+    /// Adds the user's roles, already read with its page.
+    pub fn with_roles(mut self, roles: Vec<RoleBundle>) -> Self {
+        self.roles = Some(roles);
+        self
+    }
+
+    async fn role_bundles(&self, ctx: &Context<'_>) -> Result<Vec<RoleBundle>, ApiError> {
+        if let Some(roles) = &self.roles {
+            return Ok(roles.clone());
+        }
         Ok(loader(ctx)?
-            .load_one(RolesOfUser(self.0.id))
+            .load_one(RolesOfUser(self.model.id))
             .await?
             .unwrap_or_default())
     }
 
     async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
-        Ok(store::person(&self.0, &self.role_models(ctx).await?))
+        let roles: Vec<prp_role::Model> = self
+            .role_bundles(ctx)
+            .await?
+            .into_iter()
+            .map(|b| b.role)
+            .collect();
+        Ok(store::person(&self.model, &roles))
     }
 }
 
@@ -54,46 +95,52 @@ pub fn status_of(user: &user::Model, has_roles: bool) -> UserStatus {
 impl User {
     /// Global ID
     pub async fn id(&self) -> ID {
-        ids::encode(Kind::User, self.0.id)
+        ids::encode(Kind::User, self.model.id)
     }
     /// Lower-case email, unique
     async fn email(&self) -> &str {
-        &self.0.email
+        &self.model.email
     }
     /// First name
     async fn first_name(&self) -> &str {
-        &self.0.first_name
+        &self.model.first_name
     }
     /// Last name
     async fn last_name(&self) -> &str {
-        &self.0.last_name
+        &self.model.last_name
     }
     /// "First Last"
     async fn full_name(&self) -> String {
-        format!("{} {}", self.0.first_name, self.0.last_name)
+        format!("{} {}", self.model.first_name, self.model.last_name)
     }
     /// Job title
     async fn position(&self) -> Option<&str> {
-        self.0.position.as_deref()
+        self.model.position.as_deref()
     }
     /// The user's partner organisation
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>, ApiError> {
-        match self.0.partner_id {
+        if let Some(preloaded) = &self.partner {
+            return Ok(preloaded.clone().map(Partner));
+        }
+        match self.model.partner_id {
             Some(id) => load_partner(ctx, id).await,
             None => Ok(None),
         }
     }
     /// False when deactivated: the user cannot sign in and its roles grant nothing
     async fn is_active(&self) -> bool {
-        self.0.is_active
+        self.model.is_active
     }
     /// Last sign-in; null when the user never signed in
     async fn last_login(&self) -> Option<DateTime<Utc>> {
-        self.0.last_login
+        self.model.last_login
     }
     /// DEACTIVATED, INCOMPLETE (no roles), ACTIVE (signed in) or INVITED
     async fn status(&self, ctx: &Context<'_>) -> Result<UserStatus, ApiError> {
-        Ok(status_of(&self.0, !self.role_models(ctx).await?.is_empty()))
+        Ok(status_of(
+            &self.model,
+            !self.role_bundles(ctx).await?.is_empty(),
+        ))
     }
     /// CLUSTER_ADMIN, IMO, PARTNER or null, from roles and partner
     async fn user_type(&self, ctx: &Context<'_>) -> Result<Option<UserType>, ApiError> {
@@ -101,7 +148,7 @@ impl User {
     }
     /// The user has no roles at all
     async fn is_incomplete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self.role_models(ctx).await?.is_empty())
+        Ok(self.role_bundles(ctx).await?.is_empty())
     }
     /// The user's roles that the requester may see; only one portal's when given
     async fn roles(
@@ -110,22 +157,23 @@ impl User {
         portal: Option<Portal>,
     ) -> Result<Vec<PrpRole>, ApiError> {
         Ok(self
-            .role_models(ctx)
+            .role_bundles(ctx)
             .await?
             .into_iter()
-            .filter(|r| {
-                portal.is_none_or(|p| RoleType::parse(&r.role).is_some_and(|t| t.portal() == p))
+            .filter(|b| {
+                portal
+                    .is_none_or(|p| RoleType::parse(&b.role.role).is_some_and(|t| t.portal() == p))
             })
-            .map(PrpRole)
+            .map(PrpRole::from_bundle)
             .collect())
     }
     /// When the user was created
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
     /// When the user was last changed
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.model.updated_at
     }
 }
 
@@ -133,17 +181,20 @@ impl User {
 pub async fn visible_user(ctx: &Context<'_>, id: i64) -> Result<Option<User>, ApiError> {
     let r = requester(ctx)?;
     if id == r.id() {
-        return Ok(Some(User(r.user.clone())));
+        return Ok(Some(User::new(r.user.clone())));
     }
     let Some(u) = loader(ctx)?.load_one(UserKey(id)).await? else {
         return Ok(None);
     };
-    let roles = loader(ctx)?
+    let roles: Vec<prp_role::Model> = loader(ctx)?
         .load_one(RolesOfUser(id))
         .await?
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| b.role)
+        .collect();
     let target = store::person(&u, &roles);
-    Ok(permissions::can_see_user(&r.person, &target).then_some(User(u)))
+    Ok(permissions::can_see_user(&r.person, &target).then_some(User::new(u)))
 }
 
 /// Filters of `users`; they combine with AND
@@ -223,8 +274,29 @@ pub struct UserEdge {
 /// A page of users
 pub struct UserConnection {
     page: UserPage,
-    rows: Vec<user::Model>,
+    rows: Vec<(user::Model, Option<partner::Model>)>,
+    /// The rows' roles, read in one statement when the query asks for anything role-based.
+    roles: Option<HashMap<i64, Vec<RoleBundle>>>,
     more: bool,
+    /// The total, when it was read with the page.
+    total: Option<u64>,
+}
+
+impl UserConnection {
+    fn user(&self, model: &user::Model, partner: &Option<partner::Model>) -> User {
+        let user = User::with_partner(model.clone(), partner.clone());
+        match &self.roles {
+            Some(roles) => user.with_roles(roles.get(&model.id).cloned().unwrap_or_default()),
+            None => user,
+        }
+    }
+}
+
+/// Whether a selection of users asks for anything that needs their roles.
+fn needs_roles(users: async_graphql::Lookahead<'_>) -> bool {
+    ["roles", "status", "userType", "isIncomplete"]
+        .iter()
+        .any(|f| users.field(f).exists())
 }
 
 #[Object]
@@ -233,15 +305,15 @@ impl UserConnection {
     async fn edges(&self) -> Vec<UserEdge> {
         self.rows
             .iter()
-            .map(|u| UserEdge {
+            .map(|(u, p)| UserEdge {
                 cursor: ids::encode_cursor(u.id),
-                node: User(u.clone()),
+                node: self.user(u, p),
             })
             .collect()
     }
     /// The rows of the page
     async fn nodes(&self) -> Vec<User> {
-        self.rows.iter().cloned().map(User).collect()
+        self.rows.iter().map(|(u, p)| self.user(u, p)).collect()
     }
     /// Where the page stands
     async fn page_info(&self) -> PageInfo {
@@ -253,13 +325,17 @@ impl UserConnection {
         PageInfo {
             has_next_page,
             has_previous_page,
-            start_cursor: self.rows.first().map(|u| ids::encode_cursor(u.id)),
-            end_cursor: self.rows.last().map(|u| ids::encode_cursor(u.id)),
+            start_cursor: self.rows.first().map(|(u, _)| ids::encode_cursor(u.id)),
+            end_cursor: self.rows.last().map(|(u, _)| ids::encode_cursor(u.id)),
         }
     }
     /// The number of users in the whole filtered set
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
-        Ok(store::count(db(ctx)?, &self.page).await? as i64)
+        let total = match self.total {
+            Some(total) => total,
+            None => store::count(db(ctx)?, &self.page).await?,
+        };
+        Ok(i64::try_from(total).unwrap_or(i64::MAX))
     }
 }
 
@@ -270,7 +346,7 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The requester, with all of its roles
     async fn me(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
-        Ok(User(requester(ctx)?.user.clone()))
+        Ok(User::new(requester(ctx)?.user.clone()))
     }
 
     /// A user the requester may see, or null
@@ -351,8 +427,28 @@ impl UsersQuery {
             backward,
             limit,
         };
-        let (rows, more) = store::page(db(ctx)?, &page).await?;
-        Ok(UserConnection { page, rows, more })
+        let selection = ctx.look_ahead();
+        let store::UserRows { rows, more, total } =
+            store::page(db(ctx)?, &page, selection.field("totalCount").exists()).await?;
+        let roles = if needs_roles(selection.field("nodes"))
+            || needs_roles(selection.field("edges").field("node"))
+        {
+            let ids: Vec<i64> = rows.iter().map(|(u, _)| u.id).collect();
+            let mut by_user: HashMap<i64, Vec<RoleBundle>> = HashMap::new();
+            for bundle in store::role_bundles(db(ctx)?, &ids).await? {
+                by_user.entry(bundle.role.user_id).or_default().push(bundle);
+            }
+            Some(by_user)
+        } else {
+            None
+        };
+        Ok(UserConnection {
+            page,
+            rows,
+            roles,
+            more,
+            total,
+        })
     }
 }
 
@@ -574,7 +670,7 @@ impl UsersMutation {
         payload(
             result,
             |u| CreateUserPayload {
-                user: Some(User(u)),
+                user: Some(User::new(u)),
                 errors: vec![],
             },
             |errors| CreateUserPayload { user: None, errors },
@@ -647,7 +743,7 @@ impl UsersMutation {
         payload(
             result,
             |u| UpdateUserPayload {
-                user: Some(User(u)),
+                user: Some(User::new(u)),
                 errors: vec![],
             },
             |errors| UpdateUserPayload { user: None, errors },
@@ -697,7 +793,7 @@ impl UsersMutation {
         payload(
             result,
             |u| SetUserActivePayload {
-                user: Some(User(u)),
+                user: Some(User::new(u)),
                 errors: vec![],
             },
             |errors| SetUserActivePayload { user: None, errors },

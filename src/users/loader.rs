@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 
-use crate::entity::{prp_role, user};
+use super::store::RoleBundle;
+use crate::entity::user;
 use crate::graphql::DbLoader;
 
 /// Key: a user id.
@@ -28,7 +29,7 @@ impl Loader<UserKey> for DbLoader {
 }
 
 impl Loader<RolesOfUser> for DbLoader {
-    type Value = Vec<prp_role::Model>;
+    type Value = Vec<RoleBundle>;
     type Error = Arc<sea_orm::DbErr>;
 
     async fn load(
@@ -38,8 +39,10 @@ impl Loader<RolesOfUser> for DbLoader {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut map: HashMap<RolesOfUser, Self::Value> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        for role in super::store::roles_of(&self.db, &ids).await? {
-            map.entry(RolesOfUser(role.user_id)).or_default().push(role);
+        for bundle in super::store::role_bundles(&self.db, &ids).await? {
+            map.entry(RolesOfUser(bundle.role.user_id))
+                .or_default()
+                .push(bundle);
         }
         Ok(map)
     }

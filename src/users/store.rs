@@ -2,15 +2,16 @@
 //! so a page is filtered, ordered and counted by the database, never in memory.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, FromQueryResult, Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::{json, Value};
 
 use crate::domain::{RoleType, UserStatus};
-use crate::entity::{prp_role, user};
+use crate::entity::{cluster, partner, prp_role, response_plan, user, workspace};
 use crate::permissions::{Person, RoleRow, UserScope};
 
 /// A role row as the guard sees it; rows with an unknown role name are skipped.
@@ -70,21 +71,107 @@ pub async fn find_person_for_update(
     Ok(Some((u, p)))
 }
 
-/// A user and the guard's view of it, by (lower-case) email.
+/// A user and the guard's view of it, by (lower-case) email, in one statement.
 pub async fn find_person_by_email(
     db: &impl ConnectionTrait,
     email: &str,
 ) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let Some(u) = user::Entity::find()
+    let found = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let roles = roles_of(db, &[u.id]).await?;
-    let p = person(&u, &roles);
-    Ok(Some((u, p)))
+        .find_with_related(prp_role::Entity)
+        .all(db)
+        .await?;
+    Ok(found.into_iter().next().map(|(u, roles)| {
+        let p = person(&u, &roles);
+        (u, p)
+    }))
+}
+
+/// A role with everything needed to show its scope: the workspace of an IP role, or the
+/// cluster of a cluster role with its plan and the plan's workspace.
+#[derive(Clone, Debug)]
+pub struct RoleBundle {
+    pub role: prp_role::Model,
+    pub workspace: Option<workspace::Model>,
+    pub cluster: Option<cluster::Model>,
+    pub plan: Option<response_plan::Model>,
+    pub plan_workspace: Option<workspace::Model>,
+}
+
+/// Selects every column of entity `E` from `table` as `<prefix><column>`.
+fn select_prefixed<E: EntityTrait>(q: &mut SelectStatement, table: &str, prefix: &str) {
+    for col in E::Column::iter() {
+        q.expr_as(
+            Expr::col((Alias::new(table), col)),
+            Alias::new(format!("{prefix}{}", sea_orm::IdenStatic::as_str(&col))),
+        );
+    }
+}
+
+/// The roles of the given users with their scopes, in one statement.
+pub async fn role_bundles(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<Vec<RoleBundle>, DbErr> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (r, w, c, p, pw) = (
+        Alias::new("r"),
+        Alias::new("w"),
+        Alias::new("c"),
+        Alias::new("p"),
+        Alias::new("pw"),
+    );
+    let mut q = SelectStatement::new();
+    q.from_as(prp_role::Entity, r.clone());
+    select_prefixed::<prp_role::Entity>(&mut q, "r", "r_");
+    select_prefixed::<workspace::Entity>(&mut q, "w", "w_");
+    select_prefixed::<cluster::Entity>(&mut q, "c", "c_");
+    select_prefixed::<response_plan::Entity>(&mut q, "p", "p_");
+    select_prefixed::<workspace::Entity>(&mut q, "pw", "pw_");
+    q.join_as(
+        JoinType::LeftJoin,
+        workspace::Entity,
+        w.clone(),
+        Expr::col((w.clone(), workspace::Column::Id))
+            .equals((r.clone(), prp_role::Column::WorkspaceId)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        cluster::Entity,
+        c.clone(),
+        Expr::col((c.clone(), cluster::Column::Id))
+            .equals((r.clone(), prp_role::Column::ClusterId)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        response_plan::Entity,
+        p.clone(),
+        Expr::col((p.clone(), response_plan::Column::Id))
+            .equals((c.clone(), cluster::Column::ResponsePlanId)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        workspace::Entity,
+        pw.clone(),
+        Expr::col((pw.clone(), workspace::Column::Id))
+            .equals((p.clone(), response_plan::Column::WorkspaceId)),
+    )
+    .and_where(Expr::col((r.clone(), prp_role::Column::UserId)).is_in(user_ids.iter().copied()))
+    .order_by((r, prp_role::Column::Id), Order::Asc);
+    let rows = db.query_all(&q).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RoleBundle {
+                role: prp_role::Model::from_query_result(row, "r_")?,
+                workspace: workspace::Model::from_query_result_optional(row, "w_")?,
+                cluster: cluster::Model::from_query_result_optional(row, "c_")?,
+                plan: response_plan::Model::from_query_result_optional(row, "p_")?,
+                plan_workspace: workspace::Model::from_query_result_optional(row, "pw_")?,
+            })
+        })
+        .collect()
 }
 
 /// The roles of the given users, by id.
@@ -140,6 +227,7 @@ pub struct NewUser {
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, DbErr> {
     let now = Utc::now();
+    add_to_user_count(db, 1).await?;
     user::ActiveModel {
         email: Set(new.email),
         first_name: Set(new.first_name),
@@ -154,6 +242,31 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
     }
     .insert(db)
     .await
+}
+
+/// Keeps the exact number of users (table `counter`) in step with inserts; call it in the
+/// transaction that inserts them. Users are never deleted.
+pub async fn add_to_user_count(db: &impl ConnectionTrait, n: i64) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let sql = format!("UPDATE counter SET value = value + {n} WHERE name = 'users'");
+    db.execute_raw(Statement::from_string(backend, sql)).await?;
+    Ok(())
+}
+
+/// The exact number of users.
+async fn user_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT value FROM counter WHERE name = 'users'",
+        ))
+        .await?;
+    let value: i64 = row
+        .map(|r| r.try_get::<i64>("", "value"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(u64::try_from(value).unwrap_or(0))
 }
 
 /// Writes the names, position and activity of a user as given.
@@ -211,6 +324,20 @@ pub struct UserFilter {
     pub partner_ids: Option<Vec<i64>>,
     pub cluster_ids: Option<Vec<i64>>,
     pub workspace_ids: Option<Vec<i64>>,
+}
+
+impl UserFilter {
+    /// True when no filter narrows the set.
+    pub fn is_empty(&self) -> bool {
+        self.name_email
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+            && self.statuses.is_none()
+            && self.roles.is_none()
+            && self.partner_ids.is_none()
+            && self.cluster_ids.is_none()
+            && self.workspace_ids.is_none()
+    }
 }
 
 /// One page request of `users`.
@@ -363,7 +490,20 @@ fn condition(page: &UserPage) -> Condition {
 }
 
 /// The sort keys of an ordering, as SQL over table alias `{t}`, each with "descending".
-fn sort_keys(backend: DbBackend, order: &[(UserOrderField, SortDirection)]) -> Vec<(String, bool)> {
+///
+/// With a search term on PostgreSQL the id key is written `id + 0`, so the planner selects the
+/// few matching rows through the trigram indexes and sorts them, instead of walking the
+/// primary key backwards past every non-matching row.
+fn sort_keys(
+    backend: DbBackend,
+    order: &[(UserOrderField, SortDirection)],
+    searching: bool,
+) -> Vec<(String, bool)> {
+    let id_key = if searching && backend == DbBackend::Postgres {
+        "({t}.id + 0)"
+    } else {
+        "{t}.id"
+    };
     let never = match backend {
         DbBackend::Postgres => "TIMESTAMPTZ 'epoch'",
         _ => "''",
@@ -372,7 +512,7 @@ fn sort_keys(backend: DbBackend, order: &[(UserOrderField, SortDirection)]) -> V
     for (field, dir) in order {
         let desc = *dir == SortDirection::Desc;
         match field {
-            UserOrderField::Id => keys.push(("{t}.id".to_owned(), desc)),
+            UserOrderField::Id => keys.push((id_key.to_owned(), desc)),
             UserOrderField::Email => keys.push(("{t}.email".to_owned(), desc)),
             UserOrderField::FirstName => keys.push(("{t}.first_name".to_owned(), desc)),
             UserOrderField::LastName => keys.push(("{t}.last_name".to_owned(), desc)),
@@ -405,9 +545,22 @@ fn sort_keys(backend: DbBackend, order: &[(UserOrderField, SortDirection)]) -> V
     }
     if !order.iter().any(|(f, _)| *f == UserOrderField::Id) {
         let tie_desc = order.is_empty();
-        keys.push(("{t}.id".to_owned(), tie_desc));
+        keys.push((id_key.to_owned(), tie_desc));
     }
     keys
+}
+
+/// The value of a sort key at the cursor row: the id itself for id keys, else a subquery
+/// reading the key from the cursor row (so a cursor is only an id and stays valid when rows
+/// are added).
+fn cursor_value(key: &str, cursor: i64) -> String {
+    if key == "{t}.id" || key == "({t}.id + 0)" {
+        return cursor.to_string();
+    }
+    format!(
+        "(SELECT {} FROM app_user c WHERE c.id = {cursor})",
+        key.replace("{t}", "c")
+    )
 }
 
 /// The keyset condition "comes after the cursor row" for the given keys.
@@ -418,30 +571,40 @@ fn after_cursor_sql(keys: &[(String, bool)], cursor: i64, backward: bool) -> Str
             .iter()
             .map(|(k, _)| {
                 format!(
-                    "{} = (SELECT {} FROM app_user c WHERE c.id = {cursor})",
+                    "{} = {}",
                     k.replace("{t}", "app_user"),
-                    k.replace("{t}", "c")
+                    cursor_value(k, cursor)
                 )
             })
             .collect();
         let op = if *desc != backward { "<" } else { ">" };
         parts.push(format!(
-            "{} {op} (SELECT {} FROM app_user c WHERE c.id = {cursor})",
+            "{} {op} {}",
             key.replace("{t}", "app_user"),
-            key.replace("{t}", "c")
+            cursor_value(key, cursor)
         ));
         alternatives.push(format!("({})", parts.join(" AND ")));
     }
     format!("({})", alternatives.join(" OR "))
 }
 
-/// One page of users (`limit + 1` rows are read to tell whether more follow).
+/// One page of users with their partners, in one statement (`limit + 1` rows are read to tell
+/// whether more follow).
 pub async fn page(
     db: &impl ConnectionTrait,
     page: &UserPage,
-) -> Result<(Vec<user::Model>, bool), DbErr> {
-    let keys = sort_keys(db.get_database_backend(), &page.order);
-    let mut select = user::Entity::find().filter(condition(page));
+    with_total: bool,
+) -> Result<UserRows, DbErr> {
+    let searching = !page
+        .filter
+        .name_email
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty());
+    let backend = db.get_database_backend();
+    let keys = sort_keys(backend, &page.order, searching);
+    let mut select = user::Entity::find()
+        .find_also_related(partner::Entity)
+        .filter(condition(page));
     if let Some(cursor) = page.cursor {
         select = select.filter(Expr::cust(after_cursor_sql(&keys, cursor, page.backward)));
     }
@@ -453,17 +616,57 @@ pub async fn page(
         };
         select = select.order_by(Expr::cust(key.replace("{t}", "app_user")), order);
     }
-    let mut rows = select.limit(page.limit + 1).all(db).await?;
+    // On a filtered first page the total comes with the rows (one scan of the matches, not
+    // two); the unfiltered total is the maintained counter, and later pages count apart.
+    let window = with_total && page.cursor.is_none() && !counts_from_counter(page);
+    if window {
+        select = select.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count");
+    }
+    let stmt = sea_orm::QueryTrait::build(&select.limit(page.limit + 1), backend);
+    let raw = db.query_all_raw(stmt).await?;
+    let mut total = None;
+    let mut rows = Vec::with_capacity(raw.len());
+    for row in &raw {
+        if window && total.is_none() {
+            total = Some(u64::try_from(row.try_get::<i64>("", "total_count")?).unwrap_or(0));
+        }
+        rows.push((
+            user::Model::from_query_result(row, "A_")?,
+            partner::Model::from_query_result_optional(row, "B_")?,
+        ));
+    }
+    if window && total.is_none() {
+        total = Some(0);
+    }
     let more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
     if page.backward {
         rows.reverse();
     }
-    Ok((rows, more))
+    Ok(UserRows { rows, more, total })
 }
 
-/// The number of users matching the page's scope and filter.
+/// A page of users with their partners.
+#[derive(Debug)]
+pub struct UserRows {
+    pub rows: Vec<(user::Model, Option<partner::Model>)>,
+    /// More rows follow in the page's direction.
+    pub more: bool,
+    /// The size of the whole filtered set, when it came with the page.
+    pub total: Option<u64>,
+}
+
+/// Whether the total is the maintained counter (everyone but the requester).
+fn counts_from_counter(page: &UserPage) -> bool {
+    page.scope == UserScope::All && page.filter.is_empty()
+}
+
+/// The number of users matching the page's scope and filter. Everyone-but-me is read from
+/// the maintained counter; anything narrower is counted by the database.
 pub async fn count(db: &impl ConnectionTrait, page: &UserPage) -> Result<u64, DbErr> {
+    if counts_from_counter(page) {
+        return Ok(user_count(db).await?.saturating_sub(1));
+    }
     user::Entity::find().filter(condition(page)).count(db).await
 }
 

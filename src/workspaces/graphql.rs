@@ -85,21 +85,45 @@ impl ResponsePlan {
         Ok(clusters
             .unwrap_or_default()
             .into_iter()
-            .map(Cluster)
+            .map(Cluster::new)
             .collect())
     }
 }
 
 /// A humanitarian cluster of a response plan; cluster roles are scoped to one
-pub struct Cluster(pub cluster::Model);
+pub struct Cluster(
+    pub cluster::Model,
+    pub Option<(Option<response_plan::Model>, Option<workspace::Model>)>,
+);
 
 impl Cluster {
+    /// A cluster whose plan and workspace are loaded when asked for.
+    pub fn new(model: cluster::Model) -> Self {
+        Cluster(model, None)
+    }
+
+    /// A cluster with its plan and the plan's workspace already read.
+    pub fn with_context(
+        model: cluster::Model,
+        plan: Option<response_plan::Model>,
+        workspace: Option<workspace::Model>,
+    ) -> Self {
+        Cluster(model, Some((plan, workspace)))
+    }
+
     fn cluster_type(&self) -> ClusterType {
         ClusterType::parse(&self.0.cluster_type).unwrap_or(ClusterType::Imported)
     }
 
     /// "<title> (<plan title> <workspace title>)", or the title without a plan.
     pub async fn full_title_text(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        if let Some((plan, workspace)) = &self.1 {
+            return Ok(store::cluster_full_title(
+                &self.0,
+                plan.as_ref(),
+                workspace.as_ref(),
+            ));
+        }
         let loader = loader(ctx)?;
         let plan = match self.0.response_plan_id {
             Some(id) => loader.load_one(PlanKey(id)).await?,
@@ -142,6 +166,9 @@ impl Cluster {
     }
     /// The response plan of the cluster
     async fn response_plan(&self, ctx: &Context<'_>) -> Result<Option<ResponsePlan>, ApiError> {
+        if let Some((plan, _)) = &self.1 {
+            return Ok(plan.clone().map(ResponsePlan));
+        }
         let Some(plan_id) = self.0.response_plan_id else {
             return Ok(None);
         };
@@ -154,7 +181,10 @@ impl Cluster {
 
 /// Loads a cluster by id through the request loader.
 pub async fn load_cluster(ctx: &Context<'_>, id: i64) -> Result<Option<Cluster>, ApiError> {
-    Ok(loader(ctx)?.load_one(ClusterKey(id)).await?.map(Cluster))
+    Ok(loader(ctx)?
+        .load_one(ClusterKey(id))
+        .await?
+        .map(Cluster::new))
 }
 
 /// Loads a workspace by id through the request loader.
@@ -187,7 +217,7 @@ impl WorkspacesQuery {
             permissions::ClusterScope::Only(ids) => Some(ids.as_slice()),
         };
         let rows = store::list_clusters(db(ctx)?, only).await?;
-        Ok(rows.into_iter().map(Cluster).collect())
+        Ok(rows.into_iter().map(Cluster::new).collect())
     }
 }
 
@@ -435,7 +465,7 @@ impl WorkspacesMutation {
         payload(
             result,
             |cl| ClusterPayload {
-                cluster: Some(Cluster(cl)),
+                cluster: Some(Cluster::new(cl)),
                 errors: vec![],
             },
             |errors| ClusterPayload {

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use idm::app::{self, Application};
 use idm::config::Config;
@@ -63,6 +64,8 @@ pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
+    /// Every SQL statement the app ran, in order (see [`TestApp::statements_since`]).
+    pub statements: Arc<Mutex<Vec<String>>>,
     stop: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -118,7 +121,14 @@ impl TestApp {
         config.jwt.secret = Some(SECRET.to_owned());
         config.db_max_connections = 5;
         adjust(&mut config);
-        let db = app::connect_and_migrate(&config).await.expect("migrate");
+        let mut db = app::connect_and_migrate(&config).await.expect("migrate");
+        let statements = Arc::new(Mutex::new(Vec::new()));
+        let log = statements.clone();
+        db.set_metric_callback(move |info| {
+            if let Ok(mut log) = log.lock() {
+                log.push(info.statement.sql.clone());
+            }
+        });
         let state = app::state(config, db.clone()).await.expect("state");
         let server = Application::build(state.clone()).await.expect("bind");
         let addr = server.address().expect("address");
@@ -131,9 +141,25 @@ impl TestApp {
             state,
             db,
             client: reqwest::Client::new(),
+            statements,
             stop: Some(stop),
             _dir: dir,
         }
+    }
+
+    /// The statements run after the first `from` ones, leaving out the outbox worker's.
+    pub fn statements_since(&self, from: usize) -> Vec<String> {
+        let log = self.statements.lock().expect("statement log");
+        log[from.min(log.len())..]
+            .iter()
+            .filter(|s| !s.contains("outbox"))
+            .cloned()
+            .collect()
+    }
+
+    /// How many statements have run so far.
+    pub fn statement_mark(&self) -> usize {
+        self.statements.lock().expect("statement log").len()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -13,6 +13,7 @@ mod http;
 mod outbox;
 mod pagination;
 mod partners;
+mod performance;
 mod props;
 mod reference;
 mod roles;

@@ -1,0 +1,112 @@
+//! N+1 is designed out: a users page runs the same few statements whatever its size.
+
+use idm::domain::{ClusterType, RoleType};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const PAGE: &str = "query($first: Int!) { users(portal: CLUSTER, first: $first) { totalCount edges { cursor node {
+    id email fullName status userType isIncomplete lastLogin
+    partner { id title }
+    roles { id role roleDisplay isActive workspace { id title } cluster { id title fullTitle responsePlan { title } } }
+} } pageInfo { hasNextPage endCursor } } }";
+
+async fn statements_for(app: &TestApp, first: i64) -> Vec<String> {
+    let mark = app.statement_mark();
+    let d = app
+        .data("csa@example.org", PAGE, json!({"first": first}))
+        .await;
+    assert_eq!(
+        d["users"]["edges"].as_array().map(Vec::len),
+        Some(first as usize)
+    );
+    app.statements_since(mark)
+}
+
+#[tokio::test]
+async fn a_users_page_runs_at_most_four_statements_for_five_or_a_hundred_rows() {
+    let app = TestApp::spawn().await;
+    let mut workspaces = Vec::new();
+    let mut clusters = Vec::new();
+    for w in 0..4 {
+        let ws = app.workspace(&format!("W{w}")).await;
+        clusters.push(app.cluster(ws, ClusterType::Health).await);
+        workspaces.push(ws);
+    }
+    let partners = [
+        app.partner("Alpha").await,
+        app.partner("Beta").await,
+        app.partner("Gamma").await,
+    ];
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    for i in 0..120usize {
+        let grants = [
+            (RoleType::IpEditor, Some(workspaces[i % 4]), None),
+            (RoleType::ClusterMember, None, Some(clusters[(i + 1) % 4])),
+        ];
+        app.user(
+            &format!("u{i}@example.org"),
+            Some(partners[i % 3]),
+            &grants[..i % 3],
+        )
+        .await;
+    }
+    // The first request signs the requester in (one more statement, once).
+    statements_for(&app, 1).await;
+    let five = statements_for(&app, 5).await;
+    let hundred = statements_for(&app, 100).await;
+    assert_eq!(
+        five.len(),
+        hundred.len(),
+        "five rows: {five:#?}\nhundred rows: {hundred:#?}"
+    );
+    assert!(hundred.len() <= 4, "{hundred:#?}");
+    eprintln!("statements per page: {}", hundred.len());
+}
+
+#[tokio::test]
+async fn a_filtered_total_is_the_same_on_the_first_page_later_pages_and_when_nothing_matches() {
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    for i in 0..30 {
+        let email = if i % 3 == 0 {
+            format!("match{i}@example.org")
+        } else {
+            format!("other{i}@example.org")
+        };
+        app.user(&email, None, &[]).await;
+    }
+    let q = "query($f: UserFilter, $after: String) { users(portal: CLUSTER, first: 4, filter: $f, after: $after) { totalCount pageInfo { endCursor } } }";
+    let first = app
+        .data("csa@example.org", q, json!({"f": {"nameEmail": "MATCH"}}))
+        .await;
+    assert_eq!(first["users"]["totalCount"], 10);
+    let cursor = first["users"]["pageInfo"]["endCursor"].clone();
+    let second = app
+        .data(
+            "csa@example.org",
+            q,
+            json!({"f": {"nameEmail": "match"}, "after": cursor}),
+        )
+        .await;
+    assert_eq!(second["users"]["totalCount"], 10);
+    let none = app
+        .data("csa@example.org", q, json!({"f": {"nameEmail": "zzz"}}))
+        .await;
+    assert_eq!(none["users"]["totalCount"], 0);
+    let all = app.data("csa@example.org", q, json!({})).await;
+    assert_eq!(
+        all["users"]["totalCount"], 30,
+        "everyone but the requester, from the counter"
+    );
+}
