@@ -15,7 +15,6 @@ use crate::workspaces::store;
 
 /// An object with a global ID
 #[derive(Interface)]
-#[expect(clippy::large_enum_variant, reason = "built once per node(id) call")]
 #[graphql(field(name = "id", ty = "ID", desc = "Global ID"))]
 pub enum Node {
     User(User),
