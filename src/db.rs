@@ -41,3 +41,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     })
     .await
 }
+
+/// Selects every column of entity `E` from table alias `table` as `<prefix><column>`, so a
+/// joined row can be read back with `Model::from_query_result(row, prefix)`.
+pub fn select_prefixed<E: sea_orm::EntityTrait>(
+    q: &mut sea_orm::sea_query::SelectStatement,
+    table: &str,
+    prefix: &str,
+) {
+    use sea_orm::sea_query::{Alias, Expr};
+    use sea_orm::{IdenStatic, Iterable};
+    for col in E::Column::iter() {
+        q.expr_as(
+            Expr::col((Alias::new(table), col)),
+            Alias::new(format!("{prefix}{}", col.as_str())),
+        );
+    }
+}

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use serde_json::{json, Value};
 
@@ -98,16 +98,6 @@ pub struct RoleBundle {
     pub plan_workspace: Option<workspace::Model>,
 }
 
-/// Selects every column of entity `E` from `table` as `<prefix><column>`.
-fn select_prefixed<E: EntityTrait>(q: &mut SelectStatement, table: &str, prefix: &str) {
-    for col in E::Column::iter() {
-        q.expr_as(
-            Expr::col((Alias::new(table), col)),
-            Alias::new(format!("{prefix}{}", sea_orm::IdenStatic::as_str(&col))),
-        );
-    }
-}
-
 /// The roles of the given users with their scopes, in one statement.
 pub async fn role_bundles(
     db: &impl ConnectionTrait,
@@ -125,11 +115,11 @@ pub async fn role_bundles(
     );
     let mut q = SelectStatement::new();
     q.from_as(prp_role::Entity, r.clone());
-    select_prefixed::<prp_role::Entity>(&mut q, "r", "r_");
-    select_prefixed::<workspace::Entity>(&mut q, "w", "w_");
-    select_prefixed::<cluster::Entity>(&mut q, "c", "c_");
-    select_prefixed::<response_plan::Entity>(&mut q, "p", "p_");
-    select_prefixed::<workspace::Entity>(&mut q, "pw", "pw_");
+    crate::db::select_prefixed::<prp_role::Entity>(&mut q, "r", "r_");
+    crate::db::select_prefixed::<workspace::Entity>(&mut q, "w", "w_");
+    crate::db::select_prefixed::<cluster::Entity>(&mut q, "c", "c_");
+    crate::db::select_prefixed::<response_plan::Entity>(&mut q, "p", "p_");
+    crate::db::select_prefixed::<workspace::Entity>(&mut q, "pw", "pw_");
     q.join_as(
         JoinType::LeftJoin,
         workspace::Entity,

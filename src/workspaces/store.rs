@@ -1,9 +1,10 @@
 //! Every query on workspaces, response plans and clusters.
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    FromQueryResult, QueryFilter, QueryOrder,
 };
 use serde_json::{json, Value};
 
@@ -224,16 +225,32 @@ pub async fn scope_label(
     let Some(id) = cluster_id else {
         return Ok("the Cluster portal".to_owned());
     };
-    let Some(c) = find_cluster(db, id).await? else {
+    // One statement: the cluster with its plan and the plan's workspace.
+    let (c, p, w) = (Alias::new("c"), Alias::new("p"), Alias::new("w"));
+    let mut q = SelectStatement::new();
+    q.from_as(cluster::Entity, c.clone());
+    crate::db::select_prefixed::<cluster::Entity>(&mut q, "c", "c_");
+    crate::db::select_prefixed::<response_plan::Entity>(&mut q, "p", "p_");
+    crate::db::select_prefixed::<workspace::Entity>(&mut q, "w", "w_");
+    q.join_as(
+        JoinType::LeftJoin,
+        response_plan::Entity,
+        p.clone(),
+        Expr::col((p.clone(), response_plan::Column::Id))
+            .equals((c.clone(), cluster::Column::ResponsePlanId)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        workspace::Entity,
+        w.clone(),
+        Expr::col((w, workspace::Column::Id)).equals((p, response_plan::Column::WorkspaceId)),
+    )
+    .and_where(Expr::col((c, cluster::Column::Id)).eq(id));
+    let Some(row) = db.query_one(&q).await? else {
         return Ok("a cluster".to_owned());
     };
-    let plan = match c.response_plan_id {
-        Some(p) => find_plan(db, p).await?,
-        None => None,
-    };
-    let workspace = match &plan {
-        Some(p) => find_workspace(db, p.workspace_id).await?,
-        None => None,
-    };
+    let c = cluster::Model::from_query_result(&row, "c_")?;
+    let plan = response_plan::Model::from_query_result_optional(&row, "p_")?;
+    let workspace = workspace::Model::from_query_result_optional(&row, "w_")?;
     Ok(cluster_full_title(&c, plan.as_ref(), workspace.as_ref()))
 }
