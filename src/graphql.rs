@@ -54,7 +54,8 @@ pub fn schema_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySu
         .limit_directives(limits.max_directives)
         .limit_recursive_depth(32)
         .disable_suggestions()
-        .extension(limits::AliasLimit::new(limits.max_aliases));
+        .extension(limits::AliasLimit::new(limits.max_aliases))
+        .extension(limits::OperationMetrics);
     if !config.introspection {
         builder = builder.disable_introspection();
     }

@@ -1,8 +1,6 @@
 //! The HTTP surface: `/graphql` (POST and GET), `/graphiql` with its own assets, health,
 //! readiness, metrics and the SDL. Authentication happens here, before GraphQL runs.
 
-use std::time::Instant;
-
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -195,7 +193,6 @@ async fn execute(
     operation_name: Option<String>,
     via_get: bool,
 ) -> Response {
-    let started = Instant::now();
     if via_get && is_mutation(&query, operation_name.as_deref()) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -229,7 +226,6 @@ async fn execute(
             return api_error_response(err);
         }
     };
-    let operation = operation_label(operation_name.as_deref(), &query);
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
         request = request.operation_name(name);
@@ -257,14 +253,6 @@ async fn execute(
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    let outcome = if response.errors.is_empty() {
-        "ok"
-    } else {
-        "error"
-    };
-    metrics::counter!("idm_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome).increment(1);
-    metrics::histogram!("idm_graphql_request_duration_seconds", "operation" => operation)
-        .record(started.elapsed().as_secs_f64());
     let body = match serde_json::to_string(&response) {
         Ok(b) => b,
         Err(e) => {
@@ -282,30 +270,6 @@ async fn execute(
         body,
     )
         .into_response()
-}
-
-/// A bounded metrics label: the operation name if it is a plain identifier, else the first
-/// root field, else "anonymous".
-fn operation_label(name: Option<&str>, query: &str) -> String {
-    let valid = |s: &str| {
-        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if let Some(n) = name.filter(|n| valid(n)) {
-        return n.to_owned();
-    }
-    if let Ok(doc) = async_graphql::parser::parse_query(query) {
-        if let Some((_, op)) = doc.operations.iter().next() {
-            if let Some(first) = op.node.selection_set.node.items.first() {
-                if let async_graphql::parser::types::Selection::Field(f) = &first.node {
-                    let n = f.node.name.node.as_str();
-                    if valid(n) {
-                        return n.to_owned();
-                    }
-                }
-            }
-        }
-    }
-    "anonymous".to_owned()
 }
 
 async fn readyz(State(state): State<ServerState>) -> Response {

@@ -80,3 +80,40 @@ impl Extension for AliasLimitExtension {
         Ok(doc)
     }
 }
+
+/// Records request counts and latencies per operation name (a bounded label: the name when it
+/// is a plain identifier of at most 64 characters, else "anonymous").
+pub struct OperationMetrics;
+
+impl ExtensionFactory for OperationMetrics {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OperationMetrics)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OperationMetrics {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: async_graphql::extensions::NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let started = std::time::Instant::now();
+        let response = next.run(ctx, operation_name).await;
+        let label = operation_name
+            .filter(|n| n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or("anonymous")
+            .to_owned();
+        let outcome = if response.errors.is_empty() {
+            "ok"
+        } else {
+            "error"
+        };
+        metrics::counter!("idm_graphql_requests_total", "operation" => label.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("idm_graphql_request_duration_seconds", "operation" => label)
+            .record(started.elapsed().as_secs_f64());
+        response
+    }
+}

@@ -8,6 +8,11 @@ use idm::app::{self, Application};
 use idm::config::ConfigArgs;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: the service allocates many small strings per request (rows, JSON); it is
+/// markedly faster than the system allocator for that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Identity management for the partner-reporting portal
 #[derive(Parser, Debug)]
 #[command(name = "idm", version)]

@@ -319,21 +319,26 @@ async fn load_role(
     id: &ID,
 ) -> Result<(prp_role::Model, user::Model, Person), MutationError> {
     let field = &["input", "id"];
+    let not_found =
+        || MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field));
     let id = ids::decode(Kind::Role, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a PRPRole ID", field))?;
-    let role = store::find(db, id)
+    // The holder is locked first; its roles are then read afresh under that lock, so a change
+    // committed meanwhile by another request is seen (or the role is gone: NOT_FOUND).
+    let holder = users::store::lock_holder_of_role(db, id)
         .await?
-        .ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such role", field))?;
-    let (u, p) = load_target(db, requester, &ids::encode(Kind::User, role.user_id), field)
-        .await
-        .map_err(|_| {
-            MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field))
-        })?;
-    // Read again under the holder's lock: a concurrent change may have committed meanwhile.
-    let role = store::find(db, id)
-        .await?
-        .ok_or_else(|| UserError::new(ErrorCode::NotFound, "no such role", field))?;
-    Ok((role, u, p))
+        .ok_or_else(not_found)?;
+    let roles = users::store::roles_of(db, &[holder.id]).await?;
+    let role = roles
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()
+        .ok_or_else(not_found)?;
+    let person = users::store::person(&holder, &roles);
+    if person.id != requester.id && !permissions::can_see_user(requester, &person) {
+        return Err(not_found());
+    }
+    Ok((role, holder, person))
 }
 
 #[derive(Default)]

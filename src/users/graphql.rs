@@ -2,6 +2,7 @@
 //! store and map the result.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use super::store::{
 };
 use crate::audit::store::{record, Change};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
-use crate::entity::{partner, prp_role, user};
+use crate::entity::{partner, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::graphql::{db, loader, page_size, payload, requester, state, PageInfo};
 use crate::ids::{self, Kind};
@@ -29,7 +30,7 @@ pub struct User {
     /// The partner, when already read with the user.
     partner: Option<Option<partner::Model>>,
     /// The roles with their scopes, when already read with the page.
-    roles: Option<Vec<RoleBundle>>,
+    roles: Option<Arc<Vec<RoleBundle>>>,
 }
 
 impl User {
@@ -52,12 +53,12 @@ impl User {
     }
 
     /// Adds the user's roles, already read with its page.
-    pub fn with_roles(mut self, roles: Vec<RoleBundle>) -> Self {
+    pub fn with_roles(mut self, roles: Arc<Vec<RoleBundle>>) -> Self {
         self.roles = Some(roles);
         self
     }
 
-    async fn role_bundles(&self, ctx: &Context<'_>) -> Result<Vec<RoleBundle>, ApiError> {
+    async fn role_bundles(&self, ctx: &Context<'_>) -> Result<Arc<Vec<RoleBundle>>, ApiError> {
         if let Some(roles) = &self.roles {
             return Ok(roles.clone());
         }
@@ -68,13 +69,8 @@ impl User {
     }
 
     async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
-        let roles: Vec<prp_role::Model> = self
-            .role_bundles(ctx)
-            .await?
-            .into_iter()
-            .map(|b| b.role)
-            .collect();
-        Ok(store::person(&self.model, &roles))
+        let bundles = self.role_bundles(ctx).await?;
+        Ok(store::person_of_bundles(&self.model, &bundles))
     }
 }
 
@@ -159,11 +155,12 @@ impl User {
         Ok(self
             .role_bundles(ctx)
             .await?
-            .into_iter()
+            .iter()
             .filter(|b| {
                 portal
                     .is_none_or(|p| RoleType::parse(&b.role.role).is_some_and(|t| t.portal() == p))
             })
+            .cloned()
             .map(PrpRole::from_bundle)
             .collect())
     }
@@ -186,15 +183,12 @@ pub async fn visible_user(ctx: &Context<'_>, id: i64) -> Result<Option<User>, Ap
     let Some(u) = loader(ctx)?.load_one(UserKey(id)).await? else {
         return Ok(None);
     };
-    let roles: Vec<prp_role::Model> = loader(ctx)?
+    let roles = loader(ctx)?
         .load_one(RolesOfUser(id))
         .await?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|b| b.role)
-        .collect();
-    let target = store::person(&u, &roles);
-    Ok(permissions::can_see_user(&r.person, &target).then_some(User::new(u)))
+        .unwrap_or_default();
+    let target = store::person_of_bundles(&u, &roles);
+    Ok(permissions::can_see_user(&r.person, &target).then_some(User::new(u).with_roles(roles)))
 }
 
 /// Filters of `users`; they combine with AND
@@ -276,7 +270,7 @@ pub struct UserConnection {
     page: UserPage,
     rows: Vec<(user::Model, Option<partner::Model>)>,
     /// The rows' roles, read in one statement when the query asks for anything role-based.
-    roles: Option<HashMap<i64, Vec<RoleBundle>>>,
+    roles: Option<HashMap<i64, Arc<Vec<RoleBundle>>>>,
     more: bool,
     /// The total, when it was read with the page.
     total: Option<u64>,
@@ -438,7 +432,7 @@ impl UsersQuery {
             for bundle in store::role_bundles(db(ctx)?, &ids).await? {
                 by_user.entry(bundle.role.user_id).or_default().push(bundle);
             }
-            Some(by_user)
+            Some(by_user.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
         } else {
             None
         };

@@ -29,7 +29,7 @@ impl Loader<UserKey> for DbLoader {
 }
 
 impl Loader<RolesOfUser> for DbLoader {
-    type Value = Vec<RoleBundle>;
+    type Value = Arc<Vec<RoleBundle>>;
     type Error = Arc<sea_orm::DbErr>;
 
     async fn load(
@@ -37,13 +37,13 @@ impl Loader<RolesOfUser> for DbLoader {
         keys: &[RolesOfUser],
     ) -> Result<HashMap<RolesOfUser, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut map: HashMap<RolesOfUser, Self::Value> =
+        let mut map: HashMap<RolesOfUser, Vec<RoleBundle>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for bundle in super::store::role_bundles(&self.db, &ids).await? {
             map.entry(RolesOfUser(bundle.role.user_id))
                 .or_default()
                 .push(bundle);
         }
-        Ok(map)
+        Ok(map.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
     }
 }

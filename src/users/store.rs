@@ -35,6 +35,16 @@ pub fn person(user: &user::Model, roles: &[prp_role::Model]) -> Person {
     }
 }
 
+/// The guard's view of a user whose roles were read with their scopes.
+pub fn person_of_bundles(user: &user::Model, bundles: &[RoleBundle]) -> Person {
+    Person {
+        id: user.id,
+        is_active: user.is_active,
+        partner_id: user.partner_id,
+        roles: bundles.iter().filter_map(|b| role_row(&b.role)).collect(),
+    }
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }
@@ -69,6 +79,20 @@ pub async fn find_person_for_update(
     let roles = roles_of(db, &[id]).await?;
     let p = person(&u, &roles);
     Ok(Some((u, p)))
+}
+
+/// The holder of a role, locked until the end of the transaction (PostgreSQL `FOR UPDATE`;
+/// SQLite write transactions are serialised already).
+pub async fn lock_holder_of_role(
+    db: &impl ConnectionTrait,
+    role_id: i64,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .inner_join(prp_role::Entity)
+        .filter(prp_role::Column::Id.eq(role_id))
+        .lock_exclusive()
+        .one(db)
+        .await
 }
 
 /// A user and the guard's view of it, by (lower-case) email, in one statement.
