@@ -101,6 +101,9 @@ impl Application {
         crate::http::router(state)
             .layer(DefaultBodyLimit::max(limit))
             .layer(RequestBodyLimitLayer::new(limit))
+            .layer(axum::middleware::map_response(move |response| {
+                crate::http::body_too_large_as_json(limit, response)
+            }))
             .layer(TraceLayer::new_for_http())
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -60,6 +60,19 @@ fn api_error_response(err: ApiError) -> Response {
     error_response(status, err.code.as_str(), &err.message)
 }
 
+/// Gives a refused oversized body (HTTP 413, from either body limit) the GraphQL error shape
+/// of every other refusal, instead of the limit layers' plain text.
+pub async fn body_too_large_as_json(limit: usize, response: Response) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "BAD_REQUEST",
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
 /// Builds the router over the state.
 pub fn router(state: ServerState) -> Router {
     Router::new()

@@ -291,6 +291,11 @@ async fn oversized_bodies_get_413() {
         .await
         .expect("send");
     assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{body}"
+    );
 }
 
 #[tokio::test]
