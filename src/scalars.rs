@@ -40,12 +40,13 @@ pub const MAX_CENTS: i64 = 999_999_999_999;
 
 impl Decimal {
     /// Converts to cents when the value fits (12,2): at most 2 decimals, 10 integer digits.
+    /// Checked all the way: a 29-digit input near `Decimal::MAX` must be refused, not overflow.
     pub fn to_cents(self) -> Option<i64> {
         let value = self.0.normalize();
         if value.scale() > 2 {
             return None;
         }
-        let cents = (value * RustDecimal::from(100)).trunc();
+        let cents = value.checked_mul(RustDecimal::from(100))?.trunc();
         let cents = i64::try_from(cents).ok()?;
         (cents.abs() <= MAX_CENTS).then_some(cents)
     }
@@ -96,6 +97,9 @@ mod tests {
         assert_eq!(d("1.555").to_cents(), None);
         assert_eq!(d("9999999999.99").to_cents(), Some(MAX_CENTS));
         assert_eq!(d("10000000000").to_cents(), None);
+        assert_eq!(Decimal(RustDecimal::MAX).to_cents(), None);
+        assert_eq!(Decimal(RustDecimal::MIN).to_cents(), None);
+        assert_eq!(d("792281625142643375935439503.35").to_cents(), None);
         assert_eq!(Decimal::from_cents(150).0.to_string(), "1.50");
     }
 }
