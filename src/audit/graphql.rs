@@ -169,12 +169,13 @@ impl AuditQuery {
             None => None,
         };
         let max = state(ctx)?.config.limits.max_list_input;
+        // PostgreSQL refuses NUL in text parameters, so it is refused here, as a bad input.
         if f.actions
             .as_ref()
-            .is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64))
+            .is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64 || s.contains('\0')))
         {
             return Err(ApiError::bad_input(format!(
-                "actions may list at most {max} names"
+                "actions may list at most {max} names of at most 64 characters, without NUL"
             )));
         }
         let query = EventQuery {
