@@ -4,10 +4,13 @@
 use std::str::FromStr;
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal as RustDecimal;
 
 /// Calendar date, YYYY-MM-DD
+///
+/// Years 1 to 9999 only: chrono also reads "+10000-01-01" and "-2026-01-01", and SQLite
+/// compares dates as text, where those sort out of calendar order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
@@ -18,6 +21,7 @@ impl ScalarType for Date {
             Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .ok()
                 .filter(|d| d.format("%Y-%m-%d").to_string() == *s)
+                .filter(|d| (1..=9999).contains(&d.year()))
                 .map(Date)
                 .ok_or_else(|| {
                     InputValueError::custom(format!("{s:?} is not a date like 2026-11-28"))
@@ -88,6 +92,25 @@ impl ScalarType for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_four_digit_years_that_exist() {
+        let parse = |s: &str| Date::parse(Value::String(s.to_owned())).ok();
+        assert!(parse("2026-02-28").is_some());
+        assert!(parse("0001-01-01").is_some());
+        assert!(parse("9999-12-31").is_some());
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "",
+            "2026-1-1",
+            "0000-01-01",
+            "+10000-01-01",
+            "-2026-01-01",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn decimals_fit_twelve_two() {
