@@ -6,6 +6,7 @@
     reason = "a test fails loudly at the first broken step"
 )]
 
+mod abuse;
 mod concurrency;
 mod fixtures;
 mod helpers;
