@@ -104,7 +104,7 @@ impl Application {
             .layer(axum::middleware::map_response(move |response| {
                 crate::http::body_too_large_as_json(limit, response)
             }))
-            .layer(TraceLayer::new_for_http())
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
     }
@@ -132,6 +132,17 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The span of one HTTP request: method and path, never the query string, which on
+/// `GET /graphql` carries the variables (emails, names) of the request.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// Resolves on SIGTERM or ctrl-c.
