@@ -9,13 +9,20 @@ use sea_orm::{
 };
 
 /// Connects with a pool sized by the configuration. SQLite gets WAL, a busy timeout and
-/// foreign keys, so concurrent writers queue instead of failing.
+/// foreign keys, so concurrent writers queue instead of failing. A PostgreSQL password goes
+/// to sqlx directly, never into the URL sea-orm sees: sea-orm's `connect` span records that
+/// URL, and at debug or trace level every event inside it (e.g. the TLS handshake) would
+/// print it.
 pub async fn connect(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
 ) -> Result<DatabaseConnection, DbErr> {
+    let (url, password) = split_password(url);
     let mut options = ConnectOptions::new(url);
+    if let Some(password) = password {
+        options.map_sqlx_postgres_opts(move |o| o.password(&password));
+    }
     options
         .max_connections(max_connections)
         .min_connections(1)
@@ -30,6 +37,51 @@ pub async fn connect(
                 .foreign_keys(true)
         });
     Database::connect(options).await
+}
+
+/// Splits the password out of a `postgres://user:password@host/db` URL: the URL without it,
+/// and the password percent-decoded. Any other URL comes back as it is.
+fn split_password(url: &str) -> (String, Option<String>) {
+    let unchanged = || (url.to_owned(), None);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return unchanged();
+    };
+    if scheme != "postgres" && scheme != "postgresql" {
+        return unchanged();
+    }
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return unchanged();
+    };
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return unchanged();
+    };
+    match percent_decode(password) {
+        Some(password) => (format!("{scheme}://{user}@{host}{tail}"), Some(password)),
+        None => unchanged(),
+    }
+}
+
+/// Decodes `%XX` escapes; None when an escape is broken or the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Starts a transaction that will write: `BEGIN IMMEDIATE` on SQLite, so it takes the write
@@ -56,5 +108,34 @@ pub fn select_prefixed<E: sea_orm::EntityTrait>(
             Expr::col((Alias::new(table), col)),
             Alias::new(format!("{prefix}{}", col.as_str())),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_password_is_split_out_of_the_url() {
+        assert_eq!(
+            split_password("postgres://idm:p%40ss%3Aword@db.example:5432/idm?sslmode=require"),
+            (
+                "postgres://idm@db.example:5432/idm?sslmode=require".to_owned(),
+                Some("p@ss:word".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgresql://idm:secret@db"),
+            ("postgresql://idm@db".to_owned(), Some("secret".to_owned()))
+        );
+        for unchanged in [
+            "postgres://idm@db/idm",
+            "postgres://db/idm",
+            "sqlite://idm.db?mode=rwc",
+            "postgres://idm:bad%zz@db/idm",
+            "postgres://idm:bad%+1@db/idm",
+        ] {
+            assert_eq!(split_password(unchanged), (unchanged.to_owned(), None));
+        }
     }
 }
