@@ -16,7 +16,7 @@ use proptest::sample::select;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
 use serde_json::{json, Value};
 
-use crate::helpers::{app_with_admin, gid, TestApp};
+use crate::helpers::{app_with_admin, drop_database, fresh_database, gid, TestApp};
 
 // Checks every response must pass.
 
@@ -1657,4 +1657,414 @@ async fn negative_page_sizes_are_bad_user_input() {
         assert_eq!(code, "BAD_USER_INPUT", "{query}: {body}");
         assert!(message.contains("negative"), "{query}: {message}");
     }
+}
+
+// No secrets in logs: the real binary at RUST_LOG=trace.
+
+/// What a child process wrote to stdout and stderr, collected by one thread per stream.
+struct Output {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Output {
+    fn collect(child: &mut std::process::Child) -> Self {
+        use std::io::Read;
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut readers = Vec::new();
+        let streams: [Option<Box<dyn Read + Send>>; 2] = [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ];
+        for mut stream in streams.into_iter().flatten() {
+            let text = text.clone();
+            readers.push(std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut text) = text.lock() {
+                        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                }
+            }));
+        }
+        Self { text, readers }
+    }
+
+    fn snapshot(&self) -> String {
+        self.text.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Waits until the output contains `needle`, at most `secs` seconds.
+    async fn wait_for(&self, needle: &str, secs: u64) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            if self.snapshot().contains(needle) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Everything, once the process has exited and closed its streams.
+    fn finish(mut self) -> String {
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        self.snapshot()
+    }
+}
+
+/// A child process, killed if a failing test leaves it running.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The output without ANSI colour sequences.
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+const LOG_JWT_SECRET: &str = "log-test-jwt-secret-5c1f0e9a7b";
+const SMTP_PASSWORD: &str = "s3cr3t-pass";
+
+fn hs256(claims: Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("token")
+}
+
+/// A PostgreSQL URL with a password in it: the one it has, or a made-up one (which a local
+/// server with trust authentication ignores); None for SQLite.
+fn with_password(url: &str) -> (String, Option<String>) {
+    let Some(rest) = url.strip_prefix("postgres://") else {
+        return (url.to_owned(), None);
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, _)) if userinfo.contains(':') => {
+            let password = userinfo.split_once(':').map(|(_, p)| p.to_owned());
+            (url.to_owned(), password)
+        }
+        Some((user, host)) => {
+            let password = "log-test-db-password";
+            (
+                format!("postgres://{user}:{password}@{host}{tail}"),
+                Some(password.to_owned()),
+            )
+        }
+        None => (url.to_owned(), None),
+    }
+}
+
+#[tokio::test]
+async fn a_session_of_the_binary_at_trace_level_logs_no_token_secret_password_or_email() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database, _sqlite_dir) = fresh_database().await;
+    let (database_url, db_password) = with_password(&database);
+    let smtp_url = format!("smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:{}", closed_port());
+    let env = [
+        ("DATABASE_URL", database_url),
+        ("IDM_JWT_SECRET", LOG_JWT_SECRET.to_owned()),
+        ("IDM_SMTP_URL", smtp_url),
+        ("RUST_LOG", "trace".to_owned()),
+    ];
+    let command = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_idm"));
+        c.args(args)
+            .env_clear()
+            .envs(std::env::vars().filter(|(k, _)| k.starts_with("PG")))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    let admin = "root.admin@example.org";
+    let member = "mona.member@alpha-relief.example";
+    let contact = "office@alpha-relief.example";
+    let invitee = "fresh.invitee@example.org";
+    let new_contact = "desk@alpha-relief.example";
+    let unknown = "nobody.there@example.org";
+    let import = json!({
+        "workspaces": [{"ref": "syr", "title": "Syria", "workspaceCode": "SYR"}],
+        "responsePlans": [{"ref": "hrp", "workspace": "syr", "title": "Syria HRP 2026"}],
+        "clusters": [{"ref": "health", "responsePlan": "hrp", "type": "HEALTH"}],
+        "partners": [{"ref": "alpha", "title": "Alpha Relief", "email": contact,
+                      "clusters": ["health"]}],
+        "users": [
+            {"email": admin, "firstName": "Root", "lastName": "Admin",
+             "roles": [{"role": "CLUSTER_SYSTEM_ADMIN"}]},
+            {"email": member, "firstName": "Mona", "lastName": "Member", "partner": "alpha",
+             "roles": [{"role": "CLUSTER_MEMBER", "cluster": "health"}]},
+        ],
+    });
+    let file = dir.path().join("import.json");
+    std::fs::write(&file, import.to_string()).expect("import file");
+    let imported = command(&["import", &file.display().to_string()])
+        .output()
+        .expect("idm import");
+    assert!(imported.status.success(), "{imported:?}");
+    let mut log = String::from_utf8_lossy(&imported.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&imported.stderr));
+
+    let mut child = Child(
+        command(&["serve", "--bind", "127.0.0.1:0"])
+            .spawn()
+            .expect("idm serve"),
+    );
+    let output = Output::collect(&mut child.0);
+    assert!(
+        output.wait_for("GraphiQL at http://", 30).await,
+        "{}",
+        output.snapshot()
+    );
+    let started = without_ansi(&output.snapshot());
+    let addr = started
+        .split("GraphiQL at http://")
+        .nth(1)
+        .and_then(|rest| rest.split("/graphiql").next())
+        .expect("the bound address")
+        .to_owned();
+    let url = format!("http://{addr}/graphql");
+
+    let now = chrono::Utc::now().timestamp();
+    let claims = |email: &str, exp: i64| json!({"email": email, "exp": exp, "iat": now});
+    let token = hs256(claims(admin, now + 600), LOG_JWT_SECRET);
+    let bad_tokens = [
+        hs256(claims(admin, now - 3600), LOG_JWT_SECRET),
+        hs256(claims(admin, now + 600), "some-other-secret-0123456789"),
+        hs256(claims(unknown, now + 600), LOG_JWT_SECRET),
+        "not.a-jwt.c0ffee-d00d-feed".to_owned(),
+    ];
+    let client = reqwest::Client::new();
+    let post = |token: &str, query: &str, variables: Value| {
+        client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+    };
+    let json_of = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or_default())
+    };
+    let (status, body) = json_of(
+        post(&token, "{ me { email } }", json!({}))
+            .await
+            .expect("me"),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["data"]["me"]["email"]),
+        (200, &json!(admin)),
+        "{body}"
+    );
+    for bad in &bad_tokens {
+        let res = post(bad, "{ me { email } }", json!({})).await.expect("me");
+        assert_eq!(res.status(), 401);
+    }
+    let (_, body) = json_of(
+        post(
+            &token,
+            "query($s: String) { users(portal: CLUSTER, filter: {nameEmail: $s}) { nodes { id partner { id } } } }",
+            json!({"s": member}),
+        )
+        .await
+        .expect("users"),
+    )
+    .await;
+    let partner = body["data"]["users"]["nodes"][0]["partner"]["id"].clone();
+    assert!(partner.is_string(), "{body}");
+    let create_user = "mutation($input: CreateUserInput!) { createUser(input: $input) { \
+                       user { id } errors { code } } }";
+    let invite = json!({"input": {"portal": "CLUSTER", "email": invitee, "firstName": "Fresh",
+                                  "lastName": "Invitee", "userType": "PARTNER",
+                                  "partnerId": partner}});
+    let (_, body) = json_of(
+        post(&token, create_user, invite.clone())
+            .await
+            .expect("createUser"),
+    )
+    .await;
+    let user = body["data"]["createUser"]["user"]["id"].clone();
+    assert!(user.is_string(), "{body}");
+    let (_, body) = json_of(
+        post(&token, "query { assignableClusters { id } }", json!({}))
+            .await
+            .expect("clusters"),
+    )
+    .await;
+    let cluster = body["data"]["assignableClusters"][0]["id"].clone();
+    let (_, body) = json_of(
+        post(
+            &token,
+            "mutation($input: CreateRolesInput!) { createRoles(input: $input) { roles { id } errors { code } } }",
+            json!({"input": {"userId": user, "roles": [{"role": "CLUSTER_VIEWER", "clusterId": cluster}]}}),
+        )
+        .await
+        .expect("createRoles"),
+    )
+    .await;
+    assert_eq!(body["data"]["createRoles"]["errors"], json!([]), "{body}");
+    // Failing mutations: a taken email, and a partner email that is not an address.
+    let (_, body) = json_of(post(&token, create_user, invite).await.expect("again")).await;
+    assert_eq!(
+        body["data"]["createUser"]["errors"][0]["code"], "EMAIL_TAKEN",
+        "{body}"
+    );
+    let update_partner = "mutation($input: UpdatePartnerInput!) { updatePartner(input: $input) { \
+                          partner { id } errors { code } } }";
+    let (_, body) = json_of(
+        post(
+            &token,
+            update_partner,
+            json!({"input": {"id": partner, "email": format!("{new_contact} <{new_contact}>")}}),
+        )
+        .await
+        .expect("updatePartner"),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["updatePartner"]["errors"][0]["code"], "VALIDATION",
+        "{body}"
+    );
+    let (_, body) = json_of(
+        post(
+            &token,
+            update_partner,
+            json!({"input": {"id": partner, "email": new_contact}}),
+        )
+        .await
+        .expect("updatePartner"),
+    )
+    .await;
+    assert_eq!(body["data"]["updatePartner"]["errors"], json!([]), "{body}");
+    // The invitee signs in, with a GET whose query string carries an email in the variables.
+    let invitee_token = hs256(claims(invitee, now + 600), LOG_JWT_SECRET);
+    let res = client
+        .get(&url)
+        .query(&[
+            (
+                "query",
+                "query($s: String) { me { email status } users(portal: CLUSTER, \
+                 filter: {nameEmail: $s}) { totalCount } }",
+            ),
+            ("variables", &json!({"s": member}).to_string()),
+        ])
+        .bearer_auth(&invitee_token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+
+    // The invitation and the role notice go to an SMTP port that refuses: a delivery fails.
+    let failed = output.wait_for("notification delivery failed", 30).await;
+    // Stop it as an operator would (SIGTERM: graceful shutdown), so its last lines count too.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while matches!(child.0.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(child);
+    log.push_str(&output.finish());
+    drop_database(&database).await;
+    assert!(failed, "no failed delivery was logged:\n{log}");
+    assert!(log.contains("TRACE"), "the log is at trace level");
+
+    let plain = without_ansi(&log);
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("the JWT secret", LOG_JWT_SECRET.to_owned()),
+        ("the SMTP password", SMTP_PASSWORD.to_owned()),
+        ("the database password", db_password.unwrap_or_default()),
+        ("the admin's token", token.clone()),
+        ("the invitee's token", invitee_token.clone()),
+    ];
+    for (n, bad) in bad_tokens.iter().enumerate() {
+        secrets.push(("a refused token", bad.clone()));
+        // A signature alone is a secret too (not for the made-up one without a real signature).
+        if n < 3 {
+            if let Some(signature) = bad.rsplit('.').next() {
+                secrets.push(("a refused token's signature", signature.to_owned()));
+            }
+        }
+    }
+    for valid in [&token, &invitee_token] {
+        if let Some(signature) = valid.rsplit('.').next() {
+            secrets.push(("a token's signature", signature.to_owned()));
+        }
+    }
+    for email in [admin, member, contact, invitee, new_contact, unknown] {
+        secrets.push(("an email address", email.to_owned()));
+        secrets.push(("a URL-encoded email address", email.replace('@', "%40")));
+    }
+    secrets.retain(|(_, secret)| !secret.is_empty());
+    let leaks: Vec<String> = secrets
+        .iter()
+        .filter(|(_, secret)| log.contains(secret.as_str()) || plain.contains(secret.as_str()))
+        .map(|(what, secret)| {
+            let lines: Vec<&str> = plain
+                .lines()
+                .filter(|l| l.contains(secret.as_str()))
+                .take(3)
+                .collect();
+            format!(
+                "{what} {secret:?} in:\n  {}",
+                lines
+                    .iter()
+                    .map(|l| clip(l, 400))
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            )
+        })
+        .collect();
+    println!(
+        "checked {} lines ({} bytes) of trace output for {} secrets",
+        plain.lines().count(),
+        plain.len(),
+        secrets.len()
+    );
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
 }

@@ -19,8 +19,9 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, S
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
-/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database (drop it with
+/// [`drop_database`]).
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     match std::env::var("IDM_TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
@@ -70,38 +71,43 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// Drops a PostgreSQL database made by [`fresh_database`] (FORCE closes its connections);
+/// does nothing for any other URL.
+pub async fn drop_database(url: &str) {
+    let (Ok(base), Some((_, name))) =
+        (std::env::var("IDM_TEST_DATABASE_URL"), url.rsplit_once('/'))
+    else {
+        return;
+    };
+    if !name.starts_with("idm_test_") {
+        return;
+    }
+    if let Ok(admin) = Database::connect(&base).await {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let _ = admin
+            .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
+            .await;
+        let _ = admin.close().await;
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        // A PostgreSQL test database is dropped with the app (FORCE closes its pool).
-        let (Ok(base), Some((_, name))) = (
-            std::env::var("IDM_TEST_DATABASE_URL"),
-            self.state.config.database_url.rsplit_once('/'),
-        ) else {
-            return;
-        };
-        if !name.starts_with("idm_test_") {
+        // A PostgreSQL test database is dropped with the app, on a runtime of its own.
+        let url = self.state.config.database_url.clone();
+        if !url.starts_with("postgres") {
             return;
         }
-        let name = name.to_owned();
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(&base).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = admin
-                        .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            });
+            {
+                rt.block_on(drop_database(&url));
+            }
         })
         .join();
     }
