@@ -7,6 +7,7 @@
 )]
 
 mod concurrency;
+mod faults;
 mod fixtures;
 mod helpers;
 mod http;
