@@ -103,16 +103,27 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
-                e.as_ref(),
+            match e.as_ref() {
                 sea_orm::sqlx::Error::Io(_)
-                    | sea_orm::sqlx::Error::PoolTimedOut
-                    | sea_orm::sqlx::Error::PoolClosed
-                    | sea_orm::sqlx::Error::WorkerCrashed
-            )
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::WorkerCrashed => true,
+                sea_orm::sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|c| lost_connection(&c))
+                }
+                _ => false,
+            }
         }
         _ => false,
     }
+}
+
+/// SQLSTATEs a server sends when it drops or refuses the session rather than the statement:
+/// class 08 (connection exception) and PostgreSQL's 57P01 admin shutdown (what a stopping
+/// server tells its sessions), 57P02 crash shutdown and 57P03 cannot connect now. SQLite's
+/// codes are plain numbers and never match.
+fn lost_connection(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03")
 }
 
 /// Codes of the errors a mutation reports in its payload (contract `ErrorCode`).
@@ -296,5 +307,21 @@ impl From<std::sync::Arc<DbErr>> for ApiError {
             );
         }
         Self::internal(&err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lost_connection;
+
+    #[test]
+    fn a_session_ended_by_the_server_is_unavailable_and_a_failed_statement_is_not() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08001"] {
+            assert!(lost_connection(code), "{code}");
+        }
+        // unique violation, serialization failure, statement timeout, SQLite busy and unique
+        for code in ["23505", "40001", "57014", "5", "2067"] {
+            assert!(!lost_connection(code), "{code}");
+        }
     }
 }

@@ -142,6 +142,23 @@ pub fn page_size(
     }
 }
 
+impl PageInfo {
+    /// Page information for rows (by id) read after (or, `backward`, before) an optional cursor.
+    pub fn of(ids: &[i64], cursor: Option<i64>, backward: bool, more: bool) -> Self {
+        let (has_next_page, has_previous_page) = if backward {
+            (cursor.is_some(), more)
+        } else {
+            (more, cursor.is_some())
+        };
+        PageInfo {
+            has_next_page,
+            has_previous_page,
+            start_cursor: ids.first().map(|id| crate::ids::encode_cursor(*id)),
+            end_cursor: ids.last().map(|id| crate::ids::encode_cursor(*id)),
+        }
+    }
+}
+
 /// The relay page information.
 #[derive(async_graphql::SimpleObject, Clone, Debug, Default)]
 pub struct PageInfo {

@@ -231,13 +231,22 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let requester = match auth::authenticate(&state.app.keys, &state.app.db, authorization).await {
-        Ok(r) => r,
-        Err(err) => {
+    // One deadline for the whole request: authentication reads the database too, and while
+    // the database is away it would otherwise wait out the pool's acquire timeout.
+    let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
+    let authenticated = tokio::time::timeout_at(
+        deadline,
+        auth::authenticate(&state.app.keys, &state.app.db, authorization),
+    )
+    .await;
+    let requester = match authenticated {
+        Ok(Ok(r)) => r,
+        Ok(Err(err)) => {
             metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated")
                 .increment(1);
             return api_error_response(err);
         }
+        Err(_) => return timeout_response(),
     };
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
@@ -246,17 +255,9 @@ async fn execute(
     let request = request
         .data(requester)
         .data(graphql::new_loader(state.app.db.clone()));
-    let timeout = state.app.config.limits.request_timeout;
-    let response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+    let response = match tokio::time::timeout_at(deadline, state.schema.execute(request)).await {
         Ok(r) => r,
-        Err(_) => {
-            metrics::counter!("idm_graphql_timeouts_total").increment(1);
-            return error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "TIMEOUT",
-                "the request took too long",
-            );
-        }
+        Err(_) => return timeout_response(),
     };
     let mut response = response;
     for error in &mut response.errors {
@@ -283,6 +284,16 @@ async fn execute(
         body,
     )
         .into_response()
+}
+
+/// The answer to a request that ran out of time (IDM_REQUEST_TIMEOUT_SECS).
+fn timeout_response() -> Response {
+    metrics::counter!("idm_graphql_timeouts_total").increment(1);
+    error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "TIMEOUT",
+        "the request took too long",
+    )
 }
 
 async fn readyz(State(state): State<ServerState>) -> Response {

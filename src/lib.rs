@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod import;
+pub mod keyset;
 pub mod limits;
 pub mod node;
 pub mod notify;

@@ -101,8 +101,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 idm::demo::load_and_print(&state, addr).await?;
             }
+            let shutdown = app::shutdown_signal();
             tracing::info!(%addr, "listening; GraphiQL at http://{addr}/graphiql");
-            server.run_until(app::shutdown_signal()).await
+            server.run_until(shutdown).await
         }
         Command::Schema => Ok(()),
     }

@@ -272,17 +272,8 @@ impl PartnerConnection {
     }
     /// Where the page stands
     async fn page_info(&self) -> PageInfo {
-        let (has_next_page, has_previous_page) = if self.page.backward {
-            (self.page.cursor.is_some(), self.more)
-        } else {
-            (self.more, self.page.cursor.is_some())
-        };
-        PageInfo {
-            has_next_page,
-            has_previous_page,
-            start_cursor: self.rows.first().map(|p| ids::encode_cursor(p.id)),
-            end_cursor: self.rows.last().map(|p| ids::encode_cursor(p.id)),
-        }
+        let ids: Vec<i64> = self.rows.iter().map(|p| p.id).collect();
+        PageInfo::of(&ids, self.page.cursor, self.page.backward, self.more)
     }
     /// The number of partners in the whole filtered set
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {

@@ -3,11 +3,12 @@
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{json, Value};
 
 use crate::entity::{partner, partner_cluster};
+use crate::keyset;
 use crate::permissions::PartnerScope;
 use crate::users::store::SortDirection;
 
@@ -161,8 +162,8 @@ fn condition(page: &PartnerPage) -> Condition {
     cond
 }
 
-fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<(&'static str, bool)> {
-    let mut keys: Vec<(&'static str, bool)> = order
+fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<keyset::Key> {
+    let mut keys: Vec<keyset::Key> = order
         .iter()
         .map(|(f, d)| {
             let key = match f {
@@ -170,11 +171,11 @@ fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<(&'static str,
                 PartnerOrderField::Title => "{t}.title",
                 PartnerOrderField::PartnerType => "{t}.partner_type",
             };
-            (key, *d == SortDirection::Desc)
+            (key.to_owned(), *d == SortDirection::Desc)
         })
         .collect();
     if !order.iter().any(|(f, _)| *f == PartnerOrderField::Id) {
-        keys.push(("{t}.id", order.is_empty()));
+        keys.push(("{t}.id".to_owned(), order.is_empty()));
     }
     keys
 }
@@ -187,42 +188,13 @@ pub async fn page(
     let keys = sort_keys(&page.order);
     let mut select = partner::Entity::find().filter(condition(page));
     if let Some(cursor) = page.cursor {
-        let mut alternatives = Vec::new();
-        for (i, (key, desc)) in keys.iter().enumerate() {
-            let mut parts: Vec<String> = keys[..i]
-                .iter()
-                .map(|(k, _)| {
-                    format!(
-                        "{} = (SELECT {} FROM partner c WHERE c.id = {cursor})",
-                        k.replace("{t}", "partner"),
-                        k.replace("{t}", "c")
-                    )
-                })
-                .collect();
-            let op = if *desc != page.backward { "<" } else { ">" };
-            parts.push(format!(
-                "{} {op} (SELECT {} FROM partner c WHERE c.id = {cursor})",
-                key.replace("{t}", "partner"),
-                key.replace("{t}", "c")
-            ));
-            alternatives.push(format!("({})", parts.join(" AND ")));
-        }
-        select = select.filter(Expr::cust(format!("({})", alternatives.join(" OR "))));
+        select = select.filter(keyset::after("partner", &keys, cursor, page.backward));
     }
-    for (key, desc) in &keys {
-        let order = if *desc != page.backward {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        select = select.order_by(Expr::cust(key.replace("{t}", "partner")), order);
+    for (expr, order) in keyset::order_by("partner", &keys, page.backward) {
+        select = select.order_by(expr, order);
     }
-    let mut rows = select.limit(page.limit + 1).all(db).await?;
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.backward {
-        rows.reverse();
-    }
+    let rows = select.limit(page.limit + 1).all(db).await?;
+    let (rows, more) = keyset::finish(rows, page.limit, page.backward);
     Ok((rows, more))
 }
 

@@ -247,8 +247,8 @@ async fn write_roles(
         .iter()
         .any(|e| e.role == RoleType::ClusterSystemAdmin)
     {
-        for old in users::store::roles_of(txn, &[target.id]).await? {
-            if RoleType::parse(&old.role).is_some_and(|t| !t.is_ip()) {
+        for old in users::store::role_bundles(txn, &[target.id]).await? {
+            if RoleType::parse(&old.role.role).is_some_and(|t| !t.is_ip()) {
                 remove_role(txn, actor, &target_user.email, &old).await?;
             }
         }
@@ -285,8 +285,9 @@ async fn remove_role(
     txn: &impl ConnectionTrait,
     actor: i64,
     email: &str,
-    role: &prp_role::Model,
+    bundle: &RoleBundle,
 ) -> Result<(), MutationError> {
+    let role = &bundle.role;
     store::delete(txn, role.id).await?;
     record(
         txn,
@@ -301,7 +302,7 @@ async fn remove_role(
     )
     .await?;
     if let Some(t) = RoleType::parse(&role.role) {
-        let scope = workspaces::store::scope_label(txn, role.workspace_id, role.cluster_id).await?;
+        let scope = workspaces::store::bundle_scope_label(bundle);
         outbox::store::enqueue(
             txn,
             notify::role_notice(email, RoleChange::Removed, t, &scope),
@@ -317,7 +318,7 @@ async fn load_role(
     db: &impl ConnectionTrait,
     requester: &Person,
     id: &ID,
-) -> Result<(prp_role::Model, user::Model, Person), MutationError> {
+) -> Result<(RoleBundle, user::Model, Person), MutationError> {
     let field = &["input", "id"];
     let not_found =
         || MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field));
@@ -328,13 +329,13 @@ async fn load_role(
     let holder = users::store::lock_holder_of_role(db, id)
         .await?
         .ok_or_else(not_found)?;
-    let roles = users::store::roles_of(db, &[holder.id]).await?;
+    let roles = users::store::role_bundles(db, &[holder.id]).await?;
     let role = roles
         .iter()
-        .find(|r| r.id == id)
+        .find(|b| b.role.id == id)
         .cloned()
         .ok_or_else(not_found)?;
-    let person = users::store::person(&holder, &roles);
+    let person = users::store::person_of_bundles(&holder, &roles);
     if person.id != requester.id && !permissions::can_see_user(requester, &person) {
         return Err(not_found());
     }
@@ -492,7 +493,8 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (before, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
+            let (bundle, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
+            let before = bundle.role.clone();
             let row = users::store::role_row(&before)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             let op = RoleOp::Update {
@@ -533,9 +535,7 @@ impl RolesMutation {
             )
             .await?;
             if let Some(t) = RoleType::parse(&after.role) {
-                let scope =
-                    workspaces::store::scope_label(&txn, after.workspace_id, after.cluster_id)
-                        .await?;
+                let scope = workspaces::store::bundle_scope_label(&bundle);
                 outbox::store::enqueue(
                     &txn,
                     notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope),
@@ -543,13 +543,16 @@ impl RolesMutation {
                 .await?;
             }
             txn.commit().await?;
-            Ok(after)
+            Ok(PrpRole::from_bundle(RoleBundle {
+                role: after,
+                ..bundle
+            }))
         }
         .await;
         payload(
             result,
             |role| UpdateRolePayload {
-                role: Some(PrpRole::new(role)),
+                role: Some(role),
                 errors: vec![],
             },
             |errors| UpdateRolePayload { role: None, errors },
@@ -565,14 +568,14 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (role, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
-            let row = users::store::role_row(&role)
+            let (bundle, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
+            let row = users::store::role_row(&bundle.role)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             permissions::check_role(&r.person, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-            remove_role(&txn, r.id(), &target_user.email, &role).await?;
+            remove_role(&txn, r.id(), &target_user.email, &bundle).await?;
             txn.commit().await?;
-            Ok(role.id)
+            Ok(bundle.role.id)
         }
         .await;
         payload(

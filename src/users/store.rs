@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::domain::{RoleType, UserStatus};
 use crate::entity::{cluster, partner, prp_role, response_plan, user, workspace};
+use crate::keyset;
 use crate::permissions::{Person, RoleRow, UserScope};
 
 /// A role row as the guard sees it; rows with an unknown role name are skipped.
@@ -564,44 +565,6 @@ fn sort_keys(
     keys
 }
 
-/// The value of a sort key at the cursor row: the id itself for id keys, else a subquery
-/// reading the key from the cursor row (so a cursor is only an id and stays valid when rows
-/// are added).
-fn cursor_value(key: &str, cursor: i64) -> String {
-    if key == "{t}.id" || key == "({t}.id + 0)" {
-        return cursor.to_string();
-    }
-    format!(
-        "(SELECT {} FROM app_user c WHERE c.id = {cursor})",
-        key.replace("{t}", "c")
-    )
-}
-
-/// The keyset condition "comes after the cursor row" for the given keys.
-fn after_cursor_sql(keys: &[(String, bool)], cursor: i64, backward: bool) -> String {
-    let mut alternatives = Vec::new();
-    for (i, (key, desc)) in keys.iter().enumerate() {
-        let mut parts: Vec<String> = keys[..i]
-            .iter()
-            .map(|(k, _)| {
-                format!(
-                    "{} = {}",
-                    k.replace("{t}", "app_user"),
-                    cursor_value(k, cursor)
-                )
-            })
-            .collect();
-        let op = if *desc != backward { "<" } else { ">" };
-        parts.push(format!(
-            "{} {op} {}",
-            key.replace("{t}", "app_user"),
-            cursor_value(key, cursor)
-        ));
-        alternatives.push(format!("({})", parts.join(" AND ")));
-    }
-    format!("({})", alternatives.join(" OR "))
-}
-
 /// One page of users with their partners, in one statement (`limit + 1` rows are read to tell
 /// whether more follow).
 pub async fn page(
@@ -620,15 +583,10 @@ pub async fn page(
         .find_also_related(partner::Entity)
         .filter(condition(page));
     if let Some(cursor) = page.cursor {
-        select = select.filter(Expr::cust(after_cursor_sql(&keys, cursor, page.backward)));
+        select = select.filter(keyset::after("app_user", &keys, cursor, page.backward));
     }
-    for (key, desc) in &keys {
-        let order = if *desc != page.backward {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        select = select.order_by(Expr::cust(key.replace("{t}", "app_user")), order);
+    for (expr, order) in keyset::order_by("app_user", &keys, page.backward) {
+        select = select.order_by(expr, order);
     }
     // On a filtered first page the total comes with the rows (one scan of the matches, not
     // two); the unfiltered total is the maintained counter, and later pages count apart.
@@ -652,11 +610,7 @@ pub async fn page(
     if window && total.is_none() {
         total = Some(0);
     }
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.backward {
-        rows.reverse();
-    }
+    let (rows, more) = keyset::finish(rows, page.limit, page.backward);
     Ok(UserRows { rows, more, total })
 }
 

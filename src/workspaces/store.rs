@@ -210,6 +210,17 @@ pub fn cluster_title(c: &cluster::Model) -> String {
     }
 }
 
+/// The human name of the scope of a role read with its scope (no database access).
+pub fn bundle_scope_label(b: &crate::users::store::RoleBundle) -> String {
+    if let Some(w) = &b.workspace {
+        return w.title.clone();
+    }
+    match &b.cluster {
+        Some(c) => cluster_full_title(c, b.plan.as_ref(), b.plan_workspace.as_ref()),
+        None => "the Cluster portal".to_owned(),
+    }
+}
+
 /// The human name of a role's scope, for notifications.
 pub async fn scope_label(
     db: &impl ConnectionTrait,

@@ -123,7 +123,21 @@ impl TestApp {
     /// Starts with a configuration adjusted by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
-        let mut config = Config::for_database(&url);
+        Self::start(&url, dir, adjust).await
+    }
+
+    /// Starts over a database the test provides (e.g. a throw-away PostgreSQL cluster)
+    /// instead of a fresh one; the database is migrated and left in place.
+    pub async fn spawn_on(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start(url, None, adjust).await
+    }
+
+    async fn start(
+        url: &str,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config::for_database(url);
         config.jwt.secret = Some(SECRET.to_owned());
         config.db_max_connections = 5;
         adjust(&mut config);

@@ -8,6 +8,7 @@
 
 mod abuse;
 mod concurrency;
+mod faults;
 mod fixtures;
 mod helpers;
 mod http;

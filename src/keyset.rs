@@ -1,0 +1,71 @@
+//! Keyset pagination shared by the paged lists: sort keys are SQL expressions over a table
+//! alias `{t}`; a cursor is a row id, and the keys' values are read from that row, so a cursor
+//! stays valid when rows are added before it.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::Order;
+
+/// A sort key: SQL over the alias `{t}`, and whether it sorts descending.
+pub type Key = (String, bool);
+
+/// The value of `key` at the cursor row of `table`: the id itself for id keys, else a
+/// subquery reading the key from that row.
+fn cursor_value(table: &str, key: &str, cursor: i64) -> String {
+    if key == "{t}.id" || key == "({t}.id + 0)" {
+        return cursor.to_string();
+    }
+    format!(
+        "(SELECT {} FROM {table} c WHERE c.id = {cursor})",
+        key.replace("{t}", "c")
+    )
+}
+
+/// The condition "comes after the cursor row" (before it when `backward`) for `keys`.
+pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool) -> Expr {
+    let mut alternatives = Vec::with_capacity(keys.len());
+    for (i, (key, desc)) in keys.iter().enumerate() {
+        let mut parts: Vec<String> = keys[..i]
+            .iter()
+            .map(|(k, _)| {
+                format!(
+                    "{} = {}",
+                    k.replace("{t}", table),
+                    cursor_value(table, k, cursor)
+                )
+            })
+            .collect();
+        let op = if *desc != backward { "<" } else { ">" };
+        parts.push(format!(
+            "{} {op} {}",
+            key.replace("{t}", table),
+            cursor_value(table, key, cursor)
+        ));
+        alternatives.push(format!("({})", parts.join(" AND ")));
+    }
+    Expr::cust(format!("({})", alternatives.join(" OR ")))
+}
+
+/// The ORDER BY terms for `keys` (reversed when reading backward).
+pub fn order_by(table: &str, keys: &[Key], backward: bool) -> Vec<(Expr, Order)> {
+    keys.iter()
+        .map(|(key, desc)| {
+            let order = if *desc != backward {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            (Expr::cust(key.replace("{t}", table)), order)
+        })
+        .collect()
+}
+
+/// Trims the `limit + 1` rows read to the page, puts a backward page in display order, and
+/// tells whether more rows follow in the reading direction.
+pub fn finish<T>(mut rows: Vec<T>, limit: u64, backward: bool) -> (Vec<T>, bool) {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    if backward {
+        rows.reverse();
+    }
+    (rows, more)
+}
