@@ -50,20 +50,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Mod
     user::Entity::find_by_id(id).one(db).await
 }
 
-/// A user and the guard's view of it, by id.
-pub async fn find_person(
-    db: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let Some(u) = find(db, id).await? else {
-        return Ok(None);
-    };
-    let roles = roles_of(db, &[id]).await?;
-    let p = person(&u, &roles);
-    Ok(Some((u, p)))
-}
-
-/// Like [`find_person`], but first locks the user's row until the end of the transaction
+/// A user and the guard's view of it, by id, after locking the user's row until the end of the transaction
 /// (PostgreSQL `FOR UPDATE`; SQLite write transactions are serialised already), so role and
 /// user mutations of one target happen one after the other and each sees the last.
 pub async fn find_person_for_update(
@@ -149,8 +136,7 @@ pub async fn role_bundles(
         JoinType::LeftJoin,
         workspace::Entity,
         w.clone(),
-        Expr::col((w.clone(), workspace::Column::Id))
-            .equals((r.clone(), prp_role::Column::WorkspaceId)),
+        Expr::col((w, workspace::Column::Id)).equals((r.clone(), prp_role::Column::WorkspaceId)),
     )
     .join_as(
         JoinType::LeftJoin,
@@ -158,23 +144,10 @@ pub async fn role_bundles(
         c.clone(),
         Expr::col((c.clone(), cluster::Column::Id))
             .equals((r.clone(), prp_role::Column::ClusterId)),
-    )
-    .join_as(
-        JoinType::LeftJoin,
-        response_plan::Entity,
-        p.clone(),
-        Expr::col((p.clone(), response_plan::Column::Id))
-            .equals((c.clone(), cluster::Column::ResponsePlanId)),
-    )
-    .join_as(
-        JoinType::LeftJoin,
-        workspace::Entity,
-        pw.clone(),
-        Expr::col((pw.clone(), workspace::Column::Id))
-            .equals((p.clone(), response_plan::Column::WorkspaceId)),
-    )
-    .and_where(Expr::col((r.clone(), prp_role::Column::UserId)).is_in(user_ids.iter().copied()))
-    .order_by((r, prp_role::Column::Id), Order::Asc);
+    );
+    crate::workspaces::store::join_cluster_context(&mut q, c, p, pw);
+    q.and_where(Expr::col((r.clone(), prp_role::Column::UserId)).is_in(user_ids.iter().copied()))
+        .order_by((r, prp_role::Column::Id), Order::Asc);
     let rows = db.query_all(&q).await?;
     rows.iter()
         .map(|row| {

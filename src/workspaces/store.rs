@@ -210,6 +210,24 @@ pub fn cluster_title(c: &cluster::Model) -> String {
     }
 }
 
+/// Left-joins, to the cluster aliased `c`, its response plan as `p` and the plan's
+/// workspace as `w` (the context of a cluster's full title).
+pub fn join_cluster_context(q: &mut SelectStatement, c: Alias, p: Alias, w: Alias) {
+    q.join_as(
+        JoinType::LeftJoin,
+        response_plan::Entity,
+        p.clone(),
+        Expr::col((p.clone(), response_plan::Column::Id))
+            .equals((c, cluster::Column::ResponsePlanId)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        workspace::Entity,
+        w.clone(),
+        Expr::col((w, workspace::Column::Id)).equals((p, response_plan::Column::WorkspaceId)),
+    );
+}
+
 /// The human name of the scope of a role read with its scope (no database access).
 pub fn bundle_scope_label(b: &crate::users::store::RoleBundle) -> String {
     if let Some(w) = &b.workspace {
@@ -243,20 +261,8 @@ pub async fn scope_label(
     crate::db::select_prefixed::<cluster::Entity>(&mut q, "c", "c_");
     crate::db::select_prefixed::<response_plan::Entity>(&mut q, "p", "p_");
     crate::db::select_prefixed::<workspace::Entity>(&mut q, "w", "w_");
-    q.join_as(
-        JoinType::LeftJoin,
-        response_plan::Entity,
-        p.clone(),
-        Expr::col((p.clone(), response_plan::Column::Id))
-            .equals((c.clone(), cluster::Column::ResponsePlanId)),
-    )
-    .join_as(
-        JoinType::LeftJoin,
-        workspace::Entity,
-        w.clone(),
-        Expr::col((w, workspace::Column::Id)).equals((p, response_plan::Column::WorkspaceId)),
-    )
-    .and_where(Expr::col((c, cluster::Column::Id)).eq(id));
+    join_cluster_context(&mut q, c.clone(), p, w);
+    q.and_where(Expr::col((c, cluster::Column::Id)).eq(id));
     let Some(row) = db.query_one(&q).await? else {
         return Ok("a cluster".to_owned());
     };
