@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
@@ -48,7 +49,7 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
     let db = crate::db::connect(
         &config.database_url,
         config.db_max_connections,
-        Duration::from_secs(5),
+        acquire_timeout(config.limits.request_timeout),
     )
     .await
     .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
@@ -56,6 +57,14 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     Ok(db)
+}
+
+/// How long a request waits for a pooled connection: three quarters of the request timeout,
+/// between 250 ms and 5 s. Inside the request timeout, so that while the database is away a
+/// request fails with UNAVAILABLE (the pool gave up) rather than TIMEOUT (the request's
+/// deadline passed first).
+fn acquire_timeout(request_timeout: Duration) -> Duration {
+    (request_timeout * 3 / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
 }
 
 /// The application state over a migrated database.
@@ -98,7 +107,11 @@ impl Application {
     /// The router with its middleware.
     pub fn router(state: ServerState) -> axum::Router {
         let limit = state.app.config.limits.max_body_bytes;
+        // A body must arrive within the request timeout: a client trickling bytes cannot
+        // hold a connection and a task open for longer.
+        let body_timeout = state.app.config.limits.request_timeout;
         crate::http::router(state)
+            .layer(RequestBodyTimeoutLayer::new(body_timeout))
             .layer(DefaultBodyLimit::max(limit))
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(axum::middleware::map_response(move |response| {

@@ -44,7 +44,18 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+    /// OIDC's flag; a token that says the email is not verified is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+/// The `aud` claim: one audience or several (identity providers send either).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 impl JwtKeys {
@@ -66,6 +77,12 @@ impl JwtKeys {
             }
             None => None,
         };
+        if public.is_some() && (config.issuer.is_none() || config.audience.is_none()) {
+            anyhow::bail!(
+                "IDM_JWT_PUBLIC_KEY_FILE needs IDM_JWT_ISSUER and IDM_JWT_AUDIENCE: an identity \
+                 provider's tokens are accepted only when it issued them for idm"
+            );
+        }
         let secret = match (&config.secret, &public) {
             (Some(secret), _) => Some(secret.clone()),
             (None, Some(_)) => None,
@@ -97,7 +114,10 @@ impl JwtKeys {
         }
         .ok_or("token algorithm not accepted")?;
         let mut validation = Validation::new(header.alg);
-        validation.set_required_spec_claims(&["exp"]);
+        let mut required = vec!["exp"];
+        required.extend(self.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         validation.validate_nbf = true;
         validation.leeway = 5;
         match &self.issuer {
@@ -135,7 +155,8 @@ impl JwtKeys {
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
+            email_verified: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -178,17 +199,34 @@ pub async fn authenticate(
         .as_deref()
         .map(str::to_lowercase)
         .ok_or_else(|| ApiError::unauthenticated("token lacks an email claim"))?;
+    if claims.email_verified == Some(false) {
+        return Err(ApiError::unauthenticated(
+            "the token's email is not verified",
+        ));
+    }
+    if email.len() > 254 || email.contains('\0') {
+        return Err(ApiError::unauthenticated("unknown or deactivated user"));
+    }
     let (mut user, person) = users::store::find_person_by_email(db, &email)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))?;
     if !user.is_active {
         return Err(ApiError::unauthenticated("unknown or deactivated user"));
     }
-    let signed_in = claims
+    // A sign-in is the token's issue time, never later than now. Without `iat` the time of
+    // use stands in, written at most hourly so that every request does not write.
+    let now = Utc::now();
+    let (signed_in, newer_by) = match claims
         .iat
         .and_then(|iat| DateTime::<Utc>::from_timestamp(iat, 0))
-        .unwrap_or_else(Utc::now);
-    if user.last_login.is_none_or(|last| signed_in > last) {
+    {
+        Some(iat) => (iat.min(now), chrono::Duration::zero()),
+        None => (now, chrono::Duration::hours(1)),
+    };
+    if user
+        .last_login
+        .is_none_or(|last| signed_in > last + newer_by)
+    {
         users::store::set_last_login(db, user.id, signed_in).await?;
         user.last_login = Some(signed_in);
     }

@@ -1,14 +1,16 @@
 //! The service's configuration: one plain value, read once from flags and environment at
 //! start and passed down. Invalid values are a one-line error, never a panic.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-/// Everything the service can be configured with.
-#[derive(Clone, Debug)]
+/// Everything the service can be configured with. Its `Debug` hides the JWT secret and the
+/// passwords in the database and SMTP URLs.
+#[derive(Clone)]
 pub struct Config {
     pub database_url: String,
     pub bind: SocketAddr,
@@ -23,8 +25,8 @@ pub struct Config {
     pub db_max_connections: u32,
 }
 
-/// How bearer tokens are checked.
-#[derive(Clone, Debug, Default)]
+/// How bearer tokens are checked. Its `Debug` hides the secret.
+#[derive(Clone, Default)]
 pub struct JwtConfig {
     /// HS256 shared secret; when unset and no public key is given, one is generated once
     /// and kept in the database.
@@ -48,6 +50,8 @@ pub struct Limits {
     pub max_list_input: usize,
     pub request_timeout: Duration,
     pub batching: bool,
+    /// Most operations in one batched request (when batching is on).
+    pub max_batch: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +67,7 @@ impl Default for Limits {
             max_list_input: 100,
             request_timeout: Duration::from_secs(15),
             batching: false,
+            max_batch: 10,
         }
     }
 }
@@ -84,8 +89,9 @@ impl Config {
     }
 }
 
-/// Flags (each with its environment variable) that make up a [`Config`].
-#[derive(Args, Clone, Debug)]
+/// Flags (each with its environment variable) that make up a [`Config`]. Not `Debug`: it
+/// holds secrets; the [`Config`] built from it prints them redacted.
+#[derive(Args, Clone)]
 pub struct ConfigArgs {
     /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
     #[arg(
@@ -151,6 +157,9 @@ pub struct ConfigArgs {
     /// Accept batched (array) GraphQL requests
     #[arg(long, global = true, env = "IDM_BATCHING", default_value = "false")]
     pub batching: String,
+    /// Most operations in one batched request
+    #[arg(long, global = true, env = "IDM_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
     /// Answer introspection queries
     #[arg(long, global = true, env = "IDM_INTROSPECTION", default_value = "true")]
     pub introspection: String,
@@ -173,6 +182,68 @@ pub struct ConfigArgs {
         default_value_t = 10
     )]
     pub db_max_connections: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("jwt", &self.jwt)
+            .field("limits", &self.limits)
+            .field("introspection", &self.introspection)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("outbox_interval", &self.outbox_interval)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+impl fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("secret", &self.secret.as_ref().map(|_| REDACTED))
+            .field("public_key_file", &self.public_key_file)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+const REDACTED: &str = "***";
+
+/// The URL with the password of its user info and any `password=` parameter replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let head = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((userinfo, host)) if userinfo.contains(':') => {
+                    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                    format!("{scheme}://{user}:{REDACTED}@{host}{path}")
+                }
+                _ => head.to_owned(),
+            }
+        }
+        None => head.to_owned(),
+    };
+    let Some(query) = query else {
+        return head;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", query.join("&"))
 }
 
 /// A configuration value that cannot be used, with the reason.
@@ -226,6 +297,7 @@ impl ConfigArgs {
             || self.max_depth == 0
             || self.max_complexity == 0
             || self.max_body_bytes < 1024
+            || self.max_batch == 0
         {
             return Err(ConfigError(
                 "limits must be positive (and the body limit at least 1024 bytes)".into(),
@@ -245,6 +317,7 @@ impl ConfigArgs {
             default_page_size: 20.min(self.max_page_size),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             batching: parse_bool("IDM_BATCHING", &self.batching)?,
+            max_batch: self.max_batch,
             ..Limits::default()
         };
         Ok(Config {
@@ -272,7 +345,7 @@ mod tests {
 
     use super::*;
 
-    #[derive(Parser, Debug)]
+    #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
         config: ConfigArgs,
@@ -302,6 +375,30 @@ mod tests {
             let err = parse(args).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(needle), "{args:?}: {err}");
             assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = parse(&[
+            "--database-url",
+            "postgres://idm:pg-pass@db/idm?sslmode=require&password=pg-param",
+            "--jwt-secret",
+            "jwt-secret-0123456789",
+            "--smtp-url",
+            "smtps://mailer:smtp-pass@mail.example:465",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let printed = format!("{c:?} {c:#?}");
+        for secret in ["pg-pass", "pg-param", "jwt-secret-0123456789", "smtp-pass"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        for kept in [
+            "postgres://idm:***@db/idm?sslmode=require&password=***",
+            "smtps://mailer:***@mail.example:465",
+            "mailer",
+        ] {
+            assert!(printed.contains(kept), "{kept} missing from {printed}");
         }
     }
 

@@ -39,8 +39,9 @@ pub async fn connect(
     Database::connect(options).await
 }
 
-/// Splits the password out of a `postgres://user:password@host/db` URL: the URL without it,
-/// and the password percent-decoded. Any other URL comes back as it is.
+/// Splits the password out of a `postgres://user:password@host/db` URL, or out of its
+/// `?password=` parameter (which wins, as it does in sqlx): the URL without it, and the
+/// password percent-decoded. Any other URL comes back as it is.
 fn split_password(url: &str) -> (String, Option<String>) {
     let unchanged = || (url.to_owned(), None);
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -50,17 +51,42 @@ fn split_password(url: &str) -> (String, Option<String>) {
         return unchanged();
     }
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return unchanged();
-    };
-    let Some((user, password)) = userinfo.split_once(':') else {
-        return unchanged();
-    };
-    match percent_decode(password) {
-        Some(password) => (format!("{scheme}://{user}@{host}{tail}"), Some(password)),
-        None => unchanged(),
+    let (mut authority, tail) = rest.split_at(authority_end);
+    let mut password = None;
+    let without_password;
+    if let Some((userinfo, host)) = authority.rsplit_once('@') {
+        if let Some((user, secret)) = userinfo.split_once(':') {
+            let Some(secret) = percent_decode(secret) else {
+                return unchanged();
+            };
+            password = Some(secret);
+            without_password = format!("{user}@{host}");
+            authority = &without_password;
+        }
     }
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    let mut kept = Vec::new();
+    for pair in query.into_iter().flat_map(|q| q.split('&')) {
+        match pair.split_once('=') {
+            Some(("password", value)) => match percent_decode(&value.replace('+', " ")) {
+                Some(secret) => password = Some(secret),
+                None => return unchanged(),
+            },
+            _ => kept.push(pair),
+        }
+    }
+    if password.is_none() {
+        return unchanged();
+    }
+    let query = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    };
+    (format!("{scheme}://{authority}{path}{query}"), password)
 }
 
 /// Decodes `%XX` escapes; None when an escape is broken or the result is not UTF-8.
@@ -128,12 +154,24 @@ mod tests {
             split_password("postgresql://idm:secret@db"),
             ("postgresql://idm@db".to_owned(), Some("secret".to_owned()))
         );
+        assert_eq!(
+            split_password("postgres://idm@db/idm?sslmode=require&password=s%26cret+1"),
+            (
+                "postgres://idm@db/idm?sslmode=require".to_owned(),
+                Some("s&cret 1".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://idm:old@db/idm?password=new"),
+            ("postgres://idm@db/idm".to_owned(), Some("new".to_owned()))
+        );
         for unchanged in [
             "postgres://idm@db/idm",
             "postgres://db/idm",
             "sqlite://idm.db?mode=rwc",
             "postgres://idm:bad%zz@db/idm",
             "postgres://idm:bad%+1@db/idm",
+            "postgres://idm@db/idm?password=bad%zz",
         ] {
             assert_eq!(split_password(unchanged), (unchanged.to_owned(), None));
         }

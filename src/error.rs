@@ -257,21 +257,42 @@ impl From<UserError> for MutationError {
     }
 }
 
-/// Maps a unique-constraint violation to the payload error a client expects, so a race
-/// between two requests still gets the right code. Constraint names come from the migration.
+/// Maps a constraint violation to the payload error a client expects, so a race between two
+/// requests still gets the right code: a unique violation to EMAIL_TAKEN, ROLE_EXISTS_IN_SCOPE
+/// or CONFLICT (constraint names come from the migration), a foreign key to NOT_FOUND (the
+/// row named went away meanwhile), a CHECK to VALIDATION. Validation runs first, so the last
+/// two are a safety net, not the normal path.
 pub fn constraint_error(err: &DbErr) -> Option<UserError> {
-    let text = match err {
+    use sea_orm::sqlx::error::ErrorKind;
+    let db = match err {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
             match e.as_ref() {
-                sea_orm::sqlx::Error::Database(db) if db.is_unique_violation() => {
-                    // PostgreSQL names the constraint; SQLite names the columns in the message.
-                    format!("{} {}", db.constraint().unwrap_or_default(), db.message())
-                }
+                sea_orm::sqlx::Error::Database(db) => db,
                 _ => return None,
             }
         }
         _ => return None,
     };
+    // PostgreSQL gave up one of two transactions that waited on each other (deadlock, or a
+    // serialisation failure): nothing of it was written, and a retry sees the winner's change.
+    if db.code().is_some_and(|c| c == "40P01" || c == "40001") {
+        return Some(UserError::new(
+            ErrorCode::Conflict,
+            "a concurrent change got in the way; nothing was written, try again",
+            &["input"],
+        ));
+    }
+    let code = match db.kind() {
+        ErrorKind::UniqueViolation => None,
+        ErrorKind::ForeignKeyViolation => Some(ErrorCode::NotFound),
+        ErrorKind::CheckViolation | ErrorKind::NotNullViolation => Some(ErrorCode::Validation),
+        _ => return None,
+    };
+    if let Some(code) = code {
+        return Some(UserError::new(code, code.default_message(), &["input"]));
+    }
+    // PostgreSQL names the constraint; SQLite names the columns in the message.
+    let text = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
     let (code, field) = if text.contains("uq_user_email") || text.contains("app_user.email") {
         (ErrorCode::EmailTaken, "email")
     } else if text.contains("uq_prp_role") || text.contains("prp_role.") {

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{JwtKeys, Requester};
 use crate::config::Config;
 use crate::error::{ApiError, MutationError, UserError};
+use crate::permissions::Person;
 use crate::{audit, limits, node, partners, roles, users, workspaces};
 
 /// What every resolver may reach: the database, the configuration and the keys.
@@ -121,6 +122,22 @@ pub fn payload<T, P>(
     }
 }
 
+/// The requester's authority as it stands inside a mutation's transaction: its row
+/// share-locked and its roles read afresh. What authentication read may be stale by the time
+/// the transaction starts; two admins deactivating each other at the same moment would
+/// otherwise both succeed. A requester deactivated meanwhile is UNAUTHENTICATED, as its next
+/// request would be.
+pub async fn authority(
+    txn: &sea_orm::DatabaseTransaction,
+    requester: &Requester,
+) -> Result<Person, ApiError> {
+    crate::users::store::find_person_for_share(txn, requester.id())
+        .await?
+        .map(|(_, person)| person)
+        .filter(|person| person.is_active)
+        .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))
+}
+
 /// Page size from `first`/`last`: default when absent, BAD_USER_INPUT beyond the limit.
 pub fn page_size(
     ctx: &Context<'_>,
@@ -140,6 +157,15 @@ pub fn page_size(
         ))),
         Some(n) => Ok(n as u64),
     }
+}
+
+/// The complexity of a page field: one, plus its rows (`first` or `last`, else the default
+/// page of 20) times the complexity of the selection under it, so that a document of many
+/// large pages weighs what it costs. Values over the page limit are refused when the field
+/// runs; here they only need to not overflow.
+pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let rows = usize::try_from(first.or(last).unwrap_or(20).clamp(1, 100_000)).unwrap_or(1);
+    rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
 impl PageInfo {

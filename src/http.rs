@@ -30,6 +30,25 @@ struct GraphQlBody {
     extensions: Option<Value>,
 }
 
+impl GraphQlBody {
+    fn into_operation(self) -> Operation {
+        Operation {
+            query: self.query,
+            variables: self.variables,
+            operation_name: self.operation_name,
+            via_get: false,
+        }
+    }
+}
+
+/// One GraphQL operation to run, however it arrived.
+struct Operation {
+    query: String,
+    variables: Option<Value>,
+    operation_name: Option<String>,
+    via_get: bool,
+}
+
 /// The query string of `GET /graphql`.
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -39,15 +58,17 @@ struct GraphQlParams {
     operation_name: Option<String>,
 }
 
+/// Headers of every GraphQL answer: JSON, and never stored by a cache (answers depend on the
+/// token and hold personal data).
+const JSON_HEADERS: [(header::HeaderName, &str); 2] = [
+    (header::CONTENT_TYPE, "application/json"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
 /// A JSON error response in the GraphQL shape.
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, JSON_HEADERS, body.to_string()).into_response()
 }
 
 fn api_error_response(err: ApiError) -> Response {
@@ -118,32 +139,54 @@ async fn graphql_post(
             )
         }
     };
-    if value.is_array() {
+    let batch = match value {
+        Value::Array(entries) => entries,
+        single => {
+            let body = match parse_body(single) {
+                Ok(body) => body,
+                Err(response) => return *response,
+            };
+            return execute(&state, &headers, body.into_operation()).await;
+        }
+    };
+    let limits = &state.app.config.limits;
+    if !limits.batching {
         return error_response(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
             "batched requests are not enabled",
         );
     }
-    let body: GraphQlBody = match serde_json::from_value(value) {
-        Ok(b) => b,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("not a GraphQL request: {e}"),
-            )
+    if batch.is_empty() || batch.len() > limits.max_batch {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!(
+                "a batch holds 1 to {} requests, not {}",
+                limits.max_batch,
+                batch.len()
+            ),
+        );
+    }
+    let mut operations = Vec::with_capacity(batch.len());
+    for entry in batch {
+        match parse_body(entry) {
+            Ok(body) => operations.push(body.into_operation()),
+            Err(response) => return *response,
         }
-    };
-    execute(
-        &state,
-        &headers,
-        body.query,
-        body.variables,
-        body.operation_name,
-        false,
-    )
-    .await
+    }
+    execute_batch(&state, &headers, operations).await
+}
+
+/// Reads one GraphQL request object; a 400 when it is anything else.
+fn parse_body(value: Value) -> Result<GraphQlBody, Box<Response>> {
+    serde_json::from_value(value).map_err(|e| {
+        Box::new(error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("not a GraphQL request: {e}"),
+        ))
+    })
 }
 
 async fn graphql_get(
@@ -173,15 +216,13 @@ async fn graphql_get(
             )
         }
     };
-    execute(
-        &state,
-        &headers,
+    let operation = Operation {
         query,
         variables,
-        params.operation_name,
-        true,
-    )
-    .await
+        operation_name: params.operation_name,
+        via_get: true,
+    };
+    execute(&state, &headers, operation).await
 }
 
 /// Whether the selected operation of a document is a mutation.
@@ -198,92 +239,152 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     })
 }
 
-async fn execute(
+/// Runs one operation: checks it, authenticates, then executes it, all within the request
+/// timeout.
+async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation) -> Response {
+    let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
+    let request = match operation.into_request() {
+        Ok(request) => request,
+        Err(response) => return *response,
+    };
+    let requester = match authenticate(state, headers, deadline).await {
+        Ok(requester) => requester,
+        Err(response) => return response,
+    };
+    match run(state, request, requester, deadline).await {
+        Ok(response) => json_response(&response),
+        Err(response) => response,
+    }
+}
+
+/// Runs a batch (IDM_BATCHING): every operation is checked first, the token once, then the
+/// operations run one after another (a later one sees what an earlier mutation wrote) and one
+/// request timeout covers them all. The answer is the array of their answers, in order.
+async fn execute_batch(
     state: &ServerState,
     headers: &HeaderMap,
-    query: String,
-    variables: Option<Value>,
-    operation_name: Option<String>,
-    via_get: bool,
+    operations: Vec<Operation>,
 ) -> Response {
-    if via_get && is_mutation(&query, operation_name.as_deref()) {
-        let mut response = error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_REQUEST",
-            "mutations need POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    let variables = match variables {
-        None | Some(Value::Null) => async_graphql::Variables::default(),
-        Some(v @ Value::Object(_)) => async_graphql::Variables::from_json(v),
-        Some(_) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "variables must be an object",
-            )
+    let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
+    let mut requests = Vec::with_capacity(operations.len());
+    for operation in operations {
+        match operation.into_request() {
+            Ok(request) => requests.push(request),
+            Err(response) => return *response,
         }
+    }
+    let requester = match authenticate(state, headers, deadline).await {
+        Ok(requester) => requester,
+        Err(response) => return response,
     };
+    let mut answers = Vec::with_capacity(requests.len());
+    for request in requests {
+        match run(state, request, requester.clone(), deadline).await {
+            Ok(response) => answers.push(response),
+            Err(response) => return response,
+        }
+    }
+    json_response(&answers)
+}
+
+impl Operation {
+    /// The GraphQL request, or the HTTP answer refusing it: a mutation over GET (405), or
+    /// variables that are not an object (400).
+    fn into_request(self) -> Result<async_graphql::Request, Box<Response>> {
+        if self.via_get && is_mutation(&self.query, self.operation_name.as_deref()) {
+            let mut response = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_REQUEST",
+                "mutations need POST",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return Err(Box::new(response));
+        }
+        let variables = match self.variables {
+            None | Some(Value::Null) => async_graphql::Variables::default(),
+            Some(v @ Value::Object(_)) => async_graphql::Variables::from_json(v),
+            Some(_) => {
+                return Err(Box::new(error_response(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "variables must be an object",
+                )))
+            }
+        };
+        let mut request = async_graphql::Request::new(self.query).variables(variables);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        Ok(request)
+    }
+}
+
+/// The requester named by the bearer token. Authentication reads the database, so it runs
+/// under the request's deadline too: while the database is away it would otherwise wait out
+/// the pool's acquire timeout.
+async fn authenticate(
+    state: &ServerState,
+    headers: &HeaderMap,
+    deadline: tokio::time::Instant,
+) -> Result<auth::Requester, Response> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    // One deadline for the whole request: authentication reads the database too, and while
-    // the database is away it would otherwise wait out the pool's acquire timeout.
-    let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
     let authenticated = tokio::time::timeout_at(
         deadline,
         auth::authenticate(&state.app.keys, &state.app.db, authorization),
     )
     .await;
-    let requester = match authenticated {
-        Ok(Ok(r)) => r,
+    match authenticated {
+        Ok(Ok(requester)) => Ok(requester),
         Ok(Err(err)) => {
             metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated")
                 .increment(1);
-            return api_error_response(err);
+            Err(api_error_response(err))
         }
-        Err(_) => return timeout_response(),
-    };
-    let mut request = async_graphql::Request::new(query).variables(variables);
-    if let Some(name) = operation_name {
-        request = request.operation_name(name);
+        Err(_) => Err(timeout_response()),
     }
+}
+
+/// Executes one request for the requester before the deadline; errors without a code (parse
+/// and validation errors of async-graphql) get BAD_USER_INPUT.
+async fn run(
+    state: &ServerState,
+    request: async_graphql::Request,
+    requester: auth::Requester,
+    deadline: tokio::time::Instant,
+) -> Result<async_graphql::Response, Response> {
     let request = request
         .data(requester)
         .data(graphql::new_loader(state.app.db.clone()));
-    let response = match tokio::time::timeout_at(deadline, state.schema.execute(request)).await {
-        Ok(r) => r,
-        Err(_) => return timeout_response(),
+    let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await
+    else {
+        return Err(timeout_response());
     };
-    let mut response = response;
     for error in &mut response.errors {
-        // Parse and validation errors come from async-graphql without a code.
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    let body = match serde_json::to_string(&response) {
-        Ok(b) => b,
+    Ok(response)
+}
+
+/// A 200 answer with the body as JSON.
+fn json_response(body: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(body) {
+        Ok(body) => (StatusCode::OK, JSON_HEADERS, body).into_response(),
         Err(e) => {
             let _ = ApiError::internal(&e);
-            return error_response(
+            error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "internal error",
-            );
+            )
         }
-    };
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+    }
 }
 
 /// The answer to a request that ran out of time (IDM_REQUEST_TIMEOUT_SECS).
@@ -312,7 +413,11 @@ async fn metrics(State(state): State<ServerState>) -> Response {
         .into_response()
 }
 
+/// The SDL, unless introspection is off: then the schema is not published at all.
 async fn schema_sdl(State(state): State<ServerState>) -> Response {
+    if !state.app.config.introspection {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

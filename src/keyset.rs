@@ -1,6 +1,8 @@
 //! Keyset pagination shared by the paged lists: sort keys are SQL expressions over a table
 //! alias `{t}`; a cursor is a row id, and the keys' values are read from that row, so a cursor
-//! stays valid when rows are added before it.
+//! stays valid when rows are added before it. The row is read only when the requester may see
+//! it: a cursor is just an id, so a forged cursor of a hidden row would otherwise tell where
+//! that row's name or email sorts. A hidden cursor row gives an empty page.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::Order;
@@ -9,19 +11,23 @@ use sea_orm::Order;
 pub type Key = (String, bool);
 
 /// The value of `key` at the cursor row of `table`: the id itself for id keys, else a
-/// subquery reading the key from that row.
-fn cursor_value(table: &str, key: &str, cursor: i64) -> String {
+/// subquery reading the key from that row when it meets `visible` (SQL over the alias `{t}`),
+/// NULL otherwise.
+fn cursor_value(table: &str, key: &str, cursor: i64, visible: &str) -> String {
     if key == "{t}.id" || key == "({t}.id + 0)" {
         return cursor.to_string();
     }
     format!(
-        "(SELECT {} FROM {table} c WHERE c.id = {cursor})",
-        key.replace("{t}", "c")
+        "(SELECT {} FROM {table} c WHERE c.id = {cursor} AND ({}))",
+        key.replace("{t}", "c"),
+        visible.replace("{t}", "c")
     )
 }
 
-/// The condition "comes after the cursor row" (before it when `backward`) for `keys`.
-pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool) -> Expr {
+/// The condition "comes after the cursor row" (before it when `backward`) for `keys`. Rows
+/// come after a cursor row that does not meet `visible` only by id order when the id is the
+/// only key; with any other key, none do.
+pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool, visible: &str) -> Expr {
     let mut alternatives = Vec::with_capacity(keys.len());
     for (i, (key, desc)) in keys.iter().enumerate() {
         let mut parts: Vec<String> = keys[..i]
@@ -30,7 +36,7 @@ pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool) -> Expr {
                 format!(
                     "{} = {}",
                     k.replace("{t}", table),
-                    cursor_value(table, k, cursor)
+                    cursor_value(table, k, cursor, visible)
                 )
             })
             .collect();
@@ -38,7 +44,7 @@ pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool) -> Expr {
         parts.push(format!(
             "{} {op} {}",
             key.replace("{t}", table),
-            cursor_value(table, key, cursor)
+            cursor_value(table, key, cursor, visible)
         ));
         alternatives.push(format!("({})", parts.join(" AND ")));
     }

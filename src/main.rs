@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Identity management for the partner-reporting portal
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "idm", version)]
 struct Cli {
     #[command(flatten)]

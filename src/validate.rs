@@ -40,6 +40,8 @@ impl Checker {
         }
     }
 
+    /// The value trimmed; an error for NUL and other control characters (tabs and line
+    /// breaks aside, which multi-line fields such as addresses may hold).
     fn clean(&mut self, field: &str, value: &str) -> Option<String> {
         if value.contains('\0') {
             self.fail(
@@ -49,14 +51,30 @@ impl Checker {
             );
             return None;
         }
+        if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            self.fail(
+                ErrorCode::Validation,
+                field,
+                "must not contain control characters",
+            );
+            return None;
+        }
         Some(value.trim().to_owned())
     }
 
-    /// A required text of `min..=max` characters, trimmed.
+    /// A required one-line text of `min..=max` characters, trimmed (names, titles, codes:
+    /// they go into notifications and lists, where a line break could forge content).
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
         let Some(v) = self.clean(field, value) else {
             return String::new();
         };
+        if v.contains(['\n', '\r']) {
+            self.fail(ErrorCode::Validation, field, "must be a single line");
+            return v;
+        }
         let len = v.chars().count();
         if len < min || len > max {
             let msg = if min > 0 && len == 0 {
@@ -179,6 +197,26 @@ mod tests {
             errors[0].field,
             Some(vec!["input".to_owned(), "email".to_owned()])
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_names_are_one_line() {
+        let mut c = Checker::new(&["input"]);
+        c.text("firstName", "Ana\nVisit https://evil.example", 1, 64);
+        c.text("lastName", "Ana\u{1b}[31m", 1, 64);
+        c.optional_text("position", Some("Lead\u{7f}"), 64);
+        assert_eq!(
+            c.optional_text("streetAddress", Some("1 Road\n\tSuite 2"), 512),
+            Some("1 Road\n\tSuite 2".to_owned())
+        );
+        let fields: Vec<String> = c
+            .finish()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| e.field.and_then(|f| f.last().cloned()))
+            .collect();
+        assert_eq!(fields, ["firstName", "lastName", "position"]);
     }
 
     #[test]

@@ -25,7 +25,9 @@
       defaultEditorToolsVisibility: true,
       defaultHeaders:
         '{\n  "Authorization": "Bearer <paste a token from `idm serve --demo` or `idm token`>"\n}',
-      shouldPersistHeaders: true,
+      // The token stays in this tab only: persisted headers would keep an admin's bearer
+      // token in localStorage.
+      shouldPersistHeaders: false,
     })
   );
 })();

@@ -136,6 +136,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Audit events: all for cluster system admins, else those the requester performed
+    #[graphql(complexity = "crate::graphql::page_complexity(first, None, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -13,7 +13,7 @@ use crate::audit::store::{record, Change};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, loader, page_size, payload, requester, DbLoader, PageInfo};
+use crate::graphql::{authority, db, loader, page_size, payload, requester, DbLoader, PageInfo};
 use crate::ids::{self, Kind};
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
@@ -295,6 +295,7 @@ impl PartnersQuery {
 
     /// The partners the requester may see
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::page_complexity(first, last, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,
@@ -680,6 +681,9 @@ impl PartnersMutation {
             c.finish().map_err(MutationError::Rejected)?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            // Checked again with the requester's roles as they are inside the transaction.
+            permissions::check_manage_partners(&authority(&txn, r).await?)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max)
                 .await?
                 .unwrap_or_default();
@@ -727,6 +731,9 @@ impl PartnersMutation {
                 .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            // Checked again with the requester's roles as they are inside the transaction.
+            permissions::check_manage_partners(&authority(&txn, r).await?)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let before = store::find(&txn, id).await?.ok_or_else(|| {
                 UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"])
             })?;

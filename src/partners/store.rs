@@ -188,7 +188,18 @@ pub async fn page(
     let keys = sort_keys(&page.order);
     let mut select = partner::Entity::find().filter(condition(page));
     if let Some(cursor) = page.cursor {
-        select = select.filter(keyset::after("partner", &keys, cursor, page.backward));
+        let visible = match page.scope {
+            PartnerScope::All => "1 = 1".to_owned(),
+            PartnerScope::Own(Some(id)) => format!("{{t}}.id = {id}"),
+            PartnerScope::Own(None) => "1 = 0".to_owned(),
+        };
+        select = select.filter(keyset::after(
+            "partner",
+            &keys,
+            cursor,
+            page.backward,
+            &visible,
+        ));
     }
     for (expr, order) in keyset::order_by("partner", &keys, page.backward) {
         select = select.order_by(expr, order);

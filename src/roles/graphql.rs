@@ -10,7 +10,7 @@ use crate::audit::store::{record, Change};
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, payload, requester, state};
+use crate::graphql::{authority, db, payload, requester, state};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp};
@@ -449,9 +449,10 @@ impl RolesMutation {
                 return Err(MutationError::Rejected(errors));
             }
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            let me = authority(&txn, r).await?;
             let (target_user, target) =
-                load_target(&txn, &r.person, &input.user_id, &["input", "userId"]).await?;
-            if let Err(denials) = permissions::check_create_roles(&r.person, &target, &entries) {
+                load_target(&txn, &me, &input.user_id, &["input", "userId"]).await?;
+            if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
                 return Err(MutationError::Rejected(
                     denials
                         .into_iter()
@@ -493,7 +494,8 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (bundle, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
+            let me = authority(&txn, r).await?;
+            let (bundle, target_user, target) = load_role(&txn, &me, &input.id).await?;
             let before = bundle.role.clone();
             let row = users::store::role_row(&before)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
@@ -502,7 +504,7 @@ impl RolesMutation {
                 role: input.role,
                 is_active: input.is_active,
             };
-            permissions::check_role(&r.person, &op, &target).map_err(|d| {
+            permissions::check_role(&me, &op, &target).map_err(|d| {
                 let field = match d {
                     permissions::Denial::ScopeMismatch | permissions::Denial::Validation
                         if input.role.is_some() =>
@@ -568,10 +570,11 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (bundle, target_user, target) = load_role(&txn, &r.person, &input.id).await?;
+            let me = authority(&txn, r).await?;
+            let (bundle, target_user, target) = load_role(&txn, &me, &input.id).await?;
             let row = users::store::role_row(&bundle.role)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
-            permissions::check_role(&r.person, &RoleOp::Delete { row: &row }, &target)
+            permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             remove_role(&txn, r.id(), &target_user.email, &bundle).await?;
             txn.commit().await?;

@@ -15,7 +15,7 @@ use crate::audit::store::{record, Change};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::{partner, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, loader, page_size, payload, requester, state, PageInfo};
+use crate::graphql::{authority, db, loader, page_size, payload, requester, state, PageInfo};
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{load_partner, Partner};
 use crate::permissions::{self, Person};
@@ -343,6 +343,7 @@ impl UsersQuery {
 
     /// The users the requester may see on a portal (never the requester itself)
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::page_complexity(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -552,17 +553,14 @@ impl UsersMutation {
                 None => None,
             };
             c.finish().map_err(MutationError::Rejected)?;
-            let plan = permissions::check_create_user(
-                &r.person,
-                input.portal,
-                input.user_type,
-                partner_id,
-            )
-            .map_err(|(denial, field)| {
-                let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
-                UserError::denied(denial, &path)
-            })?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            let me = authority(&txn, r).await?;
+            let plan =
+                permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
+                    .map_err(|(denial, field)| {
+                        let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
+                        UserError::denied(denial, &path)
+                    })?;
             if let Some(p) = plan.partner_id {
                 if crate::partners::store::find(&txn, p).await?.is_none() {
                     return Err(UserError::new(
@@ -692,10 +690,10 @@ impl UsersMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (before, target) =
-                load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
+            let me = authority(&txn, r).await?;
+            let (before, target) = load_target(&txn, &me, &input.id, &["input", "id"]).await?;
             if target.id != r.id() {
-                permissions::check_update_user(&r.person, &target)
+                permissions::check_update_user(&me, &target)
                     .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             }
             let mut after = before.clone();
@@ -744,9 +742,9 @@ impl UsersMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let (before, target) =
-                load_target(&txn, &r.person, &input.id, &["input", "id"]).await?;
-            permissions::check_set_user_active(&r.person, &target)
+            let me = authority(&txn, r).await?;
+            let (before, target) = load_target(&txn, &me, &input.id, &["input", "id"]).await?;
+            permissions::check_set_user_active(&me, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             if before.is_active == input.is_active {
                 return Ok(before);

@@ -69,6 +69,21 @@ pub async fn find_person_for_update(
     Ok(Some((u, p)))
 }
 
+/// A user and the guard's view of it, by id, with the user's row share-locked until the end
+/// of the transaction (PostgreSQL `FOR SHARE`: concurrent mutations by the same user go on,
+/// a change of the user itself waits; SQLite write transactions are serialised already).
+pub async fn find_person_for_share(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let Some(u) = user::Entity::find_by_id(id).lock_shared().one(db).await? else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, &[id]).await?;
+    let p = person(&u, &roles);
+    Ok(Some((u, p)))
+}
+
 /// The holder of a role, locked until the end of the transaction (PostgreSQL `FOR UPDATE`;
 /// SQLite write transactions are serialised already).
 pub async fn lock_holder_of_role(
@@ -351,16 +366,15 @@ fn ids_sql(ids: &[i64]) -> String {
 
 const HAS_ROLE: &str = "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {t}.id)";
 
-/// The visibility rule as SQL over the current row `app_user`.
+/// The visibility rule as SQL over the row `{t}` of `app_user`.
 fn scope_sql(scope: &UserScope) -> String {
-    let has_role = HAS_ROLE.replace("{t}", "app_user");
     match scope {
         UserScope::All => "1 = 1".to_owned(),
         UserScope::SamePartner(None)
         | UserScope::IpPartner {
             partner_id: None, ..
         } => "1 = 0".to_owned(),
-        UserScope::SamePartner(Some(p)) => format!("app_user.partner_id = {p}"),
+        UserScope::SamePartner(Some(p)) => format!("{{t}}.partner_id = {p}"),
         UserScope::IpPartner {
             partner_id: Some(p),
             workspace_ids,
@@ -369,14 +383,14 @@ fn scope_sql(scope: &UserScope) -> String {
                 "1 = 0".to_owned()
             } else {
                 format!(
-                    "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.workspace_id IN ({}))",
+                    "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.workspace_id IN ({}))",
                     ids_sql(workspace_ids)
                 )
             };
             format!(
-                "app_user.partner_id = {p} AND ({in_workspaces} OR NOT {has_role} \
-                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.cluster_id IS NOT NULL) \
-                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = app_user.id AND r.role = 'CLUSTER_SYSTEM_ADMIN'))"
+                "{{t}}.partner_id = {p} AND ({in_workspaces} OR NOT {HAS_ROLE} \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.cluster_id IS NOT NULL) \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.role = 'CLUSTER_SYSTEM_ADMIN'))"
             )
         }
     }
@@ -415,7 +429,9 @@ fn condition(page: &UserPage) -> Condition {
     let f = &page.filter;
     let mut cond = Condition::all()
         .add(user::Column::Id.ne(page.requester))
-        .add(Expr::cust(scope_sql(&page.scope)));
+        .add(Expr::cust(
+            scope_sql(&page.scope).replace("{t}", "app_user"),
+        ));
     if let Some(term) = f
         .name_email
         .as_deref()
@@ -556,7 +572,14 @@ pub async fn page(
         .find_also_related(partner::Entity)
         .filter(condition(page));
     if let Some(cursor) = page.cursor {
-        select = select.filter(keyset::after("app_user", &keys, cursor, page.backward));
+        let visible = scope_sql(&page.scope);
+        select = select.filter(keyset::after(
+            "app_user",
+            &keys,
+            cursor,
+            page.backward,
+            &visible,
+        ));
     }
     for (expr, order) in keyset::order_by("app_user", &keys, page.backward) {
         select = select.order_by(expr, order);

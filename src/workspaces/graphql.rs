@@ -8,7 +8,7 @@ use crate::audit::store::{record, Change};
 use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, loader, payload, requester};
+use crate::graphql::{authority, db, loader, payload, requester};
 use crate::ids::{self, Kind};
 use crate::permissions;
 use crate::scalars::Date;
@@ -317,6 +317,9 @@ impl WorkspacesMutation {
             let area = c.optional_text("businessAreaCode", input.business_area_code.as_deref(), 32);
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            // Checked again with the requester's roles as they are inside the transaction.
+            permissions::check_manage_reference_data(&authority(&txn, r).await?)
+                .map_err(|d| UserError::denied(d, &[]))?;
             let w = store::insert_workspace(&txn, title, code, area).await?;
             record(
                 &txn,
@@ -371,6 +374,9 @@ impl WorkspacesMutation {
             c.finish().map_err(MutationError::Rejected)?;
             let workspace_id = workspace_id.unwrap_or_default();
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            // Checked again with the requester's roles as they are inside the transaction.
+            permissions::check_manage_reference_data(&authority(&txn, r).await?)
+                .map_err(|d| UserError::denied(d, &[]))?;
             if store::find_workspace(&txn, workspace_id).await?.is_none() {
                 return Err(not_found("workspaceId", Kind::Workspace));
             }
@@ -442,6 +448,9 @@ impl WorkspacesMutation {
             c.finish().map_err(MutationError::Rejected)?;
             let plan_id = plan_id.unwrap_or_default();
             let txn = crate::db::begin_write(db(ctx)?).await?;
+            // Checked again with the requester's roles as they are inside the transaction.
+            permissions::check_manage_reference_data(&authority(&txn, r).await?)
+                .map_err(|d| UserError::denied(d, &[]))?;
             if store::find_plan(&txn, plan_id).await?.is_none() {
                 return Err(not_found("responsePlanId", Kind::ResponsePlan));
             }

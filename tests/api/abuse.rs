@@ -1509,15 +1509,15 @@ async fn more_directives_on_one_field_than_the_limit_are_refused_with_a_code() {
     assert!(body["data"].is_null(), "{body}");
 }
 
-/// Pages of 100 (users, partners, audit events) selecting their rows' relations down to the
-/// depth limit, aliased `a{n}`.
-fn big_pages(alias: usize) -> String {
+/// Pages of `first` rows (users, partners, audit events) selecting their rows' relations down
+/// to the depth limit, aliased `a{n}`.
+fn big_pages(alias: usize, first: usize) -> String {
     format!(
-        "u{alias}: users(portal: CLUSTER, first: 100) {{ totalCount {PAGE_INFO} \
+        "u{alias}: users(portal: CLUSTER, first: {first}) {{ totalCount {PAGE_INFO} \
          nodes {{ ...member }} edges {{ cursor node {{ ...member }} }} }} \
-         p{alias}: partners(first: 100) {{ totalCount {PAGE_INFO} \
+         p{alias}: partners(first: {first}) {{ totalCount {PAGE_INFO} \
          nodes {{ ...org }} edges {{ cursor node {{ ...org }} }} }} \
-         e{alias}: auditEvents(first: 100) {{ totalCount pageInfo {{ hasNextPage endCursor }} \
+         e{alias}: auditEvents(first: {first}) {{ totalCount pageInfo {{ hasNextPage endCursor }} \
          nodes {{ id action at before after targetId targetType actor {{ ...person }} }} }}"
     )
 }
@@ -1540,27 +1540,48 @@ const FRAGMENTS: &str = "\
       clusters { id title fullTitle type importedType responsePlan { id title planType start \
         end workspace { id title workspaceCode responsePlans { id title } } } } }";
 
+/// What the admin app's users page asks for: roles with their scopes, and the partner.
+const LIST_PAGE: &str = "users(portal: CLUSTER, first: 100) { totalCount pageInfo { hasNextPage \
+    endCursor } nodes { id email firstName lastName isActive lastLogin partner { id title } \
+    roles { id role isActive workspace { title } cluster { fullTitle } } } }";
+
 #[tokio::test]
-async fn a_document_of_big_nested_pages_over_the_complexity_limit_is_refused() {
+async fn complexity_weighs_each_page_by_its_rows() {
     let (app, admin) = app_with_admin().await;
     assert_eq!(app.state.config.limits.max_complexity, 5000);
-    // One copy of the three deep pages of 100 is within the limit; twenty aliased copies
-    // (the most the alias limit allows) are not.
-    let one = format!("{{ {} }} {FRAGMENTS}", big_pages(0));
-    app.data(admin, &one, json!({})).await;
-    let pages: String = (0..20).map(big_pages).collect();
+    let too_complex = |body: &Value| {
+        let (code, message) = first_error(body);
+        code == "BAD_USER_INPUT" && message.contains("too complex") && body["data"].is_null()
+    };
+    // The admin app's page of 100 fits.
     let body = app
-        .gql(admin, &format!("{{ {pages} }} {FRAGMENTS}"), json!({}))
+        .gql(admin, &format!("{{ {LIST_PAGE} }}"), json!({}))
         .await;
-    let (code, message) = first_error(&body);
-    assert_eq!(code, "BAD_USER_INPUT", "{body}");
-    assert!(message.contains("too complex"), "{message}");
-    assert!(body["data"].is_null(), "{body}");
+    assert!(body["errors"].is_null(), "{body}");
+    // The deepest selections of every page fit at 5 rows, not at 100.
+    let small = format!("{{ {} }} {FRAGMENTS}", big_pages(0, 5));
+    let body = app.gql(admin, &small, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let big = format!("{{ {} }} {FRAGMENTS}", big_pages(0, 100));
+    assert!(too_complex(&app.gql(admin, &big, json!({})).await));
+    // Twenty aliased copies of a plain page of 20: each is light, together they are not,
+    // and a variable's page size counts like a literal one.
+    let copies: String = (0..20)
+        .map(|n| format!("p{n}: users(portal: CLUSTER, first: $n) {{ nodes {{ id email firstName lastName isActive lastLogin partner {{ id title }} roles {{ id role workspace {{ title }} }} }} }} "))
+        .collect();
+    let query = format!("query($n: Int) {{ {copies} }}");
+    assert!(too_complex(&app.gql(admin, &query, json!({"n": 20})).await));
+    let body = app.gql(admin, &query, json!({"n": 1})).await;
+    assert!(body["errors"].is_null(), "{body}");
 }
 
 #[tokio::test]
 async fn a_request_over_the_time_limit_gets_503_timeout() {
-    let app = TestApp::spawn_with(|c| c.limits.request_timeout = Duration::from_millis(1)).await;
+    let app = TestApp::spawn_with(|c| {
+        c.limits.request_timeout = Duration::from_millis(1);
+        c.limits.max_complexity = 1_000_000;
+    })
+    .await;
     app.user(
         "csa@example.org",
         None,
@@ -1577,7 +1598,7 @@ async fn a_request_over_the_time_limit_gets_503_timeout() {
         app.role(u, RoleType::ClusterMember, None, Some(cluster), true)
             .await;
     }
-    let query = format!("{{ {} }} {FRAGMENTS}", big_pages(0));
+    let query = format!("{{ {} }} {FRAGMENTS}", big_pages(0, 100));
     let (status, body) = app
         .post(Some(&app.token("csa@example.org")), &query, json!({}))
         .await;
@@ -2067,4 +2088,52 @@ async fn a_session_of_the_binary_at_trace_level_logs_no_token_secret_password_or
         secrets.len()
     );
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+}
+
+/// The database's own rules are a second line behind validation: a CHECK, NOT NULL or foreign
+/// key violation that got through becomes a payload code (VALIDATION, NOT_FOUND), never INTERNAL.
+#[tokio::test]
+async fn constraint_violations_behind_validation_map_to_payload_codes() {
+    use idm::error::{constraint_error, ErrorCode};
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    let workspace = app.workspace("CK1").await;
+    let backend = app.db.get_database_backend();
+    let now = "'2026-01-01 00:00:00'";
+    for (sql, want) in [
+        (
+            format!(
+                "INSERT INTO response_plan (workspace_id, title, plan_type, start_date, end_date, created_at) \
+                 VALUES ({workspace}, 'p', 'HRP', '2026-02-01', '2026-01-01', {now})"
+            ),
+            ErrorCode::Validation,
+        ),
+        (
+            format!(
+                "INSERT INTO response_plan (workspace_id, title, plan_type, created_at) \
+                 VALUES ({workspace}, NULL, 'HRP', {now})"
+            ),
+            ErrorCode::Validation,
+        ),
+        (
+            format!(
+                "INSERT INTO response_plan (workspace_id, title, plan_type, created_at) \
+                 VALUES ({}, 'p', 'HRP', {now})",
+                workspace + 1000
+            ),
+            ErrorCode::NotFound,
+        ),
+    ] {
+        let err = app
+            .db
+            .execute_raw(Statement::from_string(backend, sql.clone()))
+            .await
+            .expect_err(&sql);
+        let mapped = constraint_error(&err).unwrap_or_else(|| panic!("unmapped: {err:?}"));
+        assert_eq!(mapped.code, want, "{sql}");
+        assert_eq!(mapped.field, Some(vec!["input".to_owned()]));
+    }
+    app.db.execute_raw(Statement::from_string(backend, format!(
+        "INSERT INTO response_plan (workspace_id, title, plan_type, created_at) VALUES ({workspace}, 'p', 'HRP', {now})"
+    ))).await.expect("a valid row is stored");
 }

@@ -146,3 +146,74 @@ async fn concurrent_toggles_and_a_delete_leave_a_state_the_audit_trail_explains(
         );
     }
 }
+
+const SET_ACTIVE: &str = "mutation($i: SetUserActiveInput!) { setUserActive(input: $i) { user { id isActive } errors { code } } }";
+
+/// Two system admins deactivating each other at the same moment: the guard must see each
+/// requester's authority as it is inside the transaction, so exactly one wins and an active
+/// admin is left. (Checked against the roles read at sign-in, both would win.)
+#[tokio::test]
+async fn two_admins_deactivating_each_other_at_once_leave_exactly_one_active() {
+    let app = Arc::new(TestApp::spawn().await);
+    for round in 0..8 {
+        let a = format!("a{round}@example.org");
+        let b = format!("b{round}@example.org");
+        let csa = [(RoleType::ClusterSystemAdmin, None, None)];
+        let a_id = app.user(&a, None, &csa).await;
+        let b_id = app.user(&b, None, &csa).await;
+        let (ta, tb) = (app.token(&a), app.token(&b));
+        let (app1, app2) = (app.clone(), app.clone());
+        let first = tokio::spawn(async move {
+            app1.post(
+                Some(&ta),
+                SET_ACTIVE,
+                json!({"i": {"id": gid(Kind::User, b_id), "isActive": false}}),
+            )
+            .await
+        });
+        let second = tokio::spawn(async move {
+            app2.post(
+                Some(&tb),
+                SET_ACTIVE,
+                json!({"i": {"id": gid(Kind::User, a_id), "isActive": false}}),
+            )
+            .await
+        });
+        let answers = [first.await.expect("task"), second.await.expect("task")];
+        let won: Vec<bool> = answers
+            .iter()
+            .map(|(status, body)| {
+                if *status == 401 {
+                    return false;
+                }
+                assert_eq!(*status, 200, "{body}");
+                // Deactivated before its own transaction began: refused as signed out.
+                if body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+                    return false;
+                }
+                let errors = &body["data"]["setUserActive"]["errors"];
+                match errors.as_array().map(Vec::as_slice) {
+                    Some([]) => true,
+                    Some([e])
+                        if ["FORBIDDEN", "CONFLICT"]
+                            .contains(&e["code"].as_str().unwrap_or("")) =>
+                    {
+                        false
+                    }
+                    _ => panic!("unexpected answer: {body}"),
+                }
+            })
+            .collect();
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: {answers:?}"
+        );
+        let active = app
+            .count(&format!(
+                "app_user WHERE id IN ({a_id}, {b_id}) AND is_active"
+            ))
+            .await;
+        assert_eq!(active, 1, "round {round}");
+    }
+}

@@ -186,6 +186,21 @@ async fn a_token_signs_the_user_in_and_invited_becomes_active() {
             .map(|s| s.replace("+00:00", "Z")),
         Some(expected)
     );
+    // A token issued "in the future" signs in now, not then: lastLogin never runs ahead.
+    let ahead = now() + 3 * 24 * 3600;
+    let token = token_with(
+        json!({"email": "ana@example.org", "exp": ahead + 600, "iat": ahead}),
+        SECRET,
+    );
+    let (_, body) = app
+        .post(Some(&token), "{ me { lastLogin } }", json!({}))
+        .await;
+    let last = body["data"]["me"]["lastLogin"]
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.timestamp())
+        .expect("lastLogin");
+    assert!(last <= now() && last >= now() - 60, "{body}");
 }
 
 #[tokio::test]
@@ -273,6 +288,128 @@ async fn malformed_bodies_and_wrong_content_types_are_client_errors() {
     .await
     .expect("send");
     assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn a_body_trickled_slower_than_the_request_timeout_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app =
+        TestApp::spawn_with(|c| c.limits.request_timeout = std::time::Duration::from_secs(1)).await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: idm\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"query\"",
+        )
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    let waited = started.elapsed();
+    assert!(waited < std::time::Duration::from_secs(3), "{waited:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+}
+
+/// Sends a raw JSON body to `/graphql` with the token; the status and the parsed body.
+async fn post_raw(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn batches_are_refused_by_default() {
+    let app = TestApp::spawn().await;
+    app.user("ana@example.org", None, &[]).await;
+    let token = app.token("ana@example.org");
+    let (status, body) = post_raw(&app, &token, json!([{"query": ME}, {"query": ME}])).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("not enabled")));
+}
+
+#[tokio::test]
+async fn enabled_batches_run_in_order_under_one_token_and_are_bounded() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.batching = true;
+        c.limits.max_batch = 3;
+    })
+    .await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let token = app.token("csa@example.org");
+    let create = "mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { workspace { workspaceCode } errors { code } } }";
+    let list = "{ workspaces { workspaceCode } }";
+    let (status, body) = post_raw(
+        &app,
+        &token,
+        json!([
+            {"query": create, "variables": {"i": {"title": "One", "workspaceCode": "B1"}}},
+            {"query": list},
+            {"query": "{ nope }"},
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body[0]["data"]["createWorkspace"],
+        json!({"workspace": {"workspaceCode": "B1"}, "errors": []})
+    );
+    // The second operation sees the first one's write.
+    assert_eq!(
+        body[1]["data"]["workspaces"],
+        json!([{"workspaceCode": "B1"}])
+    );
+    // A failing entry fails alone, with its code.
+    assert_eq!(body[2]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body.as_array().map(Vec::len), Some(3));
+
+    // Too many entries, none, a malformed entry, a bad token: the whole batch is refused
+    // and nothing runs.
+    let entry =
+        json!({"query": create, "variables": {"i": {"title": "Two", "workspaceCode": "B2"}}});
+    for (batch, want) in [
+        (json!([entry, entry, entry, entry]), 400),
+        (json!([]), 400),
+        (json!([entry, {"query": list, "bogus": 1}]), 400),
+        (json!([entry, {"query": list, "variables": [1]}]), 400),
+    ] {
+        let (status, body) = post_raw(&app, &token, batch.clone()).await;
+        assert_eq!(status, want, "{batch} -> {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{body}"
+        );
+    }
+    let (status, body) = post_raw(&app, "not-a-token", json!([entry])).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(app.count("workspace").await, 1, "only B1 was written");
 }
 
 #[tokio::test]
@@ -362,6 +499,14 @@ async fn suggestions_are_off_and_introspection_can_be_disabled() {
         )
         .await;
     assert_eq!(body["data"]["__schema"], Value::Null, "{body}");
+    // Nor is the SDL published beside it.
+    let res = app
+        .client
+        .get(app.url("/schema.graphql"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]
@@ -446,11 +591,24 @@ async fn rs256_and_es256_tokens_of_an_identity_provider_are_accepted_and_confusi
         let key_file = format!("{}/tests/fixtures/{public}", env!("CARGO_MANIFEST_DIR"));
         let app = TestApp::spawn_with(|c| {
             c.jwt.secret = None;
-            c.jwt.public_key_file = Some(key_file.into());
+            c.jwt.public_key_file = Some(key_file.clone().into());
+            c.jwt.issuer = Some("https://idp.example".into());
+            c.jwt.audience = Some("idm".into());
         })
         .await;
+        // Without an issuer and an audience to require, the key is refused at start.
+        let bare = idm::config::JwtConfig {
+            public_key_file: Some(key_file.into()),
+            ..Default::default()
+        };
+        let refused = idm::auth::JwtKeys::load(&bare, &app.db).await.err();
+        assert!(
+            refused.is_some_and(|e| e.to_string().contains("IDM_JWT_AUDIENCE")),
+            "a public key without iss/aud was accepted"
+        );
         app.user("ana@example.org", None, &[]).await;
-        let claims = json!({"email": "ana@example.org", "exp": now() + 600});
+        let claims = json!({"email": "ana@example.org", "exp": now() + 600,
+            "iss": "https://idp.example", "aud": ["other-app", "idm"]});
         let key = match alg {
             Algorithm::RS256 => EncodingKey::from_rsa_pem(&fixture(private)),
             _ => EncodingKey::from_ec_pem(&fixture(private)),
@@ -459,6 +617,17 @@ async fn rs256_and_es256_tokens_of_an_identity_provider_are_accepted_and_confusi
         let good = encode(&Header::new(alg), &claims, &key).expect("encode");
         let (status, body) = app.post(Some(&good), ME, json!({})).await;
         assert_eq!(status, 200, "{alg:?}: {body}");
+        // A token the provider issued for another application, or for an email it has not
+        // verified, is refused.
+        for other in [
+            json!({"email": "ana@example.org", "exp": now() + 600, "iss": "https://idp.example", "aud": "other-app"}),
+            json!({"email": "ana@example.org", "exp": now() + 600, "iss": "https://idp.example"}),
+            json!({"email": "ana@example.org", "exp": now() + 600, "aud": "idm"}),
+            json!({"email": "ana@example.org", "exp": now() + 600, "iss": "https://idp.example", "aud": "idm", "email_verified": false}),
+        ] {
+            let token = encode(&Header::new(alg), &other, &key).expect("encode");
+            assert_unauthenticated(&app, Some(&token)).await;
+        }
         // The public key used as an HMAC secret (algorithm confusion) is refused.
         let confused = encode(
             &Header::new(Algorithm::HS256),

@@ -384,6 +384,70 @@ async fn a_member_pages_through_exactly_the_users_of_its_partner() {
 }
 
 #[tokio::test]
+async fn a_forged_cursor_of_a_hidden_user_tells_nothing_about_its_sort_keys() {
+    let app = TestApp::spawn().await;
+    let rows = population(&app, 60).await;
+    let ws = app.workspace("W9").await;
+    let cluster = app.cluster(ws, ClusterType::Wash).await;
+    let alpha = rows
+        .iter()
+        .find(|r| r.partner.as_deref() == Some("Alpha"))
+        .and_then(|r| r.partner_id)
+        .expect("an Alpha user");
+    app.user(
+        "member@alpha.org",
+        Some(alpha),
+        &[(RoleType::ClusterMember, None, Some(cluster))],
+    )
+    .await;
+    let mine: Vec<Row> = rows
+        .iter()
+        .filter(|r| r.partner_id == Some(alpha))
+        .cloned()
+        .collect();
+    let hidden = rows
+        .iter()
+        .filter(|r| r.partner_id != Some(alpha))
+        .map(|r| r.id)
+        .take(12);
+    for order in [
+        vec![("FIRST_NAME", false)],
+        vec![("EMAIL", true)],
+        vec![("LAST_LOGIN", false)],
+        vec![("PARTNER", false)],
+        vec![("STATUS", true)],
+    ] {
+        let order_value = order_json(&order);
+        // A visible user's cursor, even one forged from its id, pages on as usual.
+        let want = expected(&mine, &order);
+        let (kind, first) = (Kind::User, mine[0].id);
+        let visible = gid(kind, first);
+        let at = want
+            .iter()
+            .position(|id| *id == visible)
+            .expect("in the list");
+        let after = idm::ids::encode_cursor(first);
+        let (ids, _, _) = page(
+            &app,
+            "member@alpha.org",
+            json!({"order": order_value, "first": 100, "after": after}),
+        )
+        .await;
+        assert_eq!(ids, want[at + 1..], "{order:?}");
+        // Every hidden user's cursor gives the same empty page, either way.
+        for id in hidden.clone() {
+            for vars in [
+                json!({"order": order_value, "first": 100, "after": idm::ids::encode_cursor(id)}),
+                json!({"order": order_value, "last": 100, "before": idm::ids::encode_cursor(id)}),
+            ] {
+                let (ids, _, _) = page(&app, "member@alpha.org", vars.clone()).await;
+                assert_eq!(ids, Vec::<String>::new(), "{vars}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_cursor_stays_valid_when_users_are_added_before_it() {
     let app = TestApp::spawn().await;
     let rows = population(&app, 120).await;
