@@ -168,6 +168,16 @@ pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: 
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
+/// How many rows an unpaged list of reference data (workspaces, plans, clusters, partners)
+/// is taken to hold when weighing a query: these lists nest in cycles (a cluster's plan's
+/// clusters ...), so each level multiplies.
+pub const LIST_ROWS: usize = 5;
+
+/// The complexity of an unpaged list field: one, plus [`LIST_ROWS`] times its selection.
+pub fn list_complexity(child_complexity: usize) -> usize {
+    LIST_ROWS.saturating_mul(child_complexity).saturating_add(1)
+}
+
 impl PageInfo {
     /// Page information for rows (by id) read after (or, `backward`, before) an optional cursor.
     pub fn of(ids: &[i64], cursor: Option<i64>, backward: bool, more: bool) -> Self {

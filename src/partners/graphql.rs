@@ -181,6 +181,7 @@ impl Partner {
             .and_then(ExternalSource::parse)
     }
     /// The clusters the partner works in
+    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let ids = loader(ctx)?
             .load_one(ClustersOfPartner(self.0.id))
@@ -351,6 +352,7 @@ impl PartnersQuery {
     }
 
     /// The partners the requester may give to new users
+    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
     async fn assignable_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>, ApiError> {
         let r = requester(ctx)?;
         let scope = permissions::assignable_partner_scope(&r.person)?;

@@ -1575,6 +1575,34 @@ async fn complexity_weighs_each_page_by_its_rows() {
     assert!(body["errors"].is_null(), "{body}");
 }
 
+/// Reference lists nest in cycles (a plan's clusters' plan's clusters ...); each level weighs
+/// five rows, so a cycle spun to the depth limit and aliased is refused before it runs.
+#[tokio::test]
+async fn cyclic_reference_lists_weigh_their_nesting() {
+    let (app, admin) = app_with_admin().await;
+    let ws = app.workspace("W1").await;
+    app.cluster(ws, ClusterType::Health).await;
+    let cycle = |levels: usize| {
+        let mut inner = "id".to_owned();
+        for _ in 0..levels {
+            inner = format!("clusters {{ id responsePlan {{ id {inner} }} }}");
+        }
+        inner
+    };
+    let too_complex = |body: &Value| first_error(body).1.contains("too complex");
+    let shallow = format!("{{ workspaces {{ responsePlans {{ {} }} }} }}", cycle(2));
+    let body = app.gql(admin, &shallow, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let deep = format!("{{ workspaces {{ responsePlans {{ {} }} }} }}", cycle(4));
+    let body = app.gql(admin, &deep, json!({})).await;
+    assert!(too_complex(&body), "{body}");
+    let aliased: String = (0..20)
+        .map(|n| format!("a{n}: workspaces {{ responsePlans {{ {} }} }} ", cycle(2)))
+        .collect();
+    let body = app.gql(admin, &format!("{{ {aliased} }}"), json!({})).await;
+    assert!(too_complex(&body), "{body}");
+}
+
 #[tokio::test]
 async fn a_request_over_the_time_limit_gets_503_timeout() {
     let app = TestApp::spawn_with(|c| {
