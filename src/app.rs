@@ -2,6 +2,7 @@
 //! graceful shutdown; the outbox worker runs beside the server and stops with it.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub struct ServerState {
     pub schema: IdmSchema,
     pub metrics: PrometheusHandle,
     pub sdl: Arc<String>,
+    /// Set when shutdown begins: `/readyz` answers 503 from then on.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// The process-wide metrics recorder (metrics are process-global by nature).
@@ -95,6 +98,7 @@ impl Application {
             schema,
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
+            draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self { listener, state })
     }
@@ -136,6 +140,19 @@ impl Application {
             config.outbox_interval,
             stop_rx,
         ));
+        // On the signal, /readyz turns 503 at once; the listener keeps serving for the grace
+        // period, so that a load balancer stops sending here before connections are refused.
+        let draining = self.state.draining.clone();
+        let grace = config.shutdown_grace;
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, Ordering::SeqCst);
+            if !grace.is_zero() {
+                tracing::info!(?grace, "not ready; serving on for the grace period");
+                tokio::time::sleep(grace).await;
+            }
+            tracing::info!("draining requests");
+        };
         let router = Self::router(self.state);
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
@@ -192,6 +209,6 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'stat
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-        tracing::info!("shutdown requested, draining requests");
+        tracing::info!("shutdown requested");
     }
 }

@@ -23,6 +23,8 @@ pub struct Config {
     pub outbox_interval: Duration,
     /// Largest number of pooled database connections.
     pub db_max_connections: u32,
+    /// How long the service goes on serving, not ready, after a shutdown signal.
+    pub shutdown_grace: Duration,
 }
 
 /// How bearer tokens are checked. Its `Debug` hides the secret.
@@ -85,6 +87,7 @@ impl Config {
             smtp_from: "idm@localhost".to_owned(),
             outbox_interval: Duration::from_secs(2),
             db_max_connections: 10,
+            shutdown_grace: Duration::ZERO,
         }
     }
 }
@@ -182,6 +185,14 @@ pub struct ConfigArgs {
         default_value_t = 10
     )]
     pub db_max_connections: u32,
+    /// Seconds to go on serving, with /readyz 503, after SIGTERM before draining
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_SHUTDOWN_GRACE_SECS",
+        default_value_t = 0
+    )]
+    pub shutdown_grace_secs: u64,
 }
 
 impl fmt::Debug for Config {
@@ -196,6 +207,7 @@ impl fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("outbox_interval", &self.outbox_interval)
             .field("db_max_connections", &self.db_max_connections)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }
@@ -335,6 +347,7 @@ impl ConfigArgs {
             smtp_from: self.smtp_from,
             outbox_interval: Duration::from_secs(2),
             db_max_connections: self.db_max_connections,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         })
     }
 }

@@ -398,6 +398,9 @@ fn timeout_response() -> Response {
 }
 
 async fn readyz(State(state): State<ServerState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
     match tokio::time::timeout(std::time::Duration::from_secs(2), state.app.db.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),

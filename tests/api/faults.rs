@@ -602,34 +602,32 @@ fn read_answer(mut stream: TcpStream) -> tokio::task::JoinHandle<(Vec<u8>, bool,
     })
 }
 
-#[tokio::test]
-async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
-    let document = dir.path().join("world.json");
-    std::fs::write(&document, drain_world(1000).to_string()).expect("write document");
-    idm(&url, &["import", &document.display().to_string()]);
-    let token = idm(&url, &["token", "--email", "csa@example.org"])
-        .trim()
-        .to_owned();
-
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_idm"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", &url)
-            .env("IDM_JWT_SECRET", SECRET)
-            .env("IDM_MAX_PAGE_SIZE", "1000")
-            .env("IDM_MAX_COMPLEXITY", "10000000")
-            .env("IDM_REQUEST_TIMEOUT_SECS", "60")
-            // tower-http's TraceLayer logs "started processing request" at debug level.
-            .env("RUST_LOG", "info,tower_http=debug")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start idm serve"),
-    );
+/// Starts `idm serve` on `url` with extra environment; returns the process, its address, a
+/// count of requests it started processing, and the thread collecting its log lines.
+async fn serve(
+    url: &str,
+    env: &[(&str, &str)],
+) -> (
+    Server,
+    SocketAddr,
+    Arc<AtomicUsize>,
+    std::thread::JoinHandle<Vec<String>>,
+) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_idm"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", url)
+        .env("IDM_JWT_SECRET", SECRET)
+        // tower-http's TraceLayer logs "started processing request" at debug level.
+        .env("RUST_LOG", "info,tower_http=debug")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut server = Server(command.spawn().expect("start idm serve"));
     let stderr = server.0.stderr.take().expect("stderr");
     let started = Arc::new(AtomicUsize::new(0));
     let (addr_tx, mut addr_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -657,6 +655,29 @@ async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero(
         .expect("idm exited before listening")
         .parse()
         .expect("address");
+    (server, addr, started, reader)
+}
+
+#[tokio::test]
+async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
+    let document = dir.path().join("world.json");
+    std::fs::write(&document, drain_world(1000).to_string()).expect("write document");
+    idm(&url, &["import", &document.display().to_string()]);
+    let token = idm(&url, &["token", "--email", "csa@example.org"])
+        .trim()
+        .to_owned();
+
+    let (mut server, addr, started, reader) = serve(
+        &url,
+        &[
+            ("IDM_MAX_PAGE_SIZE", "1000"),
+            ("IDM_MAX_COMPLEXITY", "10000000"),
+            ("IDM_REQUEST_TIMEOUT_SECS", "60"),
+        ],
+    )
+    .await;
 
     // Twenty slow requests (a page of a thousand users each), all being processed when
     // the signal comes; ten more sent right before it, racing the shutdown.
@@ -763,5 +784,86 @@ async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero(
          the signal; last answer {:?} after it; exit 0 {drained_in:?} after it",
         10 - racing_answered,
         last_answer.duration_since(signalled)
+    );
+}
+
+/// With IDM_SHUTDOWN_GRACE_SECS, SIGTERM first turns /readyz to 503 while requests are still
+/// served, so a load balancer takes the instance out before its connections are refused.
+#[tokio::test]
+async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
+    let document = dir.path().join("world.json");
+    std::fs::write(&document, drain_world(3).to_string()).expect("write document");
+    idm(&url, &["import", &document.display().to_string()]);
+    let token = idm(&url, &["token", "--email", "csa@example.org"])
+        .trim()
+        .to_owned();
+    let grace = Duration::from_secs(2);
+    let (mut server, addr, _, _reader) = serve(&url, &[("IDM_SHUTDOWN_GRACE_SECS", "2")]).await;
+    let client = reqwest::Client::new();
+    let ready = || async {
+        client
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    let me = || async {
+        client
+            .post(format!("http://{addr}/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({"query": "{ me { email } }"}))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    assert_eq!(ready().await, 200);
+    let signalled = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let mut not_ready_after = None;
+    while signalled.elapsed() < grace / 2 {
+        if ready().await == 503 {
+            not_ready_after = Some(signalled.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let not_ready_after = not_ready_after.expect("/readyz still 200 during the grace period");
+    // Still serving: new connections get answers until the grace period ends.
+    let mut served = 0;
+    while signalled.elapsed() < grace - Duration::from_millis(300) {
+        assert_eq!(
+            me().await,
+            200,
+            "refused {:?} into the grace period",
+            signalled.elapsed()
+        );
+        served += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut exit = None;
+    while signalled.elapsed() < grace + Duration::from_secs(10) {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            exit = Some((status, signalled.elapsed()));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, exited_after) = exit.expect("idm still running 10 s after the grace period");
+    assert!(status.success(), "idm exited with {status}");
+    assert!(
+        exited_after >= grace,
+        "exited before the grace period ended"
+    );
+    eprintln!(
+        "grace: /readyz 503 {not_ready_after:?} after SIGTERM, {served} requests served during \
+         the {grace:?} grace period, exit 0 {exited_after:?} after the signal"
     );
 }
