@@ -11,7 +11,7 @@ port=$((20000 + RANDOM % 20000))
 measure() {
   local start end pid
   start=$(date +%s%N)
-  DATABASE_URL="sqlite://$dir/idm.db?mode=rwc" IDM_JWT_SECRET=startup-bench-secret-0123 RUST_LOG=warn \
+  DATABASE_URL="sqlite://$dir/idm.db?mode=rwc" IDM_JWT_SECRET=startup-bench-secret-0123456789abcd RUST_LOG=warn \
     "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
   pid=$!
   until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.005; done

@@ -291,9 +291,10 @@ impl ConfigArgs {
             ));
         }
         if let Some(secret) = &self.jwt_secret {
-            if secret.len() < 16 {
+            // RFC 7518 §3.2: an HS256 key is at least as long as the hash, 256 bits.
+            if secret.len() < 32 {
                 return Err(ConfigError(
-                    "IDM_JWT_SECRET must be at least 16 characters".into(),
+                    "IDM_JWT_SECRET must be at least 32 bytes (RFC 7518)".into(),
                 ));
             }
         }
@@ -397,13 +398,18 @@ mod tests {
             "--database-url",
             "postgres://idm:pg-pass@db/idm?sslmode=require&password=pg-param",
             "--jwt-secret",
-            "jwt-secret-0123456789",
+            "jwt-secret-0123456789abcdef-0123456",
             "--smtp-url",
             "smtps://mailer:smtp-pass@mail.example:465",
         ])
         .unwrap_or_else(|e| panic!("{e}"));
         let printed = format!("{c:?} {c:#?}");
-        for secret in ["pg-pass", "pg-param", "jwt-secret-0123456789", "smtp-pass"] {
+        for secret in [
+            "pg-pass",
+            "pg-param",
+            "jwt-secret-0123456789abcdef-0123456",
+            "smtp-pass",
+        ] {
             assert!(!printed.contains(secret), "{secret} in {printed}");
         }
         for kept in [

@@ -1811,7 +1811,7 @@ fn closed_port() -> u16 {
         .expect("a free port")
 }
 
-const LOG_JWT_SECRET: &str = "log-test-jwt-secret-5c1f0e9a7b";
+const LOG_JWT_SECRET: &str = "log-test-jwt-secret-5c1f0e9a7b-42aa";
 const SMTP_PASSWORD: &str = "s3cr3t-pass";
 
 fn hs256(claims: Value, secret: &str) -> String {

@@ -113,7 +113,7 @@ impl Drop for TestApp {
     }
 }
 
-pub const SECRET: &str = "test-secret-0123456789abcdef";
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123";
 
 impl TestApp {
     pub async fn spawn() -> Self {
