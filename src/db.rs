@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Connects with a pool sized by the configuration. SQLite gets WAL, a busy timeout and
@@ -108,6 +108,23 @@ fn percent_decode(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// Brings the planner's statistics up to date after a bulk load. PostgreSQL costs its
+/// trigram (GIN) indexes from figures only VACUUM refreshes: until autovacuum comes by, a
+/// freshly imported `app_user` is searched by a sequential scan (a `nameEmail` search of 100k
+/// users: 36 ms instead of 2 ms). SQLite gets `PRAGMA optimize`, its own cheap equivalent.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "VACUUM (ANALYZE) app_user, prp_role, partner, partner_cluster, workspace, \
+             response_plan, cluster, counter, audit_event"
+        }
+        DbBackend::Sqlite => "PRAGMA optimize",
+        _ => return Ok(()),
+    };
+    db.execute_unprepared(sql).await?;
+    Ok(())
 }
 
 /// Starts a transaction that will write: `BEGIN IMMEDIATE` on SQLite, so it takes the write

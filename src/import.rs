@@ -92,6 +92,10 @@ pub async fn import_json(db: &DatabaseConnection, text: &str) -> anyhow::Result<
     }
     let summary = writer::write(&txn, &batch).await?;
     txn.commit().await?;
+    // After the commit: VACUUM cannot run inside a transaction. The rows are in either way.
+    if let Err(e) = crate::db::refresh_statistics(db).await {
+        tracing::warn!(error = %e, "import committed, but refreshing planner statistics failed");
+    }
     tracing::info!(
         workspaces = summary.workspaces,
         response_plans = summary.response_plans,

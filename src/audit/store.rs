@@ -1,14 +1,19 @@
 //! Writing and reading audit events.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, PostgresQueryBuilder, WithClause,
 };
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+};
+
+use crate::outbox;
+use crate::outbox::store::Message;
 use serde_json::Value;
 
-use crate::entity::audit_event;
+use crate::entity::{audit_event, outbox as outbox_row};
 
 /// One change to record.
 #[derive(Debug)]
@@ -21,8 +26,8 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-/// Records a change; call it inside the transaction of the change.
-pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<(), DbErr> {
+/// The row that records `change`, at the current time.
+fn new_row(change: Change<'_>) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         at: Set(Utc::now()),
         actor_id: Set(change.actor),
@@ -33,8 +38,43 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<(),
         after_json: Set(change.after.map(|v| v.to_string())),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
+}
+
+/// Records a change; call it inside the transaction of the change.
+pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<(), DbErr> {
+    audit_event::Entity::insert(new_row(change))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a change and queues the notification that announces it, inside the change's
+/// transaction. On PostgreSQL both rows go in one statement (the audit INSERT inside a WITH):
+/// every role and user mutation writes the pair, and a round trip to the database costs more
+/// than either insert.
+pub async fn record_with_notice(
+    db: &impl ConnectionTrait,
+    change: Change<'_>,
+    notice: Option<Message>,
+) -> Result<(), DbErr> {
+    let Some(notice) = notice else {
+        return record(db, change).await;
+    };
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        record(db, change).await?;
+        return outbox::store::enqueue(db, notice).await;
+    }
+    let audit = QueryTrait::into_query(audit_event::Entity::insert(new_row(change)));
+    let cte = CommonTableExpression::new()
+        .query(audit)
+        .table_name(Alias::new("recorded"))
+        .to_owned();
+    let queue = QueryTrait::into_query(outbox_row::Entity::insert(outbox::store::new_row(notice)));
+    let statement = queue.with(WithClause::new().cte(cte).to_owned());
+    let (sql, values) = statement.build(PostgresQueryBuilder);
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
     Ok(())
 }
 

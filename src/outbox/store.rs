@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Statement,
 };
 
 use crate::entity::outbox;
@@ -18,8 +18,8 @@ pub struct Message {
     pub body: String,
 }
 
-/// Queues a message; call it inside the transaction of the change it announces.
-pub async fn enqueue(db: &impl ConnectionTrait, message: Message) -> Result<(), DbErr> {
+/// The row that queues `message`, due now.
+pub fn new_row(message: Message) -> outbox::ActiveModel {
     let now = Utc::now();
     outbox::ActiveModel {
         created_at: Set(now),
@@ -33,8 +33,13 @@ pub async fn enqueue(db: &impl ConnectionTrait, message: Message) -> Result<(), 
         last_error: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
+}
+
+/// Queues a message; call it inside the transaction of the change it announces.
+pub async fn enqueue(db: &impl ConnectionTrait, message: Message) -> Result<(), DbErr> {
+    outbox::Entity::insert(new_row(message))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

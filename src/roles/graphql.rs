@@ -6,18 +6,22 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::store;
-use crate::audit::store::{record, Change};
+use crate::audit::store::{record_with_notice, Change};
+use crate::auth::Requester;
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{authority, db, payload, requester, state};
+use crate::graphql::{db, payload, requester, state};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp};
-use crate::users::graphql::{load_target, visible_user, User};
+use crate::users::graphql::{
+    load_parties, load_target, visible_person, visible_user, Parties, User,
+};
 use crate::users::store::RoleBundle;
+use crate::users::store::Target;
 use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, Workspace};
-use crate::{outbox, users, workspaces};
+use crate::{users, workspaces};
 
 /// One role of one user in one scope
 pub struct PrpRole(pub prp_role::Model, pub Option<RoleBundle>);
@@ -257,7 +261,8 @@ async fn write_roles(
     for e in entries {
         let role =
             store::insert(txn, target.id, e.role, e.workspace_id, e.cluster_id, true).await?;
-        record(
+        let scope = workspaces::store::scope_label(txn, e.workspace_id, e.cluster_id).await?;
+        record_with_notice(
             txn,
             Change {
                 actor: Some(actor),
@@ -267,12 +272,12 @@ async fn write_roles(
                 before: None,
                 after: Some(store::role_json(&role)),
             },
-        )
-        .await?;
-        let scope = workspaces::store::scope_label(txn, e.workspace_id, e.cluster_id).await?;
-        outbox::store::enqueue(
-            txn,
-            notify::role_notice(&target_user.email, RoleChange::Assigned, e.role, &scope),
+            Some(notify::role_notice(
+                &target_user.email,
+                RoleChange::Assigned,
+                e.role,
+                &scope,
+            )),
         )
         .await?;
         created.push(role);
@@ -289,7 +294,11 @@ async fn remove_role(
 ) -> Result<(), MutationError> {
     let role = &bundle.role;
     store::delete(txn, role.id).await?;
-    record(
+    let notice = RoleType::parse(&role.role).map(|t| {
+        let scope = workspaces::store::bundle_scope_label(bundle);
+        notify::role_notice(email, RoleChange::Removed, t, &scope)
+    });
+    record_with_notice(
         txn,
         Change {
             actor: Some(actor),
@@ -299,47 +308,33 @@ async fn remove_role(
             before: Some(store::role_json(role)),
             after: None,
         },
+        notice,
     )
     .await?;
-    if let Some(t) = RoleType::parse(&role.role) {
-        let scope = workspaces::store::bundle_scope_label(bundle);
-        outbox::store::enqueue(
-            txn,
-            notify::role_notice(email, RoleChange::Removed, t, &scope),
-        )
-        .await?;
-    }
     Ok(())
 }
 
-/// Loads a role and its holder for a change: VALIDATION for a malformed ID, NOT_FOUND when
-/// the role does not exist or its holder is not visible to the requester.
+/// Loads a role, its holder and the requester for a change, inside the transaction:
+/// VALIDATION for a malformed ID, NOT_FOUND when the role does not exist or its holder is not
+/// visible to the requester.
 async fn load_role(
-    db: &impl ConnectionTrait,
-    requester: &Person,
+    txn: &sea_orm::DatabaseTransaction,
+    requester: &Requester,
     id: &ID,
-) -> Result<(RoleBundle, user::Model, Person), MutationError> {
+) -> Result<(RoleBundle, Parties), MutationError> {
     let field = &["input", "id"];
     let not_found =
         || MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field));
     let id = ids::decode(Kind::Role, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a PRPRole ID", field))?;
-    // The holder is locked first; its roles are then read afresh under that lock, so a change
-    // committed meanwhile by another request is seen (or the role is gone: NOT_FOUND).
-    let holder = users::store::lock_holder_of_role(db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let roles = users::store::role_bundles(db, &[holder.id]).await?;
-    let role = roles
+    let parties = load_parties(txn, requester, Target::HolderOf(id), not_found).await?;
+    let role = parties
+        .target_roles
         .iter()
         .find(|b| b.role.id == id)
         .cloned()
         .ok_or_else(not_found)?;
-    let person = users::store::person_of_bundles(&holder, &roles);
-    if person.id != requester.id && !permissions::can_see_user(requester, &person) {
-        return Err(not_found());
-    }
-    Ok((role, holder, person))
+    Ok((role, parties))
 }
 
 #[derive(Default)]
@@ -371,9 +366,7 @@ impl RolesQuery {
             })
             .transpose()?;
         let db = db(ctx)?;
-        let Ok((_, target)) =
-            load_target(db, &r.person, &ids::encode(Kind::User, user_id), &[]).await
-        else {
+        let Some((_, target)) = visible_person(db, &r.person, user_id).await? else {
             return Ok(vec![]);
         };
         let probe = NewRole {
@@ -449,9 +442,12 @@ impl RolesMutation {
                 return Err(MutationError::Rejected(errors));
             }
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let me = authority(&txn, r).await?;
-            let (target_user, target) =
-                load_target(&txn, &me, &input.user_id, &["input", "userId"]).await?;
+            let Parties {
+                me,
+                target_user,
+                target,
+                ..
+            } = load_target(&txn, r, &input.user_id, &["input", "userId"]).await?;
             if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
                 return Err(MutationError::Rejected(
                     denials
@@ -494,8 +490,15 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let me = authority(&txn, r).await?;
-            let (bundle, target_user, target) = load_role(&txn, &me, &input.id).await?;
+            let (
+                bundle,
+                Parties {
+                    me,
+                    target_user,
+                    target,
+                    ..
+                },
+            ) = load_role(&txn, r, &input.id).await?;
             let before = bundle.role.clone();
             let row = users::store::role_row(&before)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
@@ -524,7 +527,11 @@ impl RolesMutation {
                 after.is_active = active;
             }
             let after = store::update(&txn, after).await?;
-            record(
+            let notice = RoleType::parse(&after.role).map(|t| {
+                let scope = workspaces::store::bundle_scope_label(&bundle);
+                notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
+            });
+            record_with_notice(
                 &txn,
                 Change {
                     actor: Some(r.id()),
@@ -534,16 +541,9 @@ impl RolesMutation {
                     before: Some(store::role_json(&before)),
                     after: Some(store::role_json(&after)),
                 },
+                notice,
             )
             .await?;
-            if let Some(t) = RoleType::parse(&after.role) {
-                let scope = workspaces::store::bundle_scope_label(&bundle);
-                outbox::store::enqueue(
-                    &txn,
-                    notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope),
-                )
-                .await?;
-            }
             txn.commit().await?;
             Ok(PrpRole::from_bundle(RoleBundle {
                 role: after,
@@ -570,8 +570,15 @@ impl RolesMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let me = authority(&txn, r).await?;
-            let (bundle, target_user, target) = load_role(&txn, &me, &input.id).await?;
+            let (
+                bundle,
+                Parties {
+                    me,
+                    target_user,
+                    target,
+                    ..
+                },
+            ) = load_role(&txn, r, &input.id).await?;
             let row = users::store::role_row(&bundle.role)
                 .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)

@@ -11,7 +11,8 @@ use super::loader::{RolesOfUser, UserKey};
 use super::store::{
     self, NewUser, RoleBundle, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage,
 };
-use crate::audit::store::{record, Change};
+use crate::audit::store::{record, record_with_notice, Change};
+use crate::auth::Requester;
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::{partner, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -21,7 +22,7 @@ use crate::partners::graphql::{load_partner, Partner};
 use crate::permissions::{self, Person};
 use crate::roles::graphql::PrpRole;
 use crate::validate::Checker;
-use crate::{notify, outbox, roles};
+use crate::{notify, roles};
 
 /// A person who signs in at the identity provider
 #[derive(Clone)]
@@ -506,22 +507,71 @@ pub struct SetUserActivePayload {
     pub errors: Vec<UserError>,
 }
 
-/// Loads (and locks, inside a transaction) the target of a user mutation: VALIDATION for a
-/// malformed ID, NOT_FOUND when the user does not exist or the requester may not see it.
-pub async fn load_target(
+/// A user the requester may see, for a query: None when it does not exist or is hidden.
+pub async fn visible_person(
     db: &impl sea_orm::ConnectionTrait,
     requester: &Person,
+    id: i64,
+) -> Result<Option<(user::Model, Person)>, ApiError> {
+    Ok(store::find_person(db, id)
+        .await?
+        .filter(|(_, p)| p.id == requester.id || permissions::can_see_user(requester, p)))
+}
+
+/// The two parties of a mutation, as they stand inside its transaction.
+pub struct Parties {
+    /// The requester's authority: its roles as committed now, not as read at sign-in.
+    pub me: Person,
+    pub target_user: user::Model,
+    pub target: Person,
+    pub target_roles: Vec<RoleBundle>,
+}
+
+/// Reads and locks the requester and the target of a mutation inside its transaction (see
+/// [`store::lock_parties`]): UNAUTHENTICATED when the requester was deactivated meanwhile
+/// (as its next request would be), `not_found` when the target does not exist or the
+/// requester may not see it.
+pub async fn load_parties(
+    txn: &sea_orm::DatabaseTransaction,
+    requester: &Requester,
+    target: store::Target,
+    not_found: impl Fn() -> MutationError,
+) -> Result<Parties, MutationError> {
+    let Some(((me_user, me_roles), (target_user, target_roles))) =
+        store::lock_parties(txn, requester.id(), target).await?
+    else {
+        return Err(not_found());
+    };
+    let me = store::person_of_bundles(&me_user, &me_roles);
+    if !me.is_active {
+        return Err(ApiError::unauthenticated("unknown or deactivated user").into());
+    }
+    let person = store::person_of_bundles(&target_user, &target_roles);
+    if person.id != me.id && !permissions::can_see_user(&me, &person) {
+        return Err(not_found());
+    }
+    Ok(Parties {
+        me,
+        target_user,
+        target: person,
+        target_roles,
+    })
+}
+
+/// [`load_parties`] for a user named by a GraphQL ID at `field`: VALIDATION for a malformed
+/// ID, NOT_FOUND for a missing or hidden user.
+pub async fn load_target(
+    txn: &sea_orm::DatabaseTransaction,
+    requester: &Requester,
     id: &ID,
     field: &[&str],
-) -> Result<(user::Model, Person), MutationError> {
+) -> Result<Parties, MutationError> {
     let id = ids::decode(Kind::User, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
-    match store::find_person_for_update(db, id).await? {
-        Some((u, p)) if p.id == requester.id || permissions::can_see_user(requester, &p) => {
-            Ok((u, p))
-        }
-        _ => Err(UserError::new(ErrorCode::NotFound, "no such user", field).into()),
-    }
+    load_parties(txn, requester, store::Target::User(id), || {
+        UserError::new(ErrorCode::NotFound, "no such user", field).into()
+    })
+    .await
 }
 
 #[derive(Default)]
@@ -592,7 +642,7 @@ impl UsersMutation {
                 },
             )
             .await?;
-            record(
+            record_with_notice(
                 &txn,
                 Change {
                     actor: Some(r.id()),
@@ -602,6 +652,7 @@ impl UsersMutation {
                     before: None,
                     after: Some(store::user_json(&u)),
                 },
+                Some(notify::invitation(&u.email, &u.first_name, input.portal)),
             )
             .await?;
             if plan.grant_system_admin {
@@ -614,7 +665,9 @@ impl UsersMutation {
                     true,
                 )
                 .await?;
-                record(
+                // The role is created like any other, so its holder hears of it like any other.
+                let scope = crate::workspaces::store::scope_label(&txn, None, None).await?;
+                record_with_notice(
                     &txn,
                     Change {
                         actor: Some(r.id()),
@@ -624,25 +677,12 @@ impl UsersMutation {
                         before: None,
                         after: Some(roles::store::role_json(&role)),
                     },
-                )
-                .await?;
-            }
-            outbox::store::enqueue(
-                &txn,
-                notify::invitation(&u.email, &u.first_name, input.portal),
-            )
-            .await?;
-            if plan.grant_system_admin {
-                // The role is created like any other, so its holder hears of it like any other.
-                let scope = crate::workspaces::store::scope_label(&txn, None, None).await?;
-                outbox::store::enqueue(
-                    &txn,
-                    notify::role_notice(
+                    Some(notify::role_notice(
                         &u.email,
                         notify::RoleChange::Assigned,
                         RoleType::ClusterSystemAdmin,
                         &scope,
-                    ),
+                    )),
                 )
                 .await?;
             }
@@ -690,8 +730,12 @@ impl UsersMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let me = authority(&txn, r).await?;
-            let (before, target) = load_target(&txn, &me, &input.id, &["input", "id"]).await?;
+            let Parties {
+                me,
+                target_user: before,
+                target,
+                ..
+            } = load_target(&txn, r, &input.id, &["input", "id"]).await?;
             if target.id != r.id() {
                 permissions::check_update_user(&me, &target)
                     .map_err(|d| UserError::denied(d, &["input", "id"]))?;
@@ -742,8 +786,12 @@ impl UsersMutation {
         let result = async {
             let r = requester(ctx)?;
             let txn = crate::db::begin_write(db(ctx)?).await?;
-            let me = authority(&txn, r).await?;
-            let (before, target) = load_target(&txn, &me, &input.id, &["input", "id"]).await?;
+            let Parties {
+                me,
+                target_user: before,
+                target,
+                ..
+            } = load_target(&txn, r, &input.id, &["input", "id"]).await?;
             permissions::check_set_user_active(&me, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             if before.is_active == input.is_active {

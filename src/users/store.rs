@@ -50,18 +50,12 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Mod
     user::Entity::find_by_id(id).one(db).await
 }
 
-/// A user and the guard's view of it, by id, after locking the user's row until the end of the transaction
-/// (PostgreSQL `FOR UPDATE`; SQLite write transactions are serialised already), so role and
-/// user mutations of one target happen one after the other and each sees the last.
-pub async fn find_person_for_update(
+/// A user and the guard's view of it, by id.
+pub async fn find_person(
     db: &impl ConnectionTrait,
     id: i64,
 ) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let Some(u) = user::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-    else {
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
     let roles = roles_of(db, &[id]).await?;
@@ -84,18 +78,75 @@ pub async fn find_person_for_share(
     Ok(Some((u, p)))
 }
 
-/// The holder of a role, locked until the end of the transaction (PostgreSQL `FOR UPDATE`;
-/// SQLite write transactions are serialised already).
-pub async fn lock_holder_of_role(
+/// Whom a mutation acts on: a user, or the holder of a role.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    User(i64),
+    HolderOf(i64),
+}
+
+/// A user row with its roles and their scopes.
+pub type UserWithRoles = (user::Model, Vec<RoleBundle>);
+
+/// The requester and the target of a mutation as they stand inside its transaction, in two
+/// statements: both user rows — on PostgreSQL the target's locked `FOR UPDATE` and the
+/// requester's `FOR SHARE`, so a concurrent change of either waits for this transaction (or
+/// this one for it); SQLite write transactions are serialised already — then the roles of
+/// both with their scopes, read after the locks so they are the latest committed. None when
+/// the target (or the role) does not exist.
+pub async fn lock_parties(
     db: &impl ConnectionTrait,
-    role_id: i64,
-) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find()
-        .inner_join(prp_role::Entity)
-        .filter(prp_role::Column::Id.eq(role_id))
-        .lock_exclusive()
-        .one(db)
-        .await
+    requester: i64,
+    target: Target,
+) -> Result<Option<(UserWithRoles, UserWithRoles)>, DbErr> {
+    let backend = db.get_database_backend();
+    let (t, me) = (Alias::new("t"), Alias::new("me"));
+    let mut q = SelectStatement::new();
+    q.from_as(user::Entity, t.clone())
+        .from_as(user::Entity, me.clone());
+    crate::db::select_prefixed::<user::Entity>(&mut q, "t", "t_");
+    crate::db::select_prefixed::<user::Entity>(&mut q, "me", "me_");
+    let target_id = match target {
+        Target::User(id) => Expr::val(id),
+        Target::HolderOf(role) => Expr::expr(
+            SelectStatement::new()
+                .column(prp_role::Column::UserId)
+                .from(prp_role::Entity)
+                .and_where(prp_role::Column::Id.eq(role))
+                .take(),
+        ),
+    };
+    q.and_where(Expr::col((t, user::Column::Id)).eq(target_id))
+        .and_where(Expr::col((me, user::Column::Id)).eq(requester));
+    let (mut sql, values) = match backend {
+        DbBackend::Postgres => q.build(sea_orm::sea_query::PostgresQueryBuilder),
+        _ => q.build(sea_orm::sea_query::SqliteQueryBuilder),
+    };
+    if backend == DbBackend::Postgres {
+        sql.push_str(" FOR UPDATE OF t FOR SHARE OF me");
+    }
+    let Some(row) = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let target_user = user::Model::from_query_result(&row, "t_")?;
+    let requester_user = user::Model::from_query_result(&row, "me_")?;
+    let bundles = role_bundles(db, &[requester_user.id, target_user.id]).await?;
+    let roles_of = |id: i64| -> Vec<RoleBundle> {
+        bundles
+            .iter()
+            .filter(|b| b.role.user_id == id)
+            .cloned()
+            .collect()
+    };
+    let requester_roles = roles_of(requester_user.id);
+    let target_roles = roles_of(target_user.id);
+    Ok(Some((
+        (requester_user, requester_roles),
+        (target_user, target_roles),
+    )))
 }
 
 /// A user and the guard's view of it, by (lower-case) email, in one statement.
