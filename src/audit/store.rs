@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, PostgresQueryBuilder, WithClause,
+    Alias, CommonTableExpression, Expr, ExprTrait, PostgresQueryBuilder, SubQueryStatement,
+    WithClause,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
@@ -57,22 +58,74 @@ pub async fn record_with_notice(
     change: Change<'_>,
     notice: Option<Message>,
 ) -> Result<(), DbErr> {
-    let Some(notice) = notice else {
-        return record(db, change).await;
-    };
+    write(db, None, change, notice).await
+}
+
+/// Applies `apply` (the UPDATE or DELETE the change is), records the change and queues its
+/// notification: one statement on PostgreSQL (the write and the audit INSERT inside a WITH),
+/// one each elsewhere.
+pub async fn apply_and_record(
+    db: &impl ConnectionTrait,
+    apply: impl Into<SubQueryStatement>,
+    change: Change<'_>,
+    notice: Option<Message>,
+) -> Result<(), DbErr> {
+    write(db, Some(apply.into()), change, notice).await
+}
+
+async fn write(
+    db: &impl ConnectionTrait,
+    apply: Option<SubQueryStatement>,
+    change: Change<'_>,
+    notice: Option<Message>,
+) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    if backend != DbBackend::Postgres {
-        record(db, change).await?;
-        return outbox::store::enqueue(db, notice).await;
-    }
     let audit = QueryTrait::into_query(audit_event::Entity::insert(new_row(change)));
-    let cte = CommonTableExpression::new()
-        .query(audit)
-        .table_name(Alias::new("recorded"))
-        .to_owned();
-    let queue = QueryTrait::into_query(outbox_row::Entity::insert(outbox::store::new_row(notice)));
-    let statement = queue.with(WithClause::new().cte(cte).to_owned());
-    let (sql, values) = statement.build(PostgresQueryBuilder);
+    if backend != DbBackend::Postgres {
+        match apply {
+            Some(SubQueryStatement::UpdateStatement(s)) => {
+                db.execute(&s).await?;
+            }
+            Some(SubQueryStatement::DeleteStatement(s)) => {
+                db.execute(&s).await?;
+            }
+            Some(_) => return Err(DbErr::Custom("apply must be an UPDATE or DELETE".into())),
+            None => {}
+        }
+        db.execute(&audit).await?;
+        if let Some(notice) = notice {
+            outbox::store::enqueue(db, notice).await?;
+        }
+        return Ok(());
+    }
+    // The last statement is the outer one; the others run as WITH clauses before it.
+    let mut parts: Vec<SubQueryStatement> = apply.into_iter().collect();
+    parts.push(audit.into());
+    if let Some(notice) = notice {
+        let queue =
+            QueryTrait::into_query(outbox_row::Entity::insert(outbox::store::new_row(notice)));
+        parts.push(queue.into());
+    }
+    let Some(last) = parts.pop() else {
+        return Ok(());
+    };
+    let SubQueryStatement::InsertStatement(last) = last else {
+        return Err(DbErr::Custom(format!("unexpected last statement {last:?}")));
+    };
+    if parts.is_empty() {
+        db.execute(&last).await?;
+        return Ok(());
+    }
+    let mut with = WithClause::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        with.cte(
+            CommonTableExpression::new()
+                .query(part)
+                .table_name(Alias::new(format!("w{i}")))
+                .to_owned(),
+        );
+    }
+    let (sql, values) = last.with(with).build(PostgresQueryBuilder);
     db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     Ok(())

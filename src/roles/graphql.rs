@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::store;
-use crate::audit::store::{record_with_notice, Change};
+use crate::audit::store::{apply_and_record, record_with_notice, Change};
 use crate::auth::Requester;
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
@@ -293,13 +293,13 @@ async fn remove_role(
     bundle: &RoleBundle,
 ) -> Result<(), MutationError> {
     let role = &bundle.role;
-    store::delete(txn, role.id).await?;
     let notice = RoleType::parse(&role.role).map(|t| {
         let scope = workspaces::store::bundle_scope_label(bundle);
         notify::role_notice(email, RoleChange::Removed, t, &scope)
     });
-    record_with_notice(
+    apply_and_record(
         txn,
+        store::delete_statement(role.id),
         Change {
             actor: Some(actor),
             action: "role.delete",
@@ -526,13 +526,14 @@ impl RolesMutation {
             if let Some(active) = input.is_active {
                 after.is_active = active;
             }
-            let after = store::update(&txn, after).await?;
+            let (write, after) = store::update_statement(after);
             let notice = RoleType::parse(&after.role).map(|t| {
                 let scope = workspaces::store::bundle_scope_label(&bundle);
                 notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
             });
-            record_with_notice(
+            apply_and_record(
                 &txn,
+                write,
                 Change {
                     actor: Some(r.id()),
                     action: "role.update",

@@ -1,9 +1,9 @@
 //! Every query on roles.
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
+use sea_orm::sea_query::{DeleteStatement, UpdateStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
 };
 use serde_json::{json, Value};
 
@@ -37,24 +37,27 @@ pub async fn insert(
     .await
 }
 
-/// Writes a role's type and activity.
-pub async fn update(
-    db: &impl ConnectionTrait,
-    model: prp_role::Model,
-) -> Result<prp_role::Model, DbErr> {
-    let mut active: prp_role::ActiveModel = model.clone().into();
-    active.role = Set(model.role);
-    active.is_active = Set(model.is_active);
-    active.updated_at = Set(Utc::now());
-    active.update(db).await
+/// The statement that writes `model`'s role and activity, stamped `updated_at` now; returns
+/// the model as it will be stored.
+pub fn update_statement(mut model: prp_role::Model) -> (UpdateStatement, prp_role::Model) {
+    // Microseconds, as both databases keep them: the returned model equals a later read.
+    model.updated_at = Utc::now().trunc_subsecs(6);
+    let statement = UpdateStatement::new()
+        .table(prp_role::Entity)
+        .value(prp_role::Column::Role, model.role.clone())
+        .value(prp_role::Column::IsActive, model.is_active)
+        .value(prp_role::Column::UpdatedAt, model.updated_at)
+        .and_where(prp_role::Column::Id.eq(model.id))
+        .to_owned();
+    (statement, model)
 }
 
-pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    prp_role::Entity::delete_many()
-        .filter(prp_role::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+/// The statement that deletes a role.
+pub fn delete_statement(id: i64) -> DeleteStatement {
+    DeleteStatement::new()
+        .from_table(prp_role::Entity)
+        .and_where(prp_role::Column::Id.eq(id))
+        .to_owned()
 }
 
 /// The audit snapshot of a role.

@@ -137,3 +137,41 @@ async fn an_import_leaves_postgres_planner_statistics_fresh() {
         .expect("row");
     assert_eq!(row.try_get::<i64>("", "n").expect("n"), 3);
 }
+
+/// A role change is a handful of round trips whatever else the service does: the requester
+/// and the target read and locked in two statements, the write, its audit event and its
+/// notice in one more on PostgreSQL (three on SQLite, where they are in-process calls), plus
+/// authentication. BEGIN and COMMIT are not counted here.
+#[tokio::test]
+async fn an_update_role_is_four_statements_on_postgres() {
+    use idm::ids::Kind;
+    use sea_orm::DbBackend;
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let ws = app.workspace("W1").await;
+    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let target = app.user("t@example.org", None, &[]).await;
+    let role = app
+        .role(target, RoleType::ClusterMember, None, Some(cluster), true)
+        .await;
+    let mark = app.statement_mark();
+    let d = app
+        .data(
+            "csa@example.org",
+            "mutation($i: UpdateRoleInput!) { updateRole(input: $i) { role { id isActive } errors { code } } }",
+            json!({"i": {"id": crate::helpers::gid(Kind::Role, role), "isActive": false}}),
+        )
+        .await;
+    assert_eq!(d["updateRole"]["errors"], json!([]), "{d}");
+    let statements = app.statements_since(mark);
+    let want = match app.db.get_database_backend() {
+        DbBackend::Postgres => 4,
+        _ => 6,
+    };
+    assert_eq!(statements.len(), want, "{statements:#?}");
+}
