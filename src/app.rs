@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -73,8 +73,19 @@ fn acquire_timeout(request_timeout: Duration) -> Duration {
 /// The application state over a migrated database.
 pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let keys = JwtKeys::load(&config.jwt, &db).await?;
+    let writer = match db.get_database_backend() {
+        DbBackend::Sqlite => crate::db::connect(
+            &config.database_url,
+            1,
+            acquire_timeout(config.limits.request_timeout),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?,
+        _ => db.clone(),
+    };
     Ok(AppState {
         db,
+        writer,
         config: Arc::new(config),
         keys,
     })

@@ -19,6 +19,10 @@ use crate::{audit, limits, node, partners, roles, users, workspaces};
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where write transactions start: on SQLite a pool of one connection, so writers queue
+    /// in order on an async wait instead of polling SQLite's lock (its busy handler sleeps
+    /// up to 100 ms between tries); on PostgreSQL the same pool as `db`.
+    pub writer: DatabaseConnection,
     pub config: Arc<Config>,
     pub keys: JwtKeys,
 }
@@ -90,6 +94,11 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, ApiError> {
 /// The database connection.
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
     Ok(&state(ctx)?.db)
+}
+
+/// The connection write transactions begin on (see [`AppState::writer`]).
+pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    Ok(&state(ctx)?.writer)
 }
 
 /// The authenticated requester of this request.

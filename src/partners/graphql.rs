@@ -13,7 +13,9 @@ use crate::audit::store::{record, Change};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{authority, db, loader, page_size, payload, requester, DbLoader, PageInfo};
+use crate::graphql::{
+    authority, db, loader, page_size, payload, requester, writer, DbLoader, PageInfo,
+};
 use crate::ids::{self, Kind};
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
@@ -682,7 +684,7 @@ impl PartnersMutation {
             draft.validate_into(&mut c, &mut model);
             c.finish().map_err(MutationError::Rejected)?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_partners(&authority(&txn, r).await?)
                 .map_err(|d| UserError::denied(d, &[]))?;
@@ -732,7 +734,7 @@ impl PartnersMutation {
             let id = ids::decode(Kind::Partner, &input.id)
                 .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
             let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_partners(&authority(&txn, r).await?)
                 .map_err(|d| UserError::denied(d, &[]))?;

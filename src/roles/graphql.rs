@@ -11,7 +11,7 @@ use crate::auth::Requester;
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, payload, requester, state};
+use crate::graphql::{db, payload, requester, state, writer};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp};
@@ -441,7 +441,7 @@ impl RolesMutation {
             if !errors.is_empty() {
                 return Err(MutationError::Rejected(errors));
             }
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let Parties {
                 me,
                 target_user,
@@ -489,7 +489,7 @@ impl RolesMutation {
     ) -> Result<UpdateRolePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
                 Parties {
@@ -570,7 +570,7 @@ impl RolesMutation {
     ) -> Result<DeleteRolePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
                 Parties {

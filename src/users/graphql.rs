@@ -16,7 +16,9 @@ use crate::auth::Requester;
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::{partner, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{authority, db, loader, page_size, payload, requester, state, PageInfo};
+use crate::graphql::{
+    authority, db, loader, page_size, payload, requester, state, writer, PageInfo,
+};
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{load_partner, Partner};
 use crate::permissions::{self, Person};
@@ -603,7 +605,7 @@ impl UsersMutation {
                 None => None,
             };
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let me = authority(&txn, r).await?;
             let plan =
                 permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
@@ -729,7 +731,7 @@ impl UsersMutation {
                 );
             }
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let Parties {
                 me,
                 target_user: before,
@@ -785,7 +787,7 @@ impl UsersMutation {
     ) -> Result<SetUserActivePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             let Parties {
                 me,
                 target_user: before,

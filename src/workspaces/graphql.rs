@@ -8,7 +8,7 @@ use crate::audit::store::{record, Change};
 use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{authority, db, loader, payload, requester};
+use crate::graphql::{authority, db, loader, payload, requester, writer};
 use crate::ids::{self, Kind};
 use crate::permissions;
 use crate::scalars::Date;
@@ -320,7 +320,7 @@ impl WorkspacesMutation {
             let code = c.text("workspaceCode", &input.workspace_code, 1, 8);
             let area = c.optional_text("businessAreaCode", input.business_area_code.as_deref(), 32);
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_reference_data(&authority(&txn, r).await?)
                 .map_err(|d| UserError::denied(d, &[]))?;
@@ -377,7 +377,7 @@ impl WorkspacesMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let workspace_id = workspace_id.unwrap_or_default();
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_reference_data(&authority(&txn, r).await?)
                 .map_err(|d| UserError::denied(d, &[]))?;
@@ -451,7 +451,7 @@ impl WorkspacesMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let plan_id = plan_id.unwrap_or_default();
-            let txn = crate::db::begin_write(db(ctx)?).await?;
+            let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_reference_data(&authority(&txn, r).await?)
                 .map_err(|d| UserError::denied(d, &[]))?;

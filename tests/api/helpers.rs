@@ -142,14 +142,19 @@ impl TestApp {
         config.db_max_connections = 5;
         adjust(&mut config);
         let mut db = app::connect_and_migrate(&config).await.expect("migrate");
-        let statements = Arc::new(Mutex::new(Vec::new()));
+        let statements = Arc::new(Mutex::new(Vec::<String>::new()));
         let log = statements.clone();
-        db.set_metric_callback(move |info| {
+        let record = move |info: &sea_orm::metric::Info<'_>| {
             if let Ok(mut log) = log.lock() {
                 log.push(info.statement.sql.clone());
             }
-        });
-        let state = app::state(config, db.clone()).await.expect("state");
+        };
+        db.set_metric_callback(record.clone());
+        let mut state = app::state(config, db.clone()).await.expect("state");
+        // SQLite's writer is a pool of its own; PostgreSQL's is `db` again (counted once).
+        if state.writer.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            state.writer.set_metric_callback(record);
+        }
         let server = Application::build(state.clone()).await.expect("bind");
         let addr = server.address().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
