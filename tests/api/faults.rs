@@ -553,6 +553,20 @@ fn drain_world(n: usize) -> Value {
     })
 }
 
+/// A SQLite database in a temp dir holding [`drain_world`] of `members` members, imported by
+/// the real binary; the dir (delete it by dropping), the URL and the admin's token.
+fn imported_world(members: usize) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
+    let document = dir.path().join("world.json");
+    std::fs::write(&document, drain_world(members).to_string()).expect("write document");
+    idm(&url, &["import", &document.display().to_string()]);
+    let token = idm(&url, &["token", "--email", "csa@example.org"])
+        .trim()
+        .to_owned();
+    (dir, url, token)
+}
+
 /// A raw HTTP/1.1 request with `Connection: close`, so the answer ends at EOF.
 fn raw_post(addr: SocketAddr, token: &str, body: &str) -> String {
     format!(
@@ -660,14 +674,7 @@ async fn serve(
 
 #[tokio::test]
 async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
-    let document = dir.path().join("world.json");
-    std::fs::write(&document, drain_world(1000).to_string()).expect("write document");
-    idm(&url, &["import", &document.display().to_string()]);
-    let token = idm(&url, &["token", "--email", "csa@example.org"])
-        .trim()
-        .to_owned();
+    let (_dir, url, token) = imported_world(1000);
 
     let (mut server, addr, started, reader) = serve(
         &url,
@@ -791,14 +798,7 @@ async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero(
 /// served, so a load balancer takes the instance out before its connections are refused.
 #[tokio::test]
 async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
-    let document = dir.path().join("world.json");
-    std::fs::write(&document, drain_world(3).to_string()).expect("write document");
-    idm(&url, &["import", &document.display().to_string()]);
-    let token = idm(&url, &["token", "--email", "csa@example.org"])
-        .trim()
-        .to_owned();
+    let (_dir, url, token) = imported_world(3);
     let grace = Duration::from_secs(2);
     let (mut server, addr, _, _reader) = serve(&url, &[("IDM_SHUTDOWN_GRACE_SECS", "2")]).await;
     let client = reqwest::Client::new();

@@ -340,10 +340,8 @@ async fn the_default_order_is_newest_first_and_last_login_puts_never_signed_in_l
     }
 }
 
-#[tokio::test]
-async fn a_member_pages_through_exactly_the_users_of_its_partner() {
-    let app = TestApp::spawn().await;
-    let rows = population(&app, 300).await;
+/// Signs up `member@alpha.org`, a cluster member of partner Alpha; Alpha's id and its users.
+async fn alpha_member(app: &TestApp, rows: &[Row]) -> (i64, Vec<Row>) {
     let ws = app.workspace("W9").await;
     let cluster = app.cluster(ws, ClusterType::Wash).await;
     let alpha = rows
@@ -357,11 +355,19 @@ async fn a_member_pages_through_exactly_the_users_of_its_partner() {
         &[(RoleType::ClusterMember, None, Some(cluster))],
     )
     .await;
-    let mine: Vec<Row> = rows
+    let mine = rows
         .iter()
         .filter(|r| r.partner_id == Some(alpha))
         .cloned()
         .collect();
+    (alpha, mine)
+}
+
+#[tokio::test]
+async fn a_member_pages_through_exactly_the_users_of_its_partner() {
+    let app = TestApp::spawn().await;
+    let rows = population(&app, 300).await;
+    let (_, mine) = alpha_member(&app, &rows).await;
     assert!(mine.len() > 37, "more than one page: {}", mine.len());
     for order in [vec![("EMAIL", false)], vec![("LAST_LOGIN", true)]] {
         let order_value = order_json(&order);
@@ -387,24 +393,7 @@ async fn a_member_pages_through_exactly_the_users_of_its_partner() {
 async fn a_forged_cursor_of_a_hidden_user_tells_nothing_about_its_sort_keys() {
     let app = TestApp::spawn().await;
     let rows = population(&app, 60).await;
-    let ws = app.workspace("W9").await;
-    let cluster = app.cluster(ws, ClusterType::Wash).await;
-    let alpha = rows
-        .iter()
-        .find(|r| r.partner.as_deref() == Some("Alpha"))
-        .and_then(|r| r.partner_id)
-        .expect("an Alpha user");
-    app.user(
-        "member@alpha.org",
-        Some(alpha),
-        &[(RoleType::ClusterMember, None, Some(cluster))],
-    )
-    .await;
-    let mine: Vec<Row> = rows
-        .iter()
-        .filter(|r| r.partner_id == Some(alpha))
-        .cloned()
-        .collect();
+    let (alpha, mine) = alpha_member(&app, &rows).await;
     let hidden = rows
         .iter()
         .filter(|r| r.partner_id != Some(alpha))
