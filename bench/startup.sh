@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Time from exec of `idm serve` to the first 200 from /healthz, on a fresh SQLite file
-# (migrations included) and again on the now-migrated file. Needs a release build.
+# (migrations included) and again on the now-migrated file. Needs a production build (cargo build --profile production).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/idm
-[ -x "$bin" ] || cargo build --release
+bin=target/production/idm
+[ -x "$bin" ] || cargo build --profile production
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 port=$((20000 + RANDOM % 20000))
