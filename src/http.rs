@@ -359,9 +359,25 @@ async fn run(
     let request = request
         .data(requester)
         .data(graphql::new_loader(state.app.db.clone()));
-    let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await
-    else {
-        return Err(timeout_response());
+    // The execution runs as a task of its own, so that neither the deadline nor a client that
+    // hangs up cancels it half-way through a database call. sqlx is not cancel-safe there: a
+    // future dropped while its BEGIN is in flight leaves the server-side transaction open on a
+    // pooled connection, and the next statement on that connection (the outbox worker's claim,
+    // say) then runs in it, uncommitted, holding its locks. A request past its deadline is
+    // answered TIMEOUT while its task finishes (or rolls back) on its own.
+    let schema = state.schema.clone();
+    let execution = tokio::spawn(async move { schema.execute(request).await });
+    let mut response = match tokio::time::timeout_at(deadline, execution).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(join_error)) => {
+            let _ = ApiError::internal(&join_error);
+            return Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            ));
+        }
+        Err(_) => return Err(timeout_response()),
     };
     for error in &mut response.errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
