@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::graphql::{db, payload, requester, state, writer};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
-use crate::permissions::{self, NewRole, Person, RoleOp};
+use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
 use crate::users::graphql::{
     load_parties, load_target, visible_person, visible_user, Parties, User,
 };
@@ -314,14 +314,15 @@ async fn remove_role(
     Ok(())
 }
 
-/// Loads a role, its holder and the requester for a change, inside the transaction:
+/// Loads a role (with the guard's view of it), its holder and the requester for a change,
+/// inside the transaction:
 /// VALIDATION for a malformed ID, NOT_FOUND when the role does not exist or its holder is not
 /// visible to the requester.
 async fn load_role(
     txn: &sea_orm::DatabaseTransaction,
     requester: &Requester,
     id: &ID,
-) -> Result<(RoleBundle, Parties), MutationError> {
+) -> Result<(RoleBundle, RoleRow, Parties), MutationError> {
     let field = &["input", "id"];
     let not_found =
         || MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field));
@@ -334,7 +335,9 @@ async fn load_role(
         .find(|b| b.role.id == id)
         .cloned()
         .ok_or_else(not_found)?;
-    Ok((role, parties))
+    let row = users::store::role_row(&role.role)
+        .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
+    Ok((role, row, parties))
 }
 
 #[derive(Default)]
@@ -492,6 +495,7 @@ impl RolesMutation {
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
+                row,
                 Parties {
                     me,
                     target_user,
@@ -500,8 +504,6 @@ impl RolesMutation {
                 },
             ) = load_role(&txn, r, &input.id).await?;
             let before = bundle.role.clone();
-            let row = users::store::role_row(&before)
-                .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             let op = RoleOp::Update {
                 row: &row,
                 role: input.role,
@@ -573,6 +575,7 @@ impl RolesMutation {
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
+                row,
                 Parties {
                     me,
                     target_user,
@@ -580,8 +583,6 @@ impl RolesMutation {
                     ..
                 },
             ) = load_role(&txn, r, &input.id).await?;
-            let row = users::store::role_row(&bundle.role)
-                .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
             permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             remove_role(&txn, r.id(), &target_user.email, &bundle).await?;

@@ -521,6 +521,35 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Sends SIGTERM; returns when it was sent.
+    fn terminate(&self) -> Instant {
+        let signalled = Instant::now();
+        let kill = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(kill.success());
+        signalled
+    }
+
+    /// Waits until the process exits, for `within` after `since`: its status and when it
+    /// exited (counted from `since`), or None if it is still running.
+    async fn exit(
+        &mut self,
+        since: Instant,
+        within: Duration,
+    ) -> Option<(std::process::ExitStatus, Duration)> {
+        while since.elapsed() < within {
+            if let Some(status) = self.0.try_wait().expect("wait") {
+                return Some((status, since.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+}
+
 /// Runs an `idm` subcommand over the database; returns stdout.
 fn idm(database_url: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_idm"))
@@ -705,12 +734,7 @@ async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero(
     for _ in 0..10 {
         racing.push(read_answer(send(addr, &request).await));
     }
-    let signalled = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    let signalled = server.terminate();
 
     // New connections are refused once the signal is handled, while the drain goes on.
     let mut refused_after = None;
@@ -725,15 +749,10 @@ async fn sigterm_answers_the_requests_in_flight_refuses_new_ones_and_exits_zero(
     }
     let refused_after = refused_after.expect("new connections still accepted 10 s after SIGTERM");
 
-    let mut exit = None;
-    while signalled.elapsed() < Duration::from_secs(10) {
-        if let Some(status) = server.0.try_wait().expect("wait") {
-            exit = Some((status, signalled.elapsed()));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let (status, drained_in) = exit.expect("idm still running 10 s after SIGTERM");
+    let (status, drained_in) = server
+        .exit(signalled, Duration::from_secs(10))
+        .await
+        .expect("idm still running 10 s after SIGTERM");
     assert!(status.success(), "idm exited with {status}");
     assert_eq!(
         TcpStream::connect(addr).await.map_err(|e| e.kind()).err(),
@@ -821,12 +840,7 @@ async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
             .unwrap_or(0)
     };
     assert_eq!(ready().await, 200);
-    let signalled = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    let signalled = server.terminate();
     let mut not_ready_after = None;
     while signalled.elapsed() < grace / 2 {
         if ready().await == 503 {
@@ -848,15 +862,10 @@ async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
         served += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut exit = None;
-    while signalled.elapsed() < grace + Duration::from_secs(10) {
-        if let Some(status) = server.0.try_wait().expect("wait") {
-            exit = Some((status, signalled.elapsed()));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let (status, exited_after) = exit.expect("idm still running 10 s after the grace period");
+    let (status, exited_after) = server
+        .exit(signalled, grace + Duration::from_secs(10))
+        .await
+        .expect("idm still running 10 s after the grace period");
     assert!(status.success(), "idm exited with {status}");
     assert!(
         exited_after >= grace,

@@ -146,13 +146,7 @@ async fn an_import_leaves_postgres_planner_statistics_fresh() {
 async fn an_update_role_is_four_statements_on_postgres() {
     use idm::ids::Kind;
     use sea_orm::DbBackend;
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    let (app, admin) = crate::helpers::app_with_admin().await;
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
     let target = app.user("t@example.org", None, &[]).await;
@@ -162,7 +156,7 @@ async fn an_update_role_is_four_statements_on_postgres() {
     let mark = app.statement_mark();
     let d = app
         .data(
-            "csa@example.org",
+            admin,
             "mutation($i: UpdateRoleInput!) { updateRole(input: $i) { role { id isActive } errors { code } } }",
             json!({"i": {"id": crate::helpers::gid(Kind::Role, role), "isActive": false}}),
         )
