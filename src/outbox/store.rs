@@ -83,12 +83,15 @@ fn placeholder(backend: DbBackend, n: usize) -> String {
     }
 }
 
-/// Marks a row delivered.
+/// Marks rows delivered, in one statement.
 pub async fn mark_delivered(
     db: &impl ConnectionTrait,
-    id: i64,
+    ids: &[i64],
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     outbox::Entity::update_many()
         .col_expr(outbox::Column::DeliveredAt, Expr::value(at))
         .col_expr(
@@ -99,7 +102,7 @@ pub async fn mark_delivered(
             outbox::Column::LastError,
             Expr::value(Option::<String>::None),
         )
-        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())

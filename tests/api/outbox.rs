@@ -193,3 +193,59 @@ async fn a_notice_waits_while_smtp_is_down_and_goes_out_once_it_is_back() {
         "delivered more than once"
     );
 }
+
+#[tokio::test]
+async fn a_batch_marks_every_sent_row_delivered_and_only_the_undeliverable_one_failed() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let inbox = smtp_sink(listener).await;
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.outbox_interval = Duration::from_millis(50);
+    })
+    .await;
+    // 25 rows: more than one claim of 20; the 7th has a recipient no mail server accepts.
+    for i in 1..=25 {
+        let to = if i == 7 {
+            "not an address".to_owned()
+        } else {
+            format!("u{i}@example.org")
+        };
+        idm::outbox::store::enqueue(
+            &app.db,
+            idm::notify::invitation(&to, "Ana", idm::domain::Portal::Ip),
+        )
+        .await
+        .expect("enqueue");
+    }
+    assert!(
+        wait_for(|| inbox.lock().map(|m| m.len() == 24).unwrap_or(false)).await,
+        "not every deliverable row was sent"
+    );
+    let mut settled = false;
+    for _ in 0..100 {
+        if pending(&app).await == 1 {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(settled, "sent rows were not marked delivered");
+    let rows = idm::entity::outbox::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 25);
+    for row in rows {
+        if row.recipient == "not an address" {
+            assert!(row.delivered_at.is_none(), "{row:?}");
+            assert_eq!(row.attempts, 1, "{row:?}");
+            assert!(row.last_error.is_some(), "{row:?}");
+        } else {
+            assert!(row.delivered_at.is_some(), "{row:?}");
+            assert_eq!(row.attempts, 1, "{row:?}");
+            assert!(row.last_error.is_none(), "{row:?}");
+        }
+    }
+    assert_eq!(inbox.lock().expect("inbox").len(), 24, "a row went out twice");
+}
