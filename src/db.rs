@@ -139,8 +139,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Selects every column of entity `E` from table alias `table` as `<prefix><column>`, so a
-/// joined row can be read back with `Model::from_query_result(row, prefix)`.
+/// Selects every column of entity `E` from table alias `table` as `<prefix><column>`, in
+/// declaration order, so a joined row can be read back by position with
+/// `entity::positional::FromRowAt` (the prefixes name the columns for whoever reads the SQL).
 pub fn select_prefixed<E: sea_orm::EntityTrait>(
     q: &mut sea_orm::sea_query::SelectStatement,
     table: &str,

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod outbox;
 pub mod partner;
 pub mod partner_cluster;
+pub mod positional;
 pub mod prp_role;
 pub mod response_plan;
 pub mod setting;

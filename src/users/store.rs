@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde_json::{json, Value};
 
 use crate::domain::{RoleType, UserStatus};
+use crate::entity::positional::FromRowAt;
 use crate::entity::{cluster, partner, prp_role, response_plan, user, workspace};
 use crate::keyset;
 use crate::permissions::{Person, RoleRow, UserScope};
@@ -131,8 +131,9 @@ pub async fn lock_parties(
     else {
         return Ok(None);
     };
-    let target_user = user::Model::from_query_result(&row, "t_")?;
-    let requester_user = user::Model::from_query_result(&row, "me_")?;
+    let mut at = 0;
+    let target_user = user::Model::take(&row, &mut at)?;
+    let requester_user = user::Model::take(&row, &mut at)?;
     let bundles = role_bundles(db, &[requester_user.id, target_user.id]).await?;
     let roles_of = |id: i64| -> Vec<RoleBundle> {
         bundles
@@ -217,12 +218,13 @@ pub async fn role_bundles(
     let rows = db.query_all(&q).await?;
     rows.iter()
         .map(|row| {
+            let mut at = 0;
             Ok(RoleBundle {
-                role: prp_role::Model::from_query_result(row, "r_")?,
-                workspace: workspace::Model::from_query_result_optional(row, "w_")?,
-                cluster: cluster::Model::from_query_result_optional(row, "c_")?,
-                plan: response_plan::Model::from_query_result_optional(row, "p_")?,
-                plan_workspace: workspace::Model::from_query_result_optional(row, "pw_")?,
+                role: prp_role::Model::take(row, &mut at)?,
+                workspace: workspace::Model::take_optional(row, &mut at)?,
+                cluster: cluster::Model::take_optional(row, &mut at)?,
+                plan: response_plan::Model::take_optional(row, &mut at)?,
+                plan_workspace: workspace::Model::take_optional(row, &mut at)?,
             })
         })
         .collect()
@@ -650,13 +652,14 @@ pub async fn page(
     let mut total = None;
     let mut rows = Vec::with_capacity(raw.len());
     for row in &raw {
-        if window && total.is_none() {
-            total = Some(u64::try_from(row.try_get::<i64>("", "total_count")?).unwrap_or(0));
-        }
+        let mut at = 0;
         rows.push((
-            user::Model::from_query_result(row, "A_")?,
-            partner::Model::from_query_result_optional(row, "B_")?,
+            user::Model::take(row, &mut at)?,
+            partner::Model::take_optional(row, &mut at)?,
         ));
+        if window && total.is_none() {
+            total = Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0));
+        }
     }
     if window && total.is_none() {
         total = Some(0);

@@ -4,11 +4,12 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder,
 };
 use serde_json::{json, Value};
 
 use crate::domain::{ClusterType, ResponsePlanType};
+use crate::entity::positional::FromRowAt;
 use crate::entity::{cluster, response_plan, workspace};
 use crate::permissions::WorkspaceScope;
 
@@ -266,8 +267,9 @@ pub async fn scope_label(
     let Some(row) = db.query_one(&q).await? else {
         return Ok("a cluster".to_owned());
     };
-    let c = cluster::Model::from_query_result(&row, "c_")?;
-    let plan = response_plan::Model::from_query_result_optional(&row, "p_")?;
-    let workspace = workspace::Model::from_query_result_optional(&row, "w_")?;
+    let mut at = 0;
+    let c = cluster::Model::take(&row, &mut at)?;
+    let plan = response_plan::Model::take_optional(&row, &mut at)?;
+    let workspace = workspace::Model::take_optional(&row, &mut at)?;
     Ok(cluster_full_title(&c, plan.as_ref(), workspace.as_ref()))
 }

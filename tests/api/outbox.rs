@@ -247,5 +247,9 @@ async fn a_batch_marks_every_sent_row_delivered_and_only_the_undeliverable_one_f
             assert!(row.last_error.is_none(), "{row:?}");
         }
     }
-    assert_eq!(inbox.lock().expect("inbox").len(), 24, "a row went out twice");
+    assert_eq!(
+        inbox.lock().expect("inbox").len(),
+        24,
+        "a row went out twice"
+    );
 }
