@@ -13,7 +13,7 @@ use crate::auth::{JwtKeys, Requester};
 use crate::config::Config;
 use crate::error::{ApiError, MutationError, UserError};
 use crate::permissions::Person;
-use crate::{audit, limits, node, partners, roles, users, workspaces};
+use crate::{audit, node, partners, roles, users, workspaces};
 
 /// What every resolver may reach: the database, the configuration and the keys.
 #[derive(Clone, Debug)]
@@ -58,9 +58,7 @@ pub fn schema_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySu
         .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)
         .limit_recursive_depth(32)
-        .disable_suggestions()
-        .extension(limits::AliasLimit::new(limits.max_aliases))
-        .extension(limits::OperationMetrics);
+        .disable_suggestions();
     if !config.introspection {
         builder = builder.disable_introspection();
     }

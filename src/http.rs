@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::app::ServerState;
 use crate::auth;
 use crate::error::{ApiError, QueryCode};
-use crate::graphql;
+use crate::{graphql, limits};
 
 /// A GraphQL request body: exactly these fields, nothing else.
 #[derive(Deserialize, Debug)]
@@ -356,9 +356,24 @@ async fn run(
     requester: auth::Requester,
     deadline: tokio::time::Instant,
 ) -> Result<async_graphql::Response, Response> {
-    let request = request
+    let mut request = request
         .data(requester)
         .data(graphql::new_loader(state.app.db.clone()));
+    // Parsed here (async-graphql keeps the document for the execution) to count aliases.
+    let max_aliases = state.app.config.limits.max_aliases;
+    let requested = request.operation_name.clone();
+    let operation_name = match request.parsed_query().and_then(|doc| {
+        limits::check_aliases(doc, max_aliases)?;
+        Ok(limits::operation_name(doc, requested))
+    }) {
+        Ok(name) => name,
+        Err(error) => {
+            return Ok(with_codes(async_graphql::Response::from_errors(vec![
+                error,
+            ])))
+        }
+    };
+    let started = std::time::Instant::now();
     // The execution runs as a task of its own, so that neither the deadline nor a client that
     // hangs up cancels it half-way through a database call. sqlx is not cancel-safe there: a
     // future dropped while its BEGIN is in flight leaves the server-side transaction open on a
@@ -367,7 +382,7 @@ async fn run(
     // answered TIMEOUT while its task finishes (or rolls back) on its own.
     let schema = state.schema.clone();
     let execution = tokio::spawn(async move { schema.execute(request).await });
-    let mut response = match tokio::time::timeout_at(deadline, execution).await {
+    let response = match tokio::time::timeout_at(deadline, execution).await {
         Ok(Ok(response)) => response,
         Ok(Err(join_error)) => {
             let _ = ApiError::internal(&join_error);
@@ -379,13 +394,23 @@ async fn run(
         }
         Err(_) => return Err(timeout_response()),
     };
+    limits::record_operation(
+        operation_name.as_deref(),
+        response.errors.is_empty(),
+        started.elapsed(),
+    );
+    Ok(with_codes(response))
+}
+
+/// Gives errors without a code (parse and validation errors of async-graphql) BAD_USER_INPUT.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
     for error in &mut response.errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    Ok(response)
+    response
 }
 
 /// A 200 answer with the body as JSON.

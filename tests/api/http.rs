@@ -513,8 +513,12 @@ async fn suggestions_are_off_and_introspection_can_be_disabled() {
 async fn health_readiness_metrics_and_schema_are_served() {
     let app = TestApp::spawn().await;
     app.user("ana@example.org", None, &[]).await;
-    app.gql("ana@example.org", "query Me { me { email } }", json!({}))
-        .await;
+    app.gql(
+        "ana@example.org",
+        "query MetricsProbe { me { email } }",
+        json!({}),
+    )
+    .await;
     let get = |path: &'static str| app.client.get(app.url(path)).send();
     assert_eq!(get("/healthz").await.expect("healthz").status(), 200);
     assert_eq!(get("/readyz").await.expect("readyz").status(), 200);
@@ -524,7 +528,14 @@ async fn health_readiness_metrics_and_schema_are_served() {
         .text()
         .await
         .expect("text");
-    assert!(metrics.contains("idm_graphql_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains(r#"idm_graphql_requests_total{operation="MetricsProbe",outcome="ok"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"idm_graphql_request_duration_seconds_count{operation="MetricsProbe"}"#),
+        "{metrics}"
+    );
     let sdl = get("/schema.graphql")
         .await
         .expect("sdl")
