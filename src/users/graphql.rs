@@ -417,20 +417,26 @@ impl UsersQuery {
             limit,
         };
         let selection = ctx.look_ahead();
-        let store::UserRows { rows, more, total } =
-            store::page(db(ctx)?, &page, selection.field("totalCount").exists()).await?;
-        let roles = if needs_roles(selection.field("nodes"))
-            || needs_roles(selection.field("edges").field("node"))
-        {
-            let ids: Vec<i64> = rows.iter().map(|(u, _)| u.id).collect();
-            let mut by_user: HashMap<i64, Vec<RoleBundle>> = HashMap::new();
-            for bundle in store::role_bundles(db(ctx)?, &ids).await? {
-                by_user.entry(bundle.role.user_id).or_default().push(bundle);
-            }
-            Some(by_user.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
-        } else {
-            None
-        };
+        let with_roles = needs_roles(selection.field("nodes"))
+            || needs_roles(selection.field("edges").field("node"));
+        let store::UserRows {
+            rows,
+            roles,
+            more,
+            total,
+        } = store::page(
+            db(ctx)?,
+            &page,
+            selection.field("totalCount").exists(),
+            with_roles,
+        )
+        .await?;
+        let roles = roles.map(|by_user| {
+            by_user
+                .into_iter()
+                .map(|(id, bundles)| (id, Arc::new(bundles)))
+                .collect()
+        });
         Ok(UserConnection {
             page,
             rows,
