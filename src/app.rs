@@ -29,6 +29,8 @@ pub struct ServerState {
     pub schema: IdmSchema,
     pub metrics: PrometheusHandle,
     pub sdl: Arc<String>,
+    /// Parsed GraphQL documents by query text.
+    pub documents: Arc<crate::documents::DocumentCache>,
     /// Set when shutdown begins: `/readyz` answers 503 from then on.
     pub draining: Arc<AtomicBool>,
 }
@@ -109,6 +111,7 @@ impl Application {
             schema,
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
+            documents: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self { listener, state })

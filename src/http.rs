@@ -359,20 +359,22 @@ async fn run(
     let mut request = request
         .data(requester)
         .data(graphql::new_loader(state.app.db.clone()));
-    // Parsed here (async-graphql keeps the document for the execution) to count aliases.
+    // Parsed here (or found parsed earlier; async-graphql executes the document it is given)
+    // to count aliases and name the operation.
     let max_aliases = state.app.config.limits.max_aliases;
-    let requested = request.operation_name.clone();
-    let operation_name = match request.parsed_query().and_then(|doc| {
-        limits::check_aliases(doc, max_aliases)?;
-        Ok(limits::operation_name(doc, requested))
+    let doc = match state.documents.parse(&request.query).and_then(|doc| {
+        limits::check_aliases(&doc, max_aliases)?;
+        Ok(doc)
     }) {
-        Ok(name) => name,
+        Ok(doc) => doc,
         Err(error) => {
             return Ok(with_codes(async_graphql::Response::from_errors(vec![
                 error,
             ])))
         }
     };
+    let operation_name = limits::operation_name(&doc, request.operation_name.clone());
+    request.set_parsed_query(doc);
     let started = std::time::Instant::now();
     // The execution runs as a task of its own, so that neither the deadline nor a client that
     // hangs up cancels it half-way through a database call. sqlx is not cancel-safe there: a
