@@ -703,7 +703,8 @@ pub async fn page(
         }
         if with_roles {
             let of_user = roles.entry(id).or_default();
-            if let Some(bundle) = take_bundle(row, &mut bundle_at.clone())? {
+            let mut at = bundle_at;
+            if let Some(bundle) = take_bundle(row, &mut at)? {
                 of_user.push(bundle);
             }
         }
