@@ -58,12 +58,7 @@ pub async fn find_person(
     db: &impl ConnectionTrait,
     id: i64,
 ) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let roles = roles_of(db, &[id]).await?;
-    let p = person(&u, &roles);
-    Ok(Some((u, p)))
+    person_where(db, Expr::col((Alias::new("u"), user::Column::Id)).eq(id)).await
 }
 
 /// A user and the guard's view of it, by id, with the user's row share-locked until the end
@@ -158,15 +153,47 @@ pub async fn find_person_by_email(
     db: &impl ConnectionTrait,
     email: &str,
 ) -> Result<Option<(user::Model, Person)>, DbErr> {
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .find_with_related(prp_role::Entity)
-        .all(db)
-        .await?;
-    Ok(found.into_iter().next().map(|(u, roles)| {
-        let p = person(&u, &roles);
-        (u, p)
-    }))
+    person_where(
+        db,
+        Expr::col((Alias::new("u"), user::Column::Email)).eq(email),
+    )
+    .await
+}
+
+/// The user (alias `u`) meeting `condition` with the guard's view of it, in one statement.
+/// Every request signs its requester in with it: the rows are read by position (the user on
+/// each row, once per role; the role after it, NULL when there is none).
+async fn person_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Option<(user::Model, Person)>, DbErr> {
+    let (u, r) = (Alias::new("u"), Alias::new("r"));
+    let mut q = SelectStatement::new();
+    q.from_as(user::Entity, u.clone());
+    crate::db::select_prefixed::<user::Entity>(&mut q, "u", "u_");
+    crate::db::select_prefixed::<prp_role::Entity>(&mut q, "r", "r_");
+    q.join_as(
+        JoinType::LeftJoin,
+        prp_role::Entity,
+        r.clone(),
+        Expr::col((r.clone(), prp_role::Column::UserId)).equals((u.clone(), user::Column::Id)),
+    )
+    .and_where(condition)
+    .order_by((r, prp_role::Column::Id), Order::Asc);
+    let rows = db.query_all(&q).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let found = user::Model::read_at(first, 0)?;
+    let mut roles = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut at = user::Model::COLUMNS.len();
+        if let Some(role) = prp_role::Model::take_optional(row, &mut at)? {
+            roles.push(role);
+        }
+    }
+    let p = person(&found, &roles);
+    Ok(Some((found, p)))
 }
 
 /// A role with everything needed to show its scope: the workspace of an IP role, or the
