@@ -84,6 +84,17 @@ async fn pending(app: &TestApp) -> i64 {
     idm::outbox::store::pending(&app.db).await.expect("pending")
 }
 
+/// Waits (5 s at most) until `n` rows are pending; whether they came to that.
+async fn pending_becomes(app: &TestApp, n: i64) -> bool {
+    for _ in 0..100 {
+        if pending(app).await == n {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 #[tokio::test]
 async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -120,15 +131,10 @@ async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
         "{}",
         mail.data
     );
-    let mut delivered = false;
-    for _ in 0..100 {
-        if pending(&app).await == 0 {
-            delivered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(delivered, "the outbox row was not marked delivered");
+    assert!(
+        pending_becomes(&app, 0).await,
+        "the outbox row was not marked delivered"
+    );
 }
 
 #[tokio::test]
@@ -178,15 +184,10 @@ async fn a_notice_waits_while_smtp_is_down_and_goes_out_once_it_is_back() {
         wait_for(|| inbox.lock().map(|m| m.len() == 1).unwrap_or(false)).await,
         "not delivered after recovery"
     );
-    let mut marked = false;
-    for _ in 0..100 {
-        if pending(&app).await == 0 {
-            marked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(marked, "the row was not marked delivered");
+    assert!(
+        pending_becomes(&app, 0).await,
+        "the row was not marked delivered"
+    );
     assert_eq!(
         inbox.lock().expect("inbox").len(),
         1,
@@ -222,15 +223,10 @@ async fn a_batch_marks_every_sent_row_delivered_and_only_the_undeliverable_one_f
         wait_for(|| inbox.lock().map(|m| m.len() == 24).unwrap_or(false)).await,
         "not every deliverable row was sent"
     );
-    let mut settled = false;
-    for _ in 0..100 {
-        if pending(&app).await == 1 {
-            settled = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(settled, "sent rows were not marked delivered");
+    assert!(
+        pending_becomes(&app, 1).await,
+        "sent rows were not marked delivered"
+    );
     let rows = idm::entity::outbox::Entity::find()
         .all(&app.db)
         .await
