@@ -2165,3 +2165,23 @@ async fn constraint_violations_behind_validation_map_to_payload_codes() {
         "INSERT INTO response_plan (workspace_id, title, plan_type, created_at) VALUES ({workspace}, 'p', 'HRP', {now})"
     ))).await.expect("a valid row is stored");
 }
+
+#[tokio::test]
+async fn a_document_nested_thousands_deep_is_refused_and_the_service_stays_up() {
+    let (app, admin) = app_with_admin().await;
+    // Within the 256 KiB body limit; far beyond the recursion limit (32). The alias count walks
+    // the parsed document before async-graphql's recursion check: the parser refuses ~500 deep.
+    for depth in [40, 5_000, 40_000] {
+        let query = format!(
+            "{{ me {} id {} }}",
+            "{ a ".repeat(depth),
+            "} ".repeat(depth)
+        );
+        let body = app.gql(admin, &query, json!({})).await;
+        let (code, _) = first_error(&body);
+        assert_eq!(code, "BAD_USER_INPUT", "depth {depth}: {body}");
+        assert!(body["data"].is_null(), "{body}");
+    }
+    let me = app.data(admin, "{ me { email } }", json!({})).await;
+    assert_eq!(me["me"]["email"], *admin);
+}
