@@ -95,8 +95,8 @@ async fn pending_becomes(app: &TestApp, n: i64) -> bool {
     false
 }
 
-#[tokio::test]
-async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
+/// An app whose outbox worker delivers to a fresh SMTP sink every 50 ms; the sink's inbox.
+async fn app_with_smtp_sink() -> (TestApp, Arc<Mutex<Vec<Mail>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let inbox = smtp_sink(listener).await;
@@ -105,6 +105,12 @@ async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
         c.outbox_interval = Duration::from_millis(50);
     })
     .await;
+    (app, inbox)
+}
+
+#[tokio::test]
+async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
+    let (app, inbox) = app_with_smtp_sink().await;
     app.user(
         "csa@example.org",
         None,
@@ -197,14 +203,7 @@ async fn a_notice_waits_while_smtp_is_down_and_goes_out_once_it_is_back() {
 
 #[tokio::test]
 async fn a_batch_marks_every_sent_row_delivered_and_only_the_undeliverable_one_failed() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let inbox = smtp_sink(listener).await;
-    let app = TestApp::spawn_with(|c| {
-        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        c.outbox_interval = Duration::from_millis(50);
-    })
-    .await;
+    let (app, inbox) = app_with_smtp_sink().await;
     // 25 rows: more than one claim of 20; the 7th has a recipient no mail server accepts.
     for i in 1..=25 {
         let to = if i == 7 {
