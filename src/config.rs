@@ -86,10 +86,22 @@ impl Config {
             smtp_url: None,
             smtp_from: "idm@localhost".to_owned(),
             outbox_interval: Duration::from_secs(2),
-            db_max_connections: 10,
+            db_max_connections: default_pool_size(database_url),
             shutdown_grace: Duration::ZERO,
         }
     }
+}
+
+/// The pool size when IDM_DB_MAX_CONNECTIONS is not set: 10 on PostgreSQL; on SQLite two per
+/// core (2 to 10). SQLite runs its queries in idm's own process, each pooled connection with
+/// its own page cache and scan buffers (~6 MB under a full-table search): on 2 cores, 4
+/// connections answer as fast as 8 and peak at 63 MB instead of 92–112 MB.
+fn default_pool_size(database_url: &str) -> u32 {
+    if !database_url.starts_with("sqlite:") {
+        return 10;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(10).clamp(2, 10)
 }
 
 /// Flags (each with its environment variable) that make up a [`Config`]. Not `Debug`: it
@@ -177,14 +189,10 @@ pub struct ConfigArgs {
         default_value = "idm@localhost"
     )]
     pub smtp_from: String,
-    /// Largest number of pooled database connections
-    #[arg(
-        long,
-        global = true,
-        env = "IDM_DB_MAX_CONNECTIONS",
-        default_value_t = 10
-    )]
-    pub db_max_connections: u32,
+    /// Largest number of pooled database connections [default: 10 on PostgreSQL; on SQLite
+    /// 2 per core, 2 to 10]
+    #[arg(long, global = true, env = "IDM_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
     /// Seconds to go on serving, with /readyz 503, after SIGTERM before draining
     #[arg(
         long,
@@ -316,11 +324,14 @@ impl ConfigArgs {
                 "limits must be positive (and the body limit at least 1024 bytes)".into(),
             ));
         }
-        if self.db_max_connections == 0 {
+        if self.db_max_connections == Some(0) {
             return Err(ConfigError(
                 "IDM_DB_MAX_CONNECTIONS must be at least 1".into(),
             ));
         }
+        let db_max_connections = self
+            .db_max_connections
+            .unwrap_or_else(|| default_pool_size(&self.database_url));
         let limits = Limits {
             max_depth: self.max_depth,
             max_complexity: self.max_complexity,
@@ -347,7 +358,7 @@ impl ConfigArgs {
             smtp_url: self.smtp_url,
             smtp_from: self.smtp_from,
             outbox_interval: Duration::from_secs(2),
-            db_max_connections: self.db_max_connections,
+            db_max_connections,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         })
     }
@@ -432,5 +443,25 @@ mod tests {
         assert_eq!(c.limits.default_page_size, 20);
         assert!(c.introspection);
         assert!(!c.limits.batching);
+    }
+
+    #[test]
+    fn the_pool_defaults_to_ten_on_postgres_and_two_per_core_on_sqlite() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        let pg =
+            parse(&["--database-url", "postgres://idm@db/idm"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pg.db_max_connections, 10);
+        let sqlite =
+            parse(&["--database-url", "sqlite://idm.db"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sqlite.db_max_connections, (cores * 2).clamp(2, 10));
+        let set = parse(&[
+            "--database-url",
+            "sqlite://idm.db",
+            "--db-max-connections",
+            "7",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(set.db_max_connections, 7);
+        assert!(parse(&["--db-max-connections", "0"]).is_err());
     }
 }
