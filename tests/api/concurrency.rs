@@ -217,3 +217,102 @@ async fn two_admins_deactivating_each_other_at_once_leave_exactly_one_active() {
         assert_eq!(active, 1, "round {round}");
     }
 }
+
+/// A role change decides on its requester's authority as it stands inside its transaction,
+/// not as it was at sign-in. Here the authority is withdrawn by a transaction that locks the
+/// requester's row as idm's own mutations do, while the change waits for that lock: the change
+/// reads the new roles and is refused, and nothing of it is written. (On PostgreSQL the test
+/// waits until the change is blocked on the requester's row; on SQLite, whose writers queue,
+/// until the change has had time to sign in.)
+#[tokio::test]
+async fn a_role_change_waiting_while_its_requesters_authority_is_withdrawn_is_refused() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = Arc::new(TestApp::spawn().await);
+    let ws = app.workspace("SYR").await;
+    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let csa = app
+        .user(
+            "csa@example.org",
+            None,
+            &[(RoleType::ClusterSystemAdmin, None, None)],
+        )
+        .await;
+    let target = app.user("t@example.org", None, &[]).await;
+    let role = app
+        .role(target, RoleType::ClusterMember, None, Some(cluster), true)
+        .await;
+    let token = app.token("csa@example.org");
+    // Signed in already, so the change itself writes nothing before its decision.
+    let (status, _) = app.post(Some(&token), "{ me { id } }", json!({})).await;
+    assert_eq!(status, 200);
+    let audit_before = app.count("audit_event").await;
+
+    let withdraw = idm::db::begin_write(&app.db).await.expect("begin");
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        withdraw
+            .execute_unprepared(&format!(
+                "SELECT id FROM app_user WHERE id = {csa} FOR UPDATE"
+            ))
+            .await
+            .expect("lock");
+    }
+    withdraw
+        .execute_unprepared(&format!(
+            "UPDATE prp_role SET is_active = FALSE WHERE user_id = {csa}"
+        ))
+        .await
+        .expect("withdraw");
+    let change = {
+        let (app, token) = (app.clone(), token.clone());
+        tokio::spawn(async move {
+            app.post(
+                Some(&token),
+                UPDATE_ROLE,
+                json!({"i": {"id": gid(Kind::Role, role), "isActive": false}}),
+            )
+            .await
+        })
+    };
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        let waiting = "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                       WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let mut blocked = false;
+        for _ in 0..200 {
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, waiting))
+                .await
+                .expect("pg_stat_activity")
+                .expect("row");
+            if row.try_get::<i64>("", "n").expect("n") > 0 {
+                blocked = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(blocked, "the change never waited for the requester's row");
+    } else {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    withdraw.commit().await.expect("commit");
+
+    let (status, body) = change.await.expect("task");
+    assert_eq!(status, 200, "{body}");
+    let errors = &body["data"]["updateRole"]["errors"];
+    assert!(
+        ["FORBIDDEN", "NOT_FOUND"].contains(&errors[0]["code"].as_str().unwrap_or("")),
+        "{body}"
+    );
+    assert_eq!(
+        app.count(&format!("prp_role WHERE id = {role} AND is_active"))
+            .await,
+        1,
+        "the role is unchanged"
+    );
+    assert_eq!(
+        app.count("audit_event").await,
+        audit_before,
+        "nothing audited"
+    );
+}
