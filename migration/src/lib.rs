@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial;
 mod m20261128_000002_role_user_index;
 mod m20261128_000003_counter;
+mod m20261128_000004_outbox_due_index;
 
 /// The list of migrations, applied in order.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261128_000002_role_user_index::Migration),
             Box::new(m20261128_000003_counter::Migration),
+            Box::new(m20261128_000004_outbox_due_index::Migration),
         ]
     }
 }

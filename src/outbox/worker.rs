@@ -12,10 +12,13 @@ use tokio::sync::watch;
 use super::store;
 use crate::entity::outbox;
 
-/// How long a claimed row is reserved for the worker that claimed it.
-const LEASE_SECONDS: i64 = 120;
-/// Rows claimed per round.
-const BATCH: u64 = 20;
+/// Rows claimed per round: two statements move a whole batch (claim, then mark delivered).
+const BATCH: u64 = 50;
+/// The longest one SMTP delivery may take.
+const SEND_TIMEOUT_SECONDS: u64 = 10;
+/// How long a claimed row is reserved for the worker that claimed it: longer than a batch
+/// whose every delivery times out, so no other worker claims a row while it may be sending.
+const LEASE_SECONDS: i64 = (BATCH * SEND_TIMEOUT_SECONDS) as i64 + 60;
 
 /// Where notifications go.
 #[expect(clippy::large_enum_variant, reason = "one per process")]
@@ -43,7 +46,7 @@ impl Sender {
             Some(url) => Ok(Sender::Smtp {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|_| anyhow::anyhow!("IDM_SMTP_URL is not a valid smtp:// URL"))?
-                    .timeout(Some(Duration::from_secs(10)))
+                    .timeout(Some(Duration::from_secs(SEND_TIMEOUT_SECONDS)))
                     .build(),
                 from: from
                     .parse()
