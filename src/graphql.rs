@@ -10,6 +10,7 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{JwtKeys, Requester};
+use crate::batches::Batches;
 use crate::config::Config;
 use crate::error::{ApiError, MutationError, UserError};
 use crate::permissions::Person;
@@ -111,9 +112,9 @@ pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>, ApiErro
         .map_err(|_| ApiError::internal(&"request without loader"))
 }
 
-/// A fresh loader for one request.
-pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader> {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+/// A fresh loader for one request, whose batches `batches` starts (see [`Batches::drive`]).
+pub fn new_loader(db: DatabaseConnection, batches: &Batches) -> DataLoader<DbLoader> {
+    batches.loader(DbLoader { db })
 }
 
 /// Turns a mutation outcome into its payload: expected failures go into `errors`.

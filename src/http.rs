@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::app::ServerState;
 use crate::auth;
+use crate::batches::Batches;
 use crate::error::{ApiError, QueryCode};
 use crate::{graphql, limits};
 
@@ -356,9 +357,10 @@ async fn run(
     requester: auth::Requester,
     deadline: tokio::time::Instant,
 ) -> Result<async_graphql::Response, Response> {
+    let batches = Batches::default();
     let mut request = request
         .data(requester)
-        .data(graphql::new_loader(state.app.db.clone()));
+        .data(graphql::new_loader(state.app.db.clone(), &batches));
     // Parsed here (or found parsed earlier; async-graphql executes the document it is given)
     // to count aliases and name the operation.
     let max_aliases = state.app.config.limits.max_aliases;
@@ -383,7 +385,7 @@ async fn run(
     // say) then runs in it, uncommitted, holding its locks. A request past its deadline is
     // answered TIMEOUT while its task finishes (or rolls back) on its own.
     let schema = state.schema.clone();
-    let execution = tokio::spawn(async move { schema.execute(request).await });
+    let execution = tokio::spawn(async move { batches.drive(schema.execute(request)).await });
     let response = match tokio::time::timeout_at(deadline, execution).await {
         Ok(Ok(response)) => response,
         Ok(Err(join_error)) => {

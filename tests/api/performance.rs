@@ -11,10 +11,16 @@ const PAGE: &str = "query($first: Int!) { users(portal: CLUSTER, first: $first) 
     roles { id role roleDisplay isActive workspace { id title } cluster { id title fullTitle responsePlan { title } } }
 } } pageInfo { hasNextPage endCursor } } }";
 
-async fn statements_for(app: &TestApp, first: i64) -> Vec<String> {
+/// Users whose roles hold one of each pair of nodes below.
+const NESTED: &str =
+    "query($first: Int!) { users(portal: CLUSTER, first: $first) { edges { cursor node {
+    id roles { id user { id email partner { id title } roles { id workspace { title } } } }
+} } } }";
+
+async fn statements_for(app: &TestApp, query: &str, first: i64) -> Vec<String> {
     let mark = app.statement_mark();
     let d = app
-        .data("csa@example.org", PAGE, json!({"first": first}))
+        .data("csa@example.org", query, json!({"first": first}))
         .await;
     assert_eq!(
         d["users"]["edges"].as_array().map(Vec::len),
@@ -23,8 +29,8 @@ async fn statements_for(app: &TestApp, first: i64) -> Vec<String> {
     app.statements_since(mark)
 }
 
-#[tokio::test]
-async fn a_users_page_runs_three_statements_for_five_or_a_hundred_rows() {
+/// 120 users (a third with no role, one or two roles; partners in turn) and a system admin.
+async fn app_with_users() -> TestApp {
     let app = TestApp::spawn().await;
     let mut workspaces = Vec::new();
     let mut clusters = Vec::new();
@@ -56,10 +62,16 @@ async fn a_users_page_runs_three_statements_for_five_or_a_hundred_rows() {
         )
         .await;
     }
+    app
+}
+
+#[tokio::test]
+async fn a_users_page_runs_three_statements_for_five_or_a_hundred_rows() {
+    let app = app_with_users().await;
     // The first request signs the requester in (one more statement, once).
-    statements_for(&app, 1).await;
-    let five = statements_for(&app, 5).await;
-    let hundred = statements_for(&app, 100).await;
+    statements_for(&app, PAGE, 1).await;
+    let five = statements_for(&app, PAGE, 5).await;
+    let hundred = statements_for(&app, PAGE, 100).await;
     assert_eq!(
         five.len(),
         hundred.len(),
@@ -67,6 +79,24 @@ async fn a_users_page_runs_three_statements_for_five_or_a_hundred_rows() {
     );
     // The requester's sign-in, the page joined to its users' roles, the maintained total.
     assert_eq!(hundred.len(), 3, "{hundred:#?}");
+}
+
+/// Nodes reached through the page (each role's holder, with its partner and roles) are read
+/// in one batch per kind, however many rows the page has: a type's fields are resolved one
+/// after another, but the users of a list are resolved together and their loads batched.
+#[tokio::test]
+async fn nodes_behind_a_page_are_read_once_per_kind_for_five_or_a_hundred_rows() {
+    let app = app_with_users().await;
+    statements_for(&app, NESTED, 1).await;
+    let five = statements_for(&app, NESTED, 5).await;
+    let hundred = statements_for(&app, NESTED, 100).await;
+    assert_eq!(
+        five.len(),
+        hundred.len(),
+        "five rows: {five:#?}\nhundred rows: {hundred:#?}"
+    );
+    // Sign-in, the page with its roles, the holders, their partners, their roles.
+    assert_eq!(hundred.len(), 5, "{hundred:#?}");
 }
 
 #[tokio::test]
