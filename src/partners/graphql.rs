@@ -81,7 +81,7 @@ impl Partner {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Partner {
     /// Global ID
     pub async fn id(&self) -> ID {

@@ -42,7 +42,7 @@ impl PrpRole {
     }
 }
 
-#[Object(name = "PRPRole")]
+#[Object(name = "PRPRole", serial)]
 impl PrpRole {
     /// Global ID
     pub async fn id(&self) -> ID {

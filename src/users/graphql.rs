@@ -90,7 +90,7 @@ pub fn status_of(user: &user::Model, has_roles: bool) -> UserStatus {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl User {
     /// Global ID
     pub async fn id(&self) -> ID {
@@ -296,7 +296,7 @@ fn needs_roles(users: async_graphql::Lookahead<'_>) -> bool {
         .any(|f| users.field(f).exists())
 }
 
-#[Object]
+#[Object(serial)]
 impl UserConnection {
     /// The rows of the page with their cursors
     async fn edges(&self) -> Vec<UserEdge> {

@@ -17,7 +17,7 @@ use crate::validate::Checker;
 /// A country office; IP roles are scoped to one
 pub struct Workspace(pub workspace::Model);
 
-#[Object]
+#[Object(serial)]
 impl Workspace {
     /// Global ID
     pub async fn id(&self) -> ID {
@@ -50,7 +50,7 @@ impl Workspace {
 /// A response plan of a workspace
 pub struct ResponsePlan(pub response_plan::Model);
 
-#[Object]
+#[Object(serial)]
 impl ResponsePlan {
     /// Global ID
     pub async fn id(&self) -> ID {
@@ -143,7 +143,7 @@ impl Cluster {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Cluster {
     /// Global ID
     pub async fn id(&self) -> ID {
