@@ -18,7 +18,7 @@ use crate::workspaces::store;
 #[graphql(field(name = "id", ty = "ID", desc = "Global ID"))]
 pub enum Node {
     User(User),
-    PrpRole(PrpRole),
+    PrpRole(Box<PrpRole>),
     Workspace(Workspace),
     ResponsePlan(ResponsePlan),
     Cluster(Cluster),
@@ -37,7 +37,9 @@ impl NodeQuery {
             ids::decode_any(&id).ok_or_else(|| ApiError::bad_input("id is not a valid ID"))?;
         Ok(match kind {
             Kind::User => visible_user(ctx, id).await?.map(Node::User),
-            Kind::Role => visible_role(ctx, id).await?.map(Node::PrpRole),
+            Kind::Role => visible_role(ctx, id)
+                .await?
+                .map(|r| Node::PrpRole(Box::new(r))),
             Kind::Partner => visible_partner(ctx, id).await?.map(Node::Partner),
             Kind::AuditEvent => visible_event(ctx, id).await?.map(Node::AuditEvent),
             Kind::Workspace => {

@@ -46,3 +46,17 @@ impl Related<super::user::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The columns of a partner that lists of users show: what a users page reads when its
+/// selection asks for nothing else of the partner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Brief {
+    pub id: i64,
+    pub title: String,
+    pub short_title: String,
+}
+
+impl Brief {
+    /// Its columns, in the order of its fields.
+    pub const COLUMNS: [Column; 3] = [Column::Id, Column::Title, Column::ShortTitle];
+}

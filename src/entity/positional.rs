@@ -130,6 +130,7 @@ positional! {
     response_plan::Model {
         id, workspace_id, title, plan_type, start_date, end_date, created_at,
     }
+    partner::Brief { id, title, short_title }
 }
 
 #[cfg(test)]
@@ -154,5 +155,7 @@ mod tests {
             response_plan::Model::COLUMNS,
             declared::<response_plan::Entity>()
         );
+        let brief: Vec<&str> = partner::Brief::COLUMNS.iter().map(|c| c.as_str()).collect();
+        assert_eq!(<partner::Brief as FromRowAt>::COLUMNS, brief);
     }
 }

@@ -8,7 +8,9 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
-use super::store::{self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage};
+use super::store::{
+    self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage, PartnerRow,
+};
 use crate::audit::store::{record, Change};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
@@ -66,18 +68,62 @@ impl Loader<ClustersOfPartner> for DbLoader {
     }
 }
 
-/// A partner organisation
+/// A partner organisation: read whole, or (by a users page whose selection asks for no more)
+/// only its id, title and short title, the rest read through the request's loader if a field
+/// asks for it after all.
 #[derive(Clone)]
-pub struct Partner(pub partner::Model);
+pub struct Partner {
+    row: PartnerRow,
+    /// The whole row of a partner read briefly, once read.
+    loaded: tokio::sync::OnceCell<Box<partner::Model>>,
+}
+
+impl From<partner::Model> for Partner {
+    fn from(model: partner::Model) -> Self {
+        Partner::read(PartnerRow::Full(Box::new(model)))
+    }
+}
 
 /// Loads a partner by id through the request loader.
 pub async fn load_partner(ctx: &Context<'_>, id: i64) -> Result<Option<Partner>, ApiError> {
-    Ok(loader(ctx)?.load_one(PartnerKey(id)).await?.map(Partner))
+    Ok(loader(ctx)?
+        .load_one(PartnerKey(id))
+        .await?
+        .map(Partner::from))
 }
 
 impl Partner {
-    fn kind(&self) -> PartnerType {
-        PartnerType::parse(&self.0.partner_type).unwrap_or(PartnerType::Government)
+    /// A partner as a page read it.
+    pub fn read(row: PartnerRow) -> Self {
+        Partner {
+            row,
+            loaded: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    fn row_id(&self) -> i64 {
+        match &self.row {
+            PartnerRow::Full(m) => m.id,
+            PartnerRow::Brief(b) => b.id,
+        }
+    }
+
+    /// The whole row.
+    async fn model(&self, ctx: &Context<'_>) -> Result<&partner::Model, ApiError> {
+        let id = match &self.row {
+            PartnerRow::Full(m) => return Ok(m),
+            PartnerRow::Brief(b) => b.id,
+        };
+        self.loaded
+            .get_or_try_init(|| async {
+                loader(ctx)?
+                    .load_one(PartnerKey(id))
+                    .await?
+                    .map(Box::new)
+                    .ok_or_else(|| ApiError::internal(&"a partner read by a page is gone"))
+            })
+            .await
+            .map(|m| &**m)
     }
 }
 
@@ -85,108 +131,130 @@ impl Partner {
 impl Partner {
     /// Global ID
     pub async fn id(&self) -> ID {
-        ids::encode(Kind::Partner, self.0.id)
+        ids::encode(Kind::Partner, self.row_id())
     }
     /// Name, 1 to 255 characters
     async fn title(&self) -> &str {
-        &self.0.title
+        match &self.row {
+            PartnerRow::Full(m) => &m.title,
+            PartnerRow::Brief(b) => &b.title,
+        }
     }
     /// Short name
     async fn short_title(&self) -> &str {
-        &self.0.short_title
+        match &self.row {
+            PartnerRow::Full(m) => &m.short_title,
+            PartnerRow::Brief(b) => &b.short_title,
+        }
     }
     /// Other name
-    async fn alternate_title(&self) -> Option<&str> {
-        self.0.alternate_title.as_deref()
+    async fn alternate_title(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.alternate_title.as_deref())
     }
     /// Kind of organisation
-    async fn partner_type(&self) -> PartnerType {
-        self.kind()
+    async fn partner_type(&self, ctx: &Context<'_>) -> Result<PartnerType, ApiError> {
+        Ok(kind(self.model(ctx).await?))
     }
     /// Label of the kind, e.g. "Civil Society Organization"
-    async fn partner_type_display(&self) -> &'static str {
-        self.kind().label()
+    async fn partner_type_display(&self, ctx: &Context<'_>) -> Result<&'static str, ApiError> {
+        Ok(kind(self.model(ctx).await?).label())
     }
     /// Shared with UNDP and/or UNFPA
-    async fn shared_partner(&self) -> SharedPartner {
-        SharedPartner::parse(&self.0.shared_partner).unwrap_or(SharedPartner::No)
+    async fn shared_partner(&self, ctx: &Context<'_>) -> Result<SharedPartner, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(SharedPartner::parse(&m.shared_partner).unwrap_or(SharedPartner::No))
     }
     /// Kind of civil society organisation
-    async fn cso_type(&self) -> Option<CsoType> {
-        self.0.cso_type.as_deref().and_then(CsoType::parse)
+    async fn cso_type(&self, ctx: &Context<'_>) -> Result<Option<CsoType>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.cso_type.as_deref().and_then(CsoType::parse))
     }
     /// Contact email
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.email.as_deref())
     }
     /// Contact phone
-    async fn phone_number(&self) -> Option<&str> {
-        self.0.phone_number.as_deref()
+    async fn phone_number(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.phone_number.as_deref())
     }
     /// Street address
-    async fn street_address(&self) -> Option<&str> {
-        self.0.street_address.as_deref()
+    async fn street_address(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.street_address.as_deref())
     }
     /// City
-    async fn city(&self) -> Option<&str> {
-        self.0.city.as_deref()
+    async fn city(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.city.as_deref())
     }
     /// Postal code
-    async fn postal_code(&self) -> Option<&str> {
-        self.0.postal_code.as_deref()
+    async fn postal_code(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.postal_code.as_deref())
     }
     /// ISO 3166-1 alpha-2 country code
-    async fn country_code(&self) -> Option<&str> {
-        self.0.country_code.as_deref()
+    async fn country_code(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.country_code.as_deref())
     }
     /// Total cash transfers, current programme cycle
-    async fn total_ct_cp(&self) -> Option<Decimal> {
-        self.0.total_ct_cp_cents.map(Decimal::from_cents)
+    async fn total_ct_cp(&self, ctx: &Context<'_>) -> Result<Option<Decimal>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.total_ct_cp_cents.map(Decimal::from_cents))
     }
     /// Total cash transfers, current year
-    async fn total_ct_cy(&self) -> Option<Decimal> {
-        self.0.total_ct_cy_cents.map(Decimal::from_cents)
+    async fn total_ct_cy(&self, ctx: &Context<'_>) -> Result<Option<Decimal>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.total_ct_cy_cents.map(Decimal::from_cents))
     }
     /// Vendor number, unique
-    async fn vendor_number(&self) -> Option<&str> {
-        self.0.vendor_number.as_deref()
+    async fn vendor_number(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.vendor_number.as_deref())
     }
     /// Other numeric id
-    async fn alternate_id(&self) -> Option<i32> {
-        self.0.alternate_id
+    async fn alternate_id(&self, ctx: &Context<'_>) -> Result<Option<i32>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.alternate_id)
     }
     /// Risk rating
-    async fn rating(&self) -> Option<&str> {
-        self.0.rating.as_deref()
+    async fn rating(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.rating.as_deref())
     }
     /// Basis for the risk rating
-    async fn basis_for_risk_rating(&self) -> Option<&str> {
-        self.0.basis_for_risk_rating.as_deref()
+    async fn basis_for_risk_rating(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.basis_for_risk_rating.as_deref())
     }
     /// Type of assessment
-    async fn type_of_assessment(&self) -> Option<&str> {
-        self.0.type_of_assessment.as_deref()
+    async fn type_of_assessment(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.type_of_assessment.as_deref())
     }
     /// OCHA id, unique
-    async fn ocha_external_id(&self) -> Option<&str> {
-        self.0.ocha_external_id.as_deref()
+    async fn ocha_external_id(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.ocha_external_id.as_deref())
     }
     /// Id in the external source, unique per source
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
+    async fn external_id(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.external_id.as_deref())
     }
     /// The system the record comes from
-    async fn external_source(&self) -> Option<ExternalSource> {
-        self.0
-            .external_source
-            .as_deref()
-            .and_then(ExternalSource::parse)
+    async fn external_source(&self, ctx: &Context<'_>) -> Result<Option<ExternalSource>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.external_source.as_deref().and_then(ExternalSource::parse))
     }
     /// The clusters the partner works in
     #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let ids = loader(ctx)?
-            .load_one(ClustersOfPartner(self.0.id))
+            .load_one(ClustersOfPartner(self.row_id()))
             .await?
             .unwrap_or_default();
         let mut out = Vec::with_capacity(ids.len());
@@ -198,13 +266,20 @@ impl Partner {
         Ok(out)
     }
     /// When the partner was created
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.created_at)
     }
     /// When the partner was last changed
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, ApiError> {
+        let m = self.model(ctx).await?;
+        Ok(m.updated_at)
     }
+}
+
+/// The kind of a partner.
+fn kind(m: &partner::Model) -> PartnerType {
+    PartnerType::parse(&m.partner_type).unwrap_or(PartnerType::Government)
 }
 
 /// A partner visible to the requester, or None.
@@ -265,13 +340,13 @@ impl PartnerConnection {
             .iter()
             .map(|p| PartnerEdge {
                 cursor: ids::encode_cursor(p.id),
-                node: Partner(p.clone()),
+                node: Partner::from(p.clone()),
             })
             .collect()
     }
     /// The rows of the page
     async fn nodes(&self) -> Vec<Partner> {
-        self.rows.iter().cloned().map(Partner).collect()
+        self.rows.iter().cloned().map(Partner::from).collect()
     }
     /// Where the page stands
     async fn page_info(&self) -> PageInfo {
@@ -361,7 +436,7 @@ impl PartnersQuery {
         Ok(store::list(db(ctx)?, &scope)
             .await?
             .into_iter()
-            .map(Partner)
+            .map(Partner::from)
             .collect())
     }
 }
@@ -712,7 +787,7 @@ impl PartnersMutation {
         payload(
             result,
             |p| PartnerPayload {
-                partner: Some(Partner(p)),
+                partner: Some(Partner::from(p)),
                 errors: vec![],
             },
             |errors| PartnerPayload {
@@ -806,7 +881,7 @@ impl PartnersMutation {
         payload(
             result,
             |p| PartnerPayload {
-                partner: Some(Partner(p)),
+                partner: Some(Partner::from(p)),
                 errors: vec![],
             },
             |errors| PartnerPayload {

@@ -12,6 +12,21 @@ use crate::keyset;
 use crate::permissions::PartnerScope;
 use crate::users::store::SortDirection;
 
+/// A partner as a list of users read it: whole, or only what such lists show of it.
+#[derive(Clone, Debug)]
+pub enum PartnerRow {
+    Full(Box<partner::Model>),
+    Brief(partner::Brief),
+}
+
+/// Which columns of a partner a users page reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartnerColumns {
+    All,
+    /// `partner::Brief`'s.
+    Brief,
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<partner::Model>, DbErr> {
     partner::Entity::find_by_id(id).one(db).await
 }

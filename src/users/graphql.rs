@@ -14,13 +14,14 @@ use super::store::{
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
-use crate::entity::{partner, user};
+use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::graphql::{
     authority, db, loader, page_size, payload, requester, state, writer, PageInfo,
 };
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{load_partner, Partner};
+use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self, Person};
 use crate::roles::graphql::PrpRole;
 use crate::validate::Checker;
@@ -31,7 +32,7 @@ use crate::{notify, roles};
 pub struct User {
     pub model: user::Model,
     /// The partner, when already read with the user.
-    partner: Option<Option<partner::Model>>,
+    partner: Option<Option<PartnerRow>>,
     /// The roles with their scopes, when already read with the page.
     roles: Option<Arc<Vec<RoleBundle>>>,
 }
@@ -47,7 +48,7 @@ impl User {
     }
 
     /// A user with its partner already read (e.g. joined into a page).
-    pub fn with_partner(model: user::Model, partner: Option<partner::Model>) -> Self {
+    pub fn with_partner(model: user::Model, partner: Option<PartnerRow>) -> Self {
         User {
             model,
             partner: Some(partner),
@@ -119,7 +120,7 @@ impl User {
     /// The user's partner organisation
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>, ApiError> {
         if let Some(preloaded) = &self.partner {
-            return Ok(preloaded.clone().map(Partner));
+            return Ok(preloaded.clone().map(Partner::read));
         }
         match self.model.partner_id {
             Some(id) => load_partner(ctx, id).await,
@@ -271,7 +272,7 @@ pub struct UserEdge {
 /// A page of users
 pub struct UserConnection {
     page: UserPage,
-    rows: Vec<(user::Model, Option<partner::Model>)>,
+    rows: Vec<(user::Model, Option<PartnerRow>)>,
     /// The rows' roles, read in one statement when the query asks for anything role-based.
     roles: Option<HashMap<i64, Arc<Vec<RoleBundle>>>>,
     more: bool,
@@ -280,7 +281,7 @@ pub struct UserConnection {
 }
 
 impl UserConnection {
-    fn user(&self, model: &user::Model, partner: &Option<partner::Model>) -> User {
+    fn user(&self, model: &user::Model, partner: &Option<PartnerRow>) -> User {
         let user = User::with_partner(model.clone(), partner.clone());
         match &self.roles {
             Some(roles) => user.with_roles(roles.get(&model.id).cloned().unwrap_or_default()),
@@ -289,8 +290,20 @@ impl UserConnection {
     }
 }
 
+/// Whether a selection of users asks of their partners only what `partner::Brief` holds
+/// (a list's usual `partner { id title }`); a field beyond it would still be answered, by a
+/// read of the whole partner.
+fn brief_partner_will_do(users: &async_graphql::Lookahead<'_>) -> bool {
+    users
+        .field("partner")
+        .selection_fields()
+        .iter()
+        .flat_map(|partner| partner.selection_set())
+        .all(|f| ["id", "title", "shortTitle", "__typename"].contains(&f.name()))
+}
+
 /// Whether a selection of users asks for anything that needs their roles.
-fn needs_roles(users: async_graphql::Lookahead<'_>) -> bool {
+fn needs_roles(users: &async_graphql::Lookahead<'_>) -> bool {
     ["roles", "status", "userType", "isIncomplete"]
         .iter()
         .any(|f| users.field(f).exists())
@@ -417,20 +430,25 @@ impl UsersQuery {
             limit,
         };
         let selection = ctx.look_ahead();
-        let with_roles = needs_roles(selection.field("nodes"))
-            || needs_roles(selection.field("edges").field("node"));
+        let users = [
+            selection.field("nodes"),
+            selection.field("edges").field("node"),
+        ];
+        let read = store::PageRead {
+            total: selection.field("totalCount").exists(),
+            roles: users.iter().any(|u| needs_roles(u)),
+            partner: if users.iter().all(|u| brief_partner_will_do(u)) {
+                PartnerColumns::Brief
+            } else {
+                PartnerColumns::All
+            },
+        };
         let store::UserRows {
             rows,
             roles,
             more,
             total,
-        } = store::page(
-            db(ctx)?,
-            &page,
-            selection.field("totalCount").exists(),
-            with_roles,
-        )
-        .await?;
+        } = store::page(db(ctx)?, &page, read).await?;
         let roles = roles.map(|by_user| {
             by_user
                 .into_iter()

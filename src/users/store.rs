@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    Statement,
+    EntityTrait, IdenStatic, Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, Statement,
 };
 use serde_json::{json, Value};
 
@@ -16,6 +16,7 @@ use crate::domain::{RoleType, UserStatus};
 use crate::entity::positional::FromRowAt;
 use crate::entity::{cluster, partner, prp_role, response_plan, user, workspace};
 use crate::keyset;
+use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{Person, RoleRow, UserScope};
 
 /// A role row as the guard sees it; rows with an unknown role name are skipped.
@@ -659,9 +660,13 @@ fn sort_keys(
 pub async fn page(
     db: &impl ConnectionTrait,
     page: &UserPage,
-    with_total: bool,
-    with_roles: bool,
+    read: PageRead,
 ) -> Result<UserRows, DbErr> {
+    let PageRead {
+        total: with_total,
+        roles: with_roles,
+        partner: partner_columns,
+    } = read;
     let searching = !page
         .filter
         .name_email
@@ -672,6 +677,15 @@ pub async fn page(
     let mut select = user::Entity::find()
         .find_also_related(partner::Entity)
         .filter(condition(page));
+    if partner_columns == PartnerColumns::Brief {
+        select = select.select_only();
+        for column in user::Column::iter() {
+            select = select.column_as(column, format!("A_{}", column.as_str()));
+        }
+        for column in partner::Brief::COLUMNS {
+            select = select.column_as(column, format!("B_{}", column.as_str()));
+        }
+    }
     if let Some(cursor) = page.cursor {
         let visible = scope_sql(&page.scope);
         select = select.filter(keyset::after(
@@ -710,20 +724,29 @@ pub async fn page(
         );
     }
     let raw = db.query_all_raw(stmt).await?;
-    let user_width = user::Model::COLUMNS.len() + partner::Model::COLUMNS.len();
+    let user_width = user::Model::COLUMNS.len()
+        + match partner_columns {
+            PartnerColumns::All => partner::Model::COLUMNS.len(),
+            PartnerColumns::Brief => partner::Brief::COLUMNS.len(),
+        };
     let bundle_at = user_width + usize::from(window) + order.len();
     let mut total = None;
-    let mut rows: Vec<(user::Model, Option<partner::Model>)> = Vec::with_capacity(raw.len());
+    let mut rows: Vec<(user::Model, Option<PartnerRow>)> = Vec::with_capacity(raw.len());
     let mut roles: HashMap<i64, Vec<RoleBundle>> = HashMap::new();
     for row in &raw {
         // With roles a user comes once per role, on consecutive rows.
         let id: i64 = row.try_get_by_index(0)?;
         if rows.last().is_none_or(|(u, _)| u.id != id) {
             let mut at = 0;
-            rows.push((
-                user::Model::take(row, &mut at)?,
-                partner::Model::take_optional(row, &mut at)?,
-            ));
+            let user = user::Model::take(row, &mut at)?;
+            let partner = match partner_columns {
+                PartnerColumns::All => partner::Model::take_optional(row, &mut at)?
+                    .map(|m| PartnerRow::Full(Box::new(m))),
+                PartnerColumns::Brief => {
+                    partner::Brief::take_optional(row, &mut at)?.map(PartnerRow::Brief)
+                }
+            };
+            rows.push((user, partner));
             if window && total.is_none() {
                 total = Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0));
             }
@@ -771,10 +794,21 @@ fn roles_of_page(backend: DbBackend, order: &[(Expr, Order)]) -> String {
     }
 }
 
+/// What a users page reads besides its users.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRead {
+    /// The size of the whole filtered set (with the rows when that is cheaper).
+    pub total: bool,
+    /// Each user's roles with their scopes.
+    pub roles: bool,
+    /// Which columns of each user's partner.
+    pub partner: PartnerColumns,
+}
+
 /// A page of users with their partners (and their roles, when asked for).
 #[derive(Debug)]
 pub struct UserRows {
-    pub rows: Vec<(user::Model, Option<partner::Model>)>,
+    pub rows: Vec<(user::Model, Option<PartnerRow>)>,
     /// Each user's roles with their scopes, when read with the page.
     pub roles: Option<HashMap<i64, Vec<RoleBundle>>>,
     /// More rows follow in the page's direction.

@@ -199,3 +199,54 @@ async fn an_update_role_is_four_statements_on_postgres() {
     };
     assert_eq!(statements.len(), want, "{statements:#?}");
 }
+
+/// A page whose selection asks of each partner only its id and titles reads only those
+/// columns; a field beyond them, asked directly or through a fragment, reads the whole
+/// partner; and the answers are the same either way.
+#[tokio::test]
+async fn a_page_reads_the_partner_columns_its_selection_asks_for() {
+    let app = app_with_users().await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "UPDATE partner SET city = 'Gaziantep' WHERE title = 'Alpha'",
+    )
+    .await
+    .expect("city");
+    statements_for(&app, PAGE, 1).await;
+    let ask = |selection: &'static str| {
+        let app = &app;
+        async move {
+            let query = format!(
+                "{{ users(portal: CLUSTER, first: 6) {{ nodes {{ email partner {{ {selection} }} }} }} }}"
+            );
+            let mark = app.statement_mark();
+            let d = app.data("csa@example.org", &query, json!({})).await;
+            (d, app.statements_since(mark))
+        }
+    };
+    let (brief, statements) = ask("id title shortTitle").await;
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert!(
+        statements[1].contains("short_title") && !statements[1].contains("city"),
+        "{}",
+        statements[1]
+    );
+    let (full, statements) = ask("id title shortTitle city").await;
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert!(statements[1].contains("city"), "{}", statements[1]);
+    let (fragment, statements) = ask("id title ...on Partner { city }").await;
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert!(statements[1].contains("city"), "{}", statements[1]);
+    let nodes = |d: &serde_json::Value| d["users"]["nodes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(nodes(&brief).len(), 6);
+    let mut alphas = 0;
+    for ((b, f), g) in nodes(&brief).iter().zip(nodes(&full)).zip(nodes(&fragment)) {
+        assert_eq!(b["partner"]["title"], f["partner"]["title"], "{b} {f}");
+        assert_eq!(f["partner"]["city"], g["partner"]["city"], "{f} {g}");
+        if f["partner"]["title"] == "Alpha" {
+            assert_eq!(f["partner"]["city"], "Gaziantep");
+            alphas += 1;
+        }
+    }
+    assert!(alphas > 0, "{full}");
+}
