@@ -9,7 +9,6 @@
 //! (sea-orm reads an `Option` by decoding, failing, and formatting the column into an error),
 //! and sqlx decodes each value without checking its type again (see `decode`).
 
-use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sqlx::{Decode, Postgres, Row, Sqlite};
 use sea_orm::{DbErr, QueryResult};
 
@@ -33,7 +32,7 @@ pub trait FromRowAt: Sized {
     /// As `take`, for the side of a LEFT JOIN that may have found nothing: every model's first
     /// column is its non-null id, so a NULL there means no row.
     fn take_optional(row: &QueryResult, at: &mut usize) -> Result<Option<Self>, DbErr> {
-        let model = if Option::<i64>::read(row, *at)?.is_some() {
+        let model = if decode::<Option<i64>>(row, *at)?.is_some() {
             Some(Self::read_at(row, *at)?)
         } else {
             None
@@ -41,11 +40,6 @@ pub trait FromRowAt: Sized {
         *at += Self::COLUMNS.len();
         Ok(model)
     }
-}
-
-/// A column value read at a position.
-trait ReadAt: Sized {
-    fn read(row: &QueryResult, i: usize) -> Result<Self, DbErr>;
 }
 
 /// Decodes the value at `i` with sqlx directly. The statements that are read by position are
@@ -67,24 +61,6 @@ where
     decoded.map_err(|e| DbErr::Type(format!("column {i}: {e}")))
 }
 
-macro_rules! read_at {
-    ($($t:ty),+) => {$(
-        impl ReadAt for $t {
-            fn read(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
-                decode(row, i)
-            }
-        }
-
-        impl ReadAt for Option<$t> {
-            fn read(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
-                decode(row, i)
-            }
-        }
-    )+};
-}
-
-read_at!(i64, i32, bool, String, DateTime<Utc>, NaiveDate);
-
 macro_rules! positional {
     ($($model:path { $($field:ident),+ $(,)? })+) => {$(
         impl FromRowAt for $model {
@@ -96,7 +72,7 @@ macro_rules! positional {
                 // Struct fields are evaluated in the order written, so `i` walks the columns.
                 Ok(Self {
                     $($field: {
-                        let value = ReadAt::read(row, i)?;
+                        let value = decode(row, i)?;
                         i += 1;
                         value
                     }),+
