@@ -31,6 +31,8 @@ pub struct ServerState {
     pub sdl: Arc<String>,
     /// Parsed GraphQL documents by query text.
     pub documents: Arc<crate::documents::DocumentCache>,
+    /// The sign-ins this instance made, by token (checked at every use, see `graphql::Auth`).
+    pub sign_ins: Arc<crate::auth::SignIns>,
     /// Set when shutdown begins: `/readyz` answers 503 from then on.
     pub draining: Arc<AtomicBool>,
 }
@@ -112,6 +114,7 @@ impl Application {
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
             documents: Arc::default(),
+            sign_ins: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self { listener, state })

@@ -3,6 +3,10 @@
 //! HS256 with a shared secret and RS256/ES256 with a PEM public key; each key accepts only its
 //! own algorithm, so `alg: none` and HS/RS confusion (a public key used as an HMAC secret) fail.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -171,21 +175,38 @@ impl JwtKeys {
 pub struct Requester {
     pub user: crate::entity::user::Model,
     pub person: Person,
+    /// What the sign-in read, as [`users::store::authority_text`]: a statement that runs on
+    /// a remembered sign-in compares it with the database's.
+    pub authority: String,
 }
 
 impl Requester {
+    pub fn new(user: crate::entity::user::Model, roles: &[crate::entity::prp_role::Model]) -> Self {
+        Self {
+            person: users::store::person(&user, roles),
+            authority: users::store::authority_text(&user, roles),
+            user,
+        }
+    }
+
     pub fn id(&self) -> i64 {
         self.user.id
     }
 }
 
-/// Turns an `Authorization` header value into the requester, or UNAUTHENTICATED.
-/// A token whose `iat` is later than the user's `lastLogin` counts as a sign-in.
-pub async fn authenticate(
+/// A bearer token whose signature and claims are good: whom it names is still to be read.
+pub struct Bearer<'a> {
+    pub token: &'a str,
+    email: String,
+    iat: Option<i64>,
+}
+
+/// Checks an `Authorization` header value's token: UNAUTHENTICATED when it is missing,
+/// malformed, badly signed, expired or names no verified email. Reads no database.
+pub fn verify_bearer<'a>(
     keys: &JwtKeys,
-    db: &impl ConnectionTrait,
-    authorization: Option<&str>,
-) -> Result<Requester, ApiError> {
+    authorization: Option<&'a str>,
+) -> Result<Bearer<'a>, ApiError> {
     let header = authorization.ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
     let token = header
         .strip_prefix("Bearer ")
@@ -207,7 +228,21 @@ pub async fn authenticate(
     if email.len() > 254 || email.contains('\0') {
         return Err(ApiError::unauthenticated("unknown or deactivated user"));
     }
-    let (mut user, person) = users::store::find_person_by_email(db, &email)
+    Ok(Bearer {
+        token,
+        email,
+        iat: claims.iat,
+    })
+}
+
+/// Reads the user a verified token names, with its roles: UNAUTHENTICATED when there is none
+/// or it is deactivated. A token whose `iat` is later than the user's `lastLogin` counts as
+/// a sign-in.
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+    bearer: &Bearer<'_>,
+) -> Result<Requester, ApiError> {
+    let (mut user, roles) = users::store::find_signed_in(db, &bearer.email)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))?;
     if !user.is_active {
@@ -216,7 +251,7 @@ pub async fn authenticate(
     // A sign-in is the token's issue time, never later than now. Without `iat` the time of
     // use stands in, written at most hourly so that every request does not write.
     let now = Utc::now();
-    let (signed_in, newer_by) = match claims
+    let (signed_in, newer_by) = match bearer
         .iat
         .and_then(|iat| DateTime::<Utc>::from_timestamp(iat, 0))
     {
@@ -230,5 +265,59 @@ pub async fn authenticate(
         users::store::set_last_login(db, user.id, signed_in).await?;
         user.last_login = Some(signed_in);
     }
-    Ok(Requester { user, person })
+    Ok(Requester::new(user, &roles))
+}
+
+/// Turns an `Authorization` header value into the requester, or UNAUTHENTICATED.
+pub async fn authenticate(
+    keys: &JwtKeys,
+    db: &impl ConnectionTrait,
+    authorization: Option<&str>,
+) -> Result<Requester, ApiError> {
+    sign_in(db, &verify_bearer(keys, authorization)?).await
+}
+
+/// How long a remembered sign-in serves before the token signs in again. Correctness does
+/// not depend on it (every use is confirmed against the database); it bounds how long a
+/// token without `iat` goes without its hourly `lastLogin` write and how long a user's data
+/// stays in memory.
+const SIGN_IN_TTL: Duration = Duration::from_secs(300);
+
+/// At most this many remembered sign-ins; a full map is emptied.
+const SIGN_IN_CAPACITY: usize = 10_000;
+
+/// The sign-ins this instance made, by token. A request whose token is here may run on the
+/// remembered requester instead of reading it again, when every statement that relies on
+/// it also reads the requester's authority as it stands and finds it unchanged (see
+/// `graphql::Auth`); otherwise the token signs in again. Nothing here is trusted on its own,
+/// so another instance's writes can never be answered with a stale authority.
+#[derive(Default)]
+pub struct SignIns {
+    map: Mutex<HashMap<String, (Arc<Requester>, Instant)>>,
+}
+
+impl SignIns {
+    /// The remembered sign-in of `token`, if it is recent.
+    pub fn get(&self, token: &str) -> Option<Arc<Requester>> {
+        let map = self.map.lock().ok()?;
+        let (requester, at) = map.get(token)?;
+        (at.elapsed() < SIGN_IN_TTL).then(|| requester.clone())
+    }
+
+    /// Remembers the sign-in of `token`.
+    pub fn put(&self, token: &str, requester: Arc<Requester>) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= SIGN_IN_CAPACITY {
+                map.clear();
+            }
+            map.insert(token.to_owned(), (requester, Instant::now()));
+        }
+    }
+
+    /// Forgets the sign-in of `token` (it no longer stands).
+    pub fn forget(&self, token: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(token);
+        }
+    }
 }

@@ -20,6 +20,9 @@ pub enum QueryCode {
     NotFound,
     Internal,
     Unavailable,
+    /// Never answered: the request ran on a remembered sign-in that the database no longer
+    /// bears out, and the HTTP layer signs the token in again and reruns it (`graphql::Auth`).
+    StaleSignIn,
 }
 
 impl QueryCode {
@@ -32,6 +35,7 @@ impl QueryCode {
             QueryCode::NotFound => "NOT_FOUND",
             QueryCode::Internal => "INTERNAL",
             QueryCode::Unavailable => "UNAVAILABLE",
+            QueryCode::StaleSignIn => "STALE_SIGN_IN",
         }
     }
 }
@@ -61,6 +65,14 @@ impl ApiError {
 
     pub fn unauthenticated(message: impl Into<String>) -> Self {
         Self::new(QueryCode::Unauthenticated, message)
+    }
+
+    /// The remembered sign-in a request ran on no longer stands (see [`QueryCode::StaleSignIn`]).
+    pub fn stale_sign_in() -> Self {
+        Self::new(
+            QueryCode::StaleSignIn,
+            "the sign-in changed; signing in again",
+        )
     }
 
     /// An unexpected failure: logged here, once, and answered with a generic message.

@@ -1,7 +1,7 @@
 //! The GraphQL schema: the one place it is built (server, tests and SDL export all call
 //! [`schema_builder`]), request context helpers, and the per-request loader.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{
@@ -100,10 +100,83 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
     Ok(&state(ctx)?.writer)
 }
 
-/// The authenticated requester of this request.
-pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
-    ctx.data::<Requester>()
+/// Whom a request acts for (request data). Normally a requester signed in for this request.
+/// A request whose token signed in earlier on this instance may instead start from that
+/// remembered sign-in (`cached`): resolvers that read the requester's authority in the same
+/// statement as their data confirm it there ([`confirm`]); any other use of the requester
+/// before that is [`ApiError::stale_sign_in`], and so is a confirmation that finds the
+/// authority changed. The HTTP layer then signs the token in and reruns the request, which is
+/// why only operations whose every resolver confirms before it writes start that way.
+pub struct Auth {
+    cached: Option<Arc<Requester>>,
+    confirmed: OnceLock<Arc<Requester>>,
+}
+
+impl Auth {
+    /// A requester signed in for this request.
+    pub fn signed_in(requester: Arc<Requester>) -> Self {
+        Self {
+            cached: None,
+            confirmed: OnceLock::from(requester),
+        }
+    }
+
+    /// A remembered sign-in, to be confirmed before use.
+    pub fn remembered(requester: Arc<Requester>) -> Self {
+        Self {
+            cached: Some(requester),
+            confirmed: OnceLock::new(),
+        }
+    }
+
+    /// Whether the request acts for a confirmed requester.
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmed.get().is_some()
+    }
+
+    /// The requester to act for and whether it is confirmed; an unconfirmed one may be used
+    /// only in a statement that also reads its authority, to compare with
+    /// `Requester::authority`.
+    pub fn acting(&self) -> Result<(&Requester, bool), ApiError> {
+        match (self.confirmed.get(), &self.cached) {
+            (Some(r), _) => Ok((r, true)),
+            (None, Some(r)) => Ok((r, false)),
+            (None, None) => Err(ApiError::unauthenticated("authentication required")),
+        }
+    }
+
+    /// Records that `requester` is who the request acts for, as the database holds it now.
+    pub fn confirm(&self, requester: Arc<Requester>) {
+        let _ = self.confirmed.set(requester);
+    }
+
+    /// Confirms the remembered sign-in when `authority` (read from the database) matches it.
+    pub fn confirm_authority(&self, authority: Option<&str>) -> Result<(), ApiError> {
+        if self.confirmed.get().is_some() {
+            return Ok(());
+        }
+        match &self.cached {
+            Some(r) if authority == Some(r.authority.as_str()) => {
+                self.confirm(r.clone());
+                Ok(())
+            }
+            _ => Err(ApiError::stale_sign_in()),
+        }
+    }
+}
+
+/// Whom this request acts for.
+pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Auth, ApiError> {
+    ctx.data::<Auth>()
         .map_err(|_| ApiError::unauthenticated("authentication required"))
+}
+
+/// The authenticated requester of this request, confirmed against the database.
+pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
+    match auth(ctx)?.acting()? {
+        (r, true) => Ok(r),
+        (_, false) => Err(ApiError::stale_sign_in()),
+    }
 }
 
 /// The per-request loader.

@@ -241,19 +241,49 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// Runs one operation: checks it, authenticates, then executes it, all within the request
-/// timeout.
+/// timeout. A token that signed in on this instance before starts from that sign-in when the
+/// operation allows it (see [`graphql::Auth`]); if a resolver finds it no longer stands, the
+/// token signs in again and the operation reruns (nothing was written: such operations
+/// confirm before they write).
 async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation) -> Response {
     let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
-    let request = match operation.into_request() {
+    let mut request = match operation.to_request() {
         Ok(request) => request,
         Err(response) => return *response,
     };
-    let requester = match authenticate(state, headers, deadline).await {
+    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
+        Ok(bearer) => bearer,
+        Err(err) => return unauthenticated_response(err),
+    };
+    if let Some(remembered) = state.sign_ins.get(bearer.token) {
+        let auth = graphql::Auth::remembered(remembered);
+        match run(state, request, auth, deadline).await {
+            Ok(Some(response)) if !signs_in_again(&response) => return json_response(&response),
+            // The remembered sign-in no longer stands: this run is thrown away.
+            Ok(Some(_)) => metrics::counter!("idm_sign_in_reruns_total").increment(1),
+            // The operation may not start from a remembered sign-in.
+            Ok(None) => {}
+            Err(response) => return response,
+        }
+        request = match operation.to_request() {
+            Ok(request) => request,
+            Err(response) => return *response,
+        };
+    }
+    let requester = match sign_in(state, &bearer, deadline).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
-    match run(state, request, requester, deadline).await {
-        Ok(response) => json_response(&response),
+    match run(
+        state,
+        request,
+        graphql::Auth::signed_in(requester),
+        deadline,
+    )
+    .await
+    {
+        Ok(Some(response)) => json_response(&response),
+        Ok(None) => unreachable_response(),
         Err(response) => response,
     }
 }
@@ -268,30 +298,54 @@ async fn execute_batch(
 ) -> Response {
     let deadline = tokio::time::Instant::now() + state.app.config.limits.request_timeout;
     let mut requests = Vec::with_capacity(operations.len());
-    for operation in operations {
-        match operation.into_request() {
+    for operation in &operations {
+        match operation.to_request() {
             Ok(request) => requests.push(request),
             Err(response) => return *response,
         }
     }
-    let requester = match authenticate(state, headers, deadline).await {
+    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
+        Ok(bearer) => bearer,
+        Err(err) => return unauthenticated_response(err),
+    };
+    let requester = match sign_in(state, &bearer, deadline).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
-        match run(state, request, requester.clone(), deadline).await {
-            Ok(response) => answers.push(response),
+        let auth = graphql::Auth::signed_in(requester.clone());
+        match run(state, request, auth, deadline).await {
+            Ok(Some(response)) => answers.push(response),
+            Ok(None) => return unreachable_response(),
             Err(response) => return response,
         }
     }
     json_response(&answers)
 }
 
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Whether an answer ran on a remembered sign-in that no longer stands, or that the
+/// operation may not start from.
+fn signs_in_again(response: &async_graphql::Response) -> bool {
+    let stale = async_graphql::Value::from(QueryCode::StaleSignIn.as_str());
+    response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .is_some_and(|code| *code == stale)
+    })
+}
+
 impl Operation {
     /// The GraphQL request, or the HTTP answer refusing it: a mutation over GET (405), or
     /// variables that are not an object (400).
-    fn into_request(self) -> Result<async_graphql::Request, Box<Response>> {
+    fn to_request(&self) -> Result<async_graphql::Request, Box<Response>> {
         if self.via_get && is_mutation(&self.query, self.operation_name.as_deref()) {
             let mut response = error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -303,9 +357,9 @@ impl Operation {
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return Err(Box::new(response));
         }
-        let variables = match self.variables {
+        let variables = match &self.variables {
             None | Some(Value::Null) => async_graphql::Variables::default(),
-            Some(v @ Value::Object(_)) => async_graphql::Variables::from_json(v),
+            Some(v @ Value::Object(_)) => async_graphql::Variables::from_json(v.clone()),
             Some(_) => {
                 return Err(Box::new(error_response(
                     StatusCode::BAD_REQUEST,
@@ -314,68 +368,72 @@ impl Operation {
                 )))
             }
         };
-        let mut request = async_graphql::Request::new(self.query).variables(variables);
-        if let Some(name) = self.operation_name {
-            request = request.operation_name(name);
+        let mut request = async_graphql::Request::new(self.query.clone()).variables(variables);
+        if let Some(name) = &self.operation_name {
+            request = request.operation_name(name.clone());
         }
         Ok(request)
     }
 }
 
-/// The requester named by the bearer token. Authentication reads the database, so it runs
-/// under the request's deadline too: while the database is away it would otherwise wait out
-/// the pool's acquire timeout.
-async fn authenticate(
+/// Signs in the user a verified token names, and remembers the sign-in for the token's later
+/// requests. Signing in reads the database, so it runs under the request's deadline too:
+/// while the database is away it would otherwise wait out the pool's acquire timeout.
+async fn sign_in(
     state: &ServerState,
-    headers: &HeaderMap,
+    bearer: &auth::Bearer<'_>,
     deadline: tokio::time::Instant,
-) -> Result<auth::Requester, Response> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let authenticated = tokio::time::timeout_at(
-        deadline,
-        auth::authenticate(&state.app.keys, &state.app.db, authorization),
-    )
-    .await;
-    match authenticated {
-        Ok(Ok(requester)) => Ok(requester),
+) -> Result<std::sync::Arc<auth::Requester>, Response> {
+    match tokio::time::timeout_at(deadline, auth::sign_in(&state.app.db, bearer)).await {
+        Ok(Ok(requester)) => {
+            let requester = std::sync::Arc::new(requester);
+            state.sign_ins.put(bearer.token, requester.clone());
+            Ok(requester)
+        }
         Ok(Err(err)) => {
-            metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated")
-                .increment(1);
-            Err(api_error_response(err))
+            state.sign_ins.forget(bearer.token);
+            Err(unauthenticated_response(err))
         }
         Err(_) => Err(timeout_response()),
     }
 }
 
-/// Executes one request for the requester before the deadline; errors without a code (parse
-/// and validation errors of async-graphql) get BAD_USER_INPUT.
+fn unauthenticated_response(err: ApiError) -> Response {
+    metrics::counter!("idm_graphql_requests_total", "operation" => "unauthenticated").increment(1);
+    api_error_response(err)
+}
+
+/// Executes one request for whom it acts before the deadline; errors without a code (parse
+/// and validation errors of async-graphql) get BAD_USER_INPUT. None, without executing, for
+/// a remembered sign-in whose operation may not start from one.
 async fn run(
     state: &ServerState,
     request: async_graphql::Request,
-    requester: auth::Requester,
+    auth: graphql::Auth,
     deadline: tokio::time::Instant,
-) -> Result<async_graphql::Response, Response> {
-    let batches = Batches::default();
-    let mut request = request
-        .data(requester)
-        .data(graphql::new_loader(state.app.db.clone(), &batches));
+) -> Result<Option<async_graphql::Response>, Response> {
+    let answer = |error| with_codes(async_graphql::Response::from_errors(vec![error]));
     // Parsed here (or found parsed earlier; async-graphql executes the document it is given)
     // to count aliases and name the operation.
-    let max_aliases = state.app.config.limits.max_aliases;
-    let doc = match state.documents.parse(&request.query).and_then(|doc| {
-        limits::check_aliases(&doc, max_aliases)?;
-        Ok(doc)
-    }) {
+    // Refusals too wait for a confirmed requester: a user deactivated since its sign-in was
+    // remembered is answered 401 whatever it sends.
+    let confirmed = auth.is_confirmed();
+    let doc = match state.documents.parse(&request.query) {
         Ok(doc) => doc,
-        Err(error) => {
-            return Ok(with_codes(async_graphql::Response::from_errors(vec![
-                error,
-            ])))
-        }
+        Err(_) if !confirmed => return Ok(None),
+        Err(error) => return Ok(Some(answer(error))),
     };
     let operation_name = limits::operation_name(&doc, request.operation_name.clone());
+    if !confirmed && !limits::may_start_remembered(&doc, operation_name.as_deref()) {
+        return Ok(None);
+    }
+    if let Err(error) = limits::check_aliases(&doc, state.app.config.limits.max_aliases) {
+        return Ok(confirmed.then(|| answer(error)));
+    }
+    let batches = Batches::default();
+    let mut request = request
+        .data(auth)
+        .data(graphql::new_loader(state.app.db.clone(), &batches));
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
     // The execution runs as a task of its own, so that neither the deadline nor a client that
@@ -398,12 +456,25 @@ async fn run(
         }
         Err(_) => return Err(timeout_response()),
     };
-    limits::record_operation(
-        operation_name.as_deref(),
-        response.errors.is_empty(),
-        started.elapsed(),
-    );
-    Ok(with_codes(response))
+    if !signs_in_again(&response) {
+        limits::record_operation(
+            operation_name.as_deref(),
+            response.errors.is_empty(),
+            started.elapsed(),
+        );
+    }
+    Ok(Some(with_codes(response)))
+}
+
+/// The answer to a run that was refused although it was signed in (never happens: a
+/// confirmed requester may run every operation).
+fn unreachable_response() -> Response {
+    let _ = ApiError::internal(&"a signed-in run was refused");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
 }
 
 /// Gives errors without a code (parse and validation errors of async-graphql) BAD_USER_INPUT.

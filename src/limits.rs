@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::ServerError;
 
@@ -78,4 +78,40 @@ pub fn record_operation(operation_name: Option<&str>, ok: bool, elapsed: std::ti
         .increment(1);
     metrics::histogram!("idm_graphql_request_duration_seconds", "operation" => label)
         .record(elapsed.as_secs_f64());
+}
+
+/// Whether the operation `name` of `doc` may start from a remembered sign-in (see
+/// `graphql::Auth`): a query whose root fields are all `users` (or `__typename`), or a
+/// mutation that is a single `updateRole`. Their resolvers read the requester's authority in
+/// the statement they rely on and confirm it before anything else uses it or anything is
+/// written, so a request that finds it changed can be rerun after a sign-in. Fragments at the
+/// root and every other operation sign in first.
+pub fn may_start_remembered(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    let operation = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    let fields: Option<Vec<&str>> = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Some(fields) = fields else {
+        return false;
+    };
+    match operation.node.ty {
+        OperationType::Query => fields.iter().all(|f| matches!(*f, "users" | "__typename")),
+        OperationType::Mutation => fields == ["updateRole"],
+        OperationType::Subscription => false,
+    }
 }

@@ -7,11 +7,10 @@ use sea_orm::ConnectionTrait;
 
 use super::store;
 use crate::audit::store::{apply_and_record, record_with_notice, Change};
-use crate::auth::Requester;
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{db, payload, requester, state, writer};
+use crate::graphql::{auth, db, payload, requester, state, writer, Auth};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
@@ -320,7 +319,7 @@ async fn remove_role(
 /// visible to the requester.
 async fn load_role(
     txn: &sea_orm::DatabaseTransaction,
-    requester: &Requester,
+    auth: &Auth,
     id: &ID,
 ) -> Result<(RoleBundle, RoleRow, Parties), MutationError> {
     let field = &["input", "id"];
@@ -328,7 +327,7 @@ async fn load_role(
         || MutationError::from(UserError::new(ErrorCode::NotFound, "no such role", field));
     let id = ids::decode(Kind::Role, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a PRPRole ID", field))?;
-    let parties = load_parties(txn, requester, Target::HolderOf(id), not_found).await?;
+    let parties = load_parties(txn, auth, Target::HolderOf(id), not_found).await?;
     let role = parties
         .target_roles
         .iter()
@@ -450,7 +449,7 @@ impl RolesMutation {
                 target_user,
                 target,
                 ..
-            } = load_target(&txn, r, &input.user_id, &["input", "userId"]).await?;
+            } = load_target(&txn, auth(ctx)?, &input.user_id, &["input", "userId"]).await?;
             if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
                 return Err(MutationError::Rejected(
                     denials
@@ -490,8 +489,11 @@ impl RolesMutation {
         ctx: &Context<'_>,
         input: UpdateRoleInput,
     ) -> Result<UpdateRolePayload, ApiError> {
+        // A single updateRole may run on a remembered sign-in (see `graphql::Auth`):
+        // load_role confirms it inside the transaction, before anything is written; until
+        // then nothing is answered from it.
+        let auth = auth(ctx)?;
         let result = async {
-            let r = requester(ctx)?;
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
@@ -502,7 +504,8 @@ impl RolesMutation {
                     target,
                     ..
                 },
-            ) = load_role(&txn, r, &input.id).await?;
+            ) = load_role(&txn, auth, &input.id).await?;
+            let r = requester(ctx)?;
             let before = bundle.role.clone();
             let op = RoleOp::Update {
                 row: &row,
@@ -554,6 +557,9 @@ impl RolesMutation {
             }))
         }
         .await;
+        if !auth.is_confirmed() {
+            return Err(ApiError::stale_sign_in());
+        }
         payload(
             result,
             |role| UpdateRolePayload {
@@ -582,7 +588,7 @@ impl RolesMutation {
                     target,
                     ..
                 },
-            ) = load_role(&txn, r, &input.id).await?;
+            ) = load_role(&txn, auth(ctx)?, &input.id).await?;
             permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             remove_role(&txn, r.id(), &target_user.email, &bundle).await?;

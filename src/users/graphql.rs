@@ -17,7 +17,7 @@ use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::graphql::{
-    authority, db, loader, page_size, payload, requester, state, writer, PageInfo,
+    auth, authority, db, loader, page_size, payload, requester, state, writer, Auth, PageInfo,
 };
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{load_partner, Partner};
@@ -371,97 +371,121 @@ impl UsersQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<UserConnection, ApiError> {
-        let r = requester(ctx)?;
-        let scope = permissions::user_scope(&r.person, portal)?;
-        let limit = page_size(ctx, first, last)?;
-        let f = filter.unwrap_or_default();
-        let max = state(ctx)?.config.limits.max_list_input;
-        if f.name_email
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
-        {
-            return Err(ApiError::bad_input(
-                "nameEmail must be at most 254 characters, without NUL",
-            ));
-        }
-        if f.statuses.as_ref().is_some_and(|v| v.len() > max)
-            || f.roles.as_ref().is_some_and(|v| v.len() > max)
-        {
-            return Err(ApiError::bad_input(format!(
-                "filter lists may hold at most {max} values"
-            )));
-        }
-        let order: Vec<(UserOrderField, SortDirection)> = order_by
-            .unwrap_or_default()
-            .into_iter()
-            .map(|o| (o.field, o.direction))
-            .collect();
-        if order.len() > 8 {
-            return Err(ApiError::bad_input("orderBy may hold at most 8 entries"));
-        }
-        let backward = last.is_some() || (before.is_some() && after.is_none() && first.is_none());
-        if after.is_some() && before.is_some() {
-            return Err(ApiError::bad_input("give either after or before, not both"));
-        }
-        let cursor = if backward {
-            decode_cursor("before", before.as_deref())?
-        } else {
-            decode_cursor("after", after.as_deref())?
-        };
-        let page = UserPage {
-            requester: r.id(),
-            scope,
-            filter: StoreFilter {
-                name_email: f.name_email,
-                statuses: f.statuses,
-                roles: f.roles,
-                partner_ids: decode_ids(ctx, Kind::Partner, "partnerIds", f.partner_ids.as_ref())?,
-                cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
-                workspace_ids: decode_ids(
-                    ctx,
-                    Kind::Workspace,
-                    "workspaceIds",
-                    f.workspace_ids.as_ref(),
-                )?,
-            },
-            order,
-            cursor,
-            backward,
-            limit,
-        };
-        let selection = ctx.look_ahead();
-        let users = [
-            selection.field("nodes"),
-            selection.field("edges").field("node"),
-        ];
-        let read = store::PageRead {
-            total: selection.field("totalCount").exists(),
-            roles: users.iter().any(|u| needs_roles(u)),
-            partner: if users.iter().all(|u| brief_partner_will_do(u)) {
-                PartnerColumns::Brief
-            } else {
-                PartnerColumns::All
-            },
-        };
-        let store::UserRows {
-            rows,
-            roles,
-            more,
-            total,
-        } = store::page(db(ctx)?, &page, read).await?;
-        let roles = roles.map(|by_user| {
-            by_user
+        // On a remembered sign-in (see `graphql::Auth`) the page statement also reads the
+        // requester's authority and confirms it; until then nothing is answered from it.
+        let auth = auth(ctx)?;
+        let (r, confirmed) = auth.acting()?;
+        let result = async {
+            let scope = permissions::user_scope(&r.person, portal)?;
+            let limit = page_size(ctx, first, last)?;
+            let f = filter.unwrap_or_default();
+            let max = state(ctx)?.config.limits.max_list_input;
+            if f.name_email
+                .as_ref()
+                .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
+            {
+                return Err(ApiError::bad_input(
+                    "nameEmail must be at most 254 characters, without NUL",
+                ));
+            }
+            if f.statuses.as_ref().is_some_and(|v| v.len() > max)
+                || f.roles.as_ref().is_some_and(|v| v.len() > max)
+            {
+                return Err(ApiError::bad_input(format!(
+                    "filter lists may hold at most {max} values"
+                )));
+            }
+            let order: Vec<(UserOrderField, SortDirection)> = order_by
+                .unwrap_or_default()
                 .into_iter()
-                .map(|(id, bundles)| (id, Arc::new(bundles)))
-                .collect()
-        });
-        Ok(UserConnection {
-            page,
-            rows,
-            roles,
-            more,
-            total,
-        })
+                .map(|o| (o.field, o.direction))
+                .collect();
+            if order.len() > 8 {
+                return Err(ApiError::bad_input("orderBy may hold at most 8 entries"));
+            }
+            let backward =
+                last.is_some() || (before.is_some() && after.is_none() && first.is_none());
+            if after.is_some() && before.is_some() {
+                return Err(ApiError::bad_input("give either after or before, not both"));
+            }
+            let cursor = if backward {
+                decode_cursor("before", before.as_deref())?
+            } else {
+                decode_cursor("after", after.as_deref())?
+            };
+            let page = UserPage {
+                requester: r.id(),
+                scope,
+                filter: StoreFilter {
+                    name_email: f.name_email,
+                    statuses: f.statuses,
+                    roles: f.roles,
+                    partner_ids: decode_ids(
+                        ctx,
+                        Kind::Partner,
+                        "partnerIds",
+                        f.partner_ids.as_ref(),
+                    )?,
+                    cluster_ids: decode_ids(
+                        ctx,
+                        Kind::Cluster,
+                        "clusterIds",
+                        f.cluster_ids.as_ref(),
+                    )?,
+                    workspace_ids: decode_ids(
+                        ctx,
+                        Kind::Workspace,
+                        "workspaceIds",
+                        f.workspace_ids.as_ref(),
+                    )?,
+                },
+                order,
+                cursor,
+                backward,
+                limit,
+            };
+            let selection = ctx.look_ahead();
+            let users = [
+                selection.field("nodes"),
+                selection.field("edges").field("node"),
+            ];
+            let read = store::PageRead {
+                total: selection.field("totalCount").exists(),
+                roles: users.iter().any(|u| needs_roles(u)),
+                partner: if users.iter().all(|u| brief_partner_will_do(u)) {
+                    PartnerColumns::Brief
+                } else {
+                    PartnerColumns::All
+                },
+                authority_of: (!confirmed).then_some(r.id()),
+            };
+            let store::UserRows {
+                rows,
+                roles,
+                more,
+                total,
+                authority,
+            } = store::page(db(ctx)?, &page, read).await?;
+            auth.confirm_authority(authority.as_deref())?;
+            let roles = roles.map(|by_user| {
+                by_user
+                    .into_iter()
+                    .map(|(id, bundles)| (id, Arc::new(bundles)))
+                    .collect()
+            });
+            Ok(UserConnection {
+                page,
+                rows,
+                roles,
+                more,
+                total,
+            })
+        }
+        .await;
+        match result {
+            Err(_) if !auth.is_confirmed() => Err(ApiError::stale_sign_in()),
+            result => result,
+        }
     }
 }
 
@@ -556,16 +580,28 @@ pub struct Parties {
 /// Reads and locks the requester and the target of a mutation inside its transaction (see
 /// [`store::lock_parties`]): UNAUTHENTICATED when the requester was deactivated meanwhile
 /// (as its next request would be), `not_found` when the target does not exist or the
-/// requester may not see it.
+/// requester may not see it. A remembered sign-in is confirmed here, by the requester's row
+/// as it stands (same email, active), or the request signs in again (STALE_SIGN_IN).
 pub async fn load_parties(
     txn: &sea_orm::DatabaseTransaction,
-    requester: &Requester,
+    auth: &Auth,
     target: store::Target,
     not_found: impl Fn() -> MutationError,
 ) -> Result<Parties, MutationError> {
-    let Some(((me_user, me_roles), (target_user, target_roles))) =
-        store::lock_parties(txn, requester.id(), target).await?
-    else {
+    let (requester, confirmed) = auth.acting()?;
+    let found = store::lock_parties(txn, requester.id(), target).await?;
+    if !confirmed {
+        match &found {
+            Some(((me_user, me_roles), _))
+                if me_user.is_active && me_user.email == requester.user.email =>
+            {
+                let roles: Vec<_> = me_roles.iter().map(|b| b.role.clone()).collect();
+                auth.confirm(Arc::new(Requester::new(me_user.clone(), &roles)));
+            }
+            _ => return Err(ApiError::stale_sign_in().into()),
+        }
+    }
+    let Some(((me_user, me_roles), (target_user, target_roles))) = found else {
         return Err(not_found());
     };
     let me = store::person_of_bundles(&me_user, &me_roles);
@@ -588,13 +624,13 @@ pub async fn load_parties(
 /// ID, NOT_FOUND for a missing or hidden user.
 pub async fn load_target(
     txn: &sea_orm::DatabaseTransaction,
-    requester: &Requester,
+    auth: &Auth,
     id: &ID,
     field: &[&str],
 ) -> Result<Parties, MutationError> {
     let id = ids::decode(Kind::User, id)
         .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
-    load_parties(txn, requester, store::Target::User(id), || {
+    load_parties(txn, auth, store::Target::User(id), || {
         UserError::new(ErrorCode::NotFound, "no such user", field).into()
     })
     .await
@@ -761,7 +797,7 @@ impl UsersMutation {
                 target_user: before,
                 target,
                 ..
-            } = load_target(&txn, r, &input.id, &["input", "id"]).await?;
+            } = load_target(&txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
             if target.id != r.id() {
                 permissions::check_update_user(&me, &target)
                     .map_err(|d| UserError::denied(d, &["input", "id"]))?;
@@ -817,7 +853,7 @@ impl UsersMutation {
                 target_user: before,
                 target,
                 ..
-            } = load_target(&txn, r, &input.id, &["input", "id"]).await?;
+            } = load_target(&txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
             permissions::check_set_user_active(&me, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             if before.is_active == input.is_active {

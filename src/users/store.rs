@@ -161,13 +161,38 @@ pub async fn find_person_by_email(
     .await
 }
 
+/// A user and its roles, by (lower-case) email, in one statement: what a sign-in reads.
+pub async fn find_signed_in(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<(user::Model, Vec<prp_role::Model>)>, DbErr> {
+    user_with_roles_where(
+        db,
+        Expr::col((Alias::new("u"), user::Column::Email)).eq(email),
+    )
+    .await
+}
+
 /// The user (alias `u`) meeting `condition` with the guard's view of it, in one statement.
-/// Every request signs its requester in with it: the rows are read by position (the user on
-/// each row, once per role; the role after it, NULL when there is none).
 async fn person_where(
     db: &impl ConnectionTrait,
     condition: sea_orm::sea_query::SimpleExpr,
 ) -> Result<Option<(user::Model, Person)>, DbErr> {
+    Ok(user_with_roles_where(db, condition)
+        .await?
+        .map(|(u, roles)| {
+            let p = person(&u, &roles);
+            (u, p)
+        }))
+}
+
+/// The user (alias `u`) meeting `condition` with its roles, in one statement. Every sign-in
+/// reads its requester with it: the rows are read by position (the user on each row, once per
+/// role; the role after it, NULL when there is none).
+async fn user_with_roles_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Option<(user::Model, Vec<prp_role::Model>)>, DbErr> {
     let (u, r) = (Alias::new("u"), Alias::new("r"));
     let mut q = SelectStatement::new();
     q.from_as(user::Entity, u.clone());
@@ -193,8 +218,53 @@ async fn person_where(
             roles.push(role);
         }
     }
-    let p = person(&found, &roles);
-    Ok(Some((found, p)))
+    Ok(Some((found, roles)))
+}
+
+/// Everything a sign-in reads that authority and identity depend on, as one text: the
+/// user's email, activity and partner, then each role (by id) with its type, scope and
+/// activity. [`authority_sql`] computes the same text in the database, so a statement can
+/// tell whether a sign-in kept in memory still stands.
+pub fn authority_text<'a>(
+    user: &user::Model,
+    roles: impl IntoIterator<Item = &'a prp_role::Model>,
+) -> String {
+    use std::fmt::Write;
+    let flag = |b: bool| if b { '1' } else { '0' };
+    let mut text = format!(
+        "{}|{}|{}",
+        user.email,
+        flag(user.is_active),
+        user.partner_id.map(|p| p.to_string()).unwrap_or_default()
+    );
+    let mut roles: Vec<&prp_role::Model> = roles.into_iter().collect();
+    roles.sort_by_key(|r| r.id);
+    for r in roles {
+        let id = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let _ = write!(
+            text,
+            "|{},{},{},{},{}",
+            r.id,
+            r.role,
+            id(r.workspace_id),
+            id(r.cluster_id),
+            flag(r.is_active)
+        );
+    }
+    text
+}
+
+/// [`authority_text`] of user `id` as the statement's snapshot holds it, as a scalar
+/// subquery (NULL when the user does not exist). The id is ours, never client text.
+pub fn authority_sql(id: i64) -> String {
+    format!(
+        "(SELECT u.email || '|' || CASE WHEN u.is_active THEN '1' ELSE '0' END || '|' \
+         || COALESCE(CAST(u.partner_id AS TEXT), '') || COALESCE((SELECT string_agg('|' \
+         || CAST(r.id AS TEXT) || ',' || r.role || ',' || COALESCE(CAST(r.workspace_id AS TEXT), '') \
+         || ',' || COALESCE(CAST(r.cluster_id AS TEXT), '') || ',' \
+         || CASE WHEN r.is_active THEN '1' ELSE '0' END, '' ORDER BY r.id) \
+         FROM prp_role r WHERE r.user_id = u.id), '') FROM app_user u WHERE u.id = {id})"
+    )
 }
 
 /// A role with everything needed to show its scope: the workspace of an IP role, or the
@@ -666,6 +736,7 @@ pub async fn page(
         total: with_total,
         roles: with_roles,
         partner: partner_columns,
+        authority_of,
     } = read;
     let searching = !page
         .filter
@@ -706,6 +777,9 @@ pub async fn page(
     if window {
         select = select.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count");
     }
+    if let Some(id) = authority_of {
+        select = select.column_as(Expr::cust(authority_sql(id)), "authority");
+    }
     if with_roles {
         for (i, (expr, _)) in order.iter().enumerate() {
             select = select.column_as(expr.clone(), format!("k{i}"));
@@ -729,7 +803,12 @@ pub async fn page(
             PartnerColumns::All => partner::Model::COLUMNS.len(),
             PartnerColumns::Brief => partner::Brief::COLUMNS.len(),
         };
-    let bundle_at = user_width + usize::from(window) + order.len();
+    let authority_at = user_width + usize::from(window);
+    let bundle_at = authority_at + usize::from(authority_of.is_some()) + order.len();
+    let authority = match (authority_of, raw.first()) {
+        (Some(_), Some(row)) => row.try_get_by_index::<Option<String>>(authority_at)?,
+        _ => None,
+    };
     let mut total = None;
     let mut rows: Vec<(user::Model, Option<PartnerRow>)> = Vec::with_capacity(raw.len());
     let mut roles: HashMap<i64, Vec<RoleBundle>> = HashMap::new();
@@ -768,6 +847,7 @@ pub async fn page(
         roles: with_roles.then_some(roles),
         more,
         total,
+        authority,
     })
 }
 
@@ -803,6 +883,8 @@ pub struct PageRead {
     pub roles: bool,
     /// Which columns of each user's partner.
     pub partner: PartnerColumns,
+    /// Also read this user's [`authority_sql`] (a remembered requester's, to confirm).
+    pub authority_of: Option<i64>,
 }
 
 /// A page of users with their partners (and their roles, when asked for).
@@ -815,6 +897,8 @@ pub struct UserRows {
     pub more: bool,
     /// The size of the whole filtered set, when it came with the page.
     pub total: Option<u64>,
+    /// The authority asked for by `PageRead::authority_of`; None without rows.
+    pub authority: Option<String>,
 }
 
 /// Whether the total is the maintained counter (everyone but the requester).

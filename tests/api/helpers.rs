@@ -67,6 +67,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Every SQL statement the app ran, in order (see [`TestApp::statements_since`]).
     pub statements: Arc<Mutex<Vec<String>>>,
+    tokens: Mutex<std::collections::HashMap<String, String>>,
     stop: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -167,6 +168,7 @@ impl TestApp {
             db,
             client: reqwest::Client::new(),
             statements,
+            tokens: Mutex::default(),
             stop: Some(stop),
             _dir: dir,
         }
@@ -191,8 +193,19 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// A valid token for `email`.
+    /// A valid token for `email`, the same for every call of one test (as a client keeps
+    /// the token it got): after the first request, the service starts from its remembered
+    /// sign-in and must confirm it against the rows each test changes.
     pub fn token(&self, email: &str) -> String {
+        let mut tokens = self.tokens.lock().expect("tokens");
+        tokens
+            .entry(email.to_owned())
+            .or_insert_with(|| self.fresh_token(email))
+            .clone()
+    }
+
+    /// A token for `email` issued now (a new sign-in).
+    pub fn fresh_token(&self, email: &str) -> String {
         self.state.keys.issue(email, 3600).expect("token")
     }
 

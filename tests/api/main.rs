@@ -20,4 +20,5 @@ mod props;
 mod reference;
 mod roles;
 mod schema;
+mod sign_in;
 mod users;

@@ -1,0 +1,266 @@
+//! Remembered sign-ins: after a token's first request an instance may start from what that
+//! sign-in read, but every answer must be the one a fresh sign-in would give, whatever
+//! changed in the database meanwhile (here, or through another instance).
+
+use idm::domain::{ClusterType, RoleType};
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+
+use crate::helpers::{fresh_database, gid, TestApp};
+
+const LIST: &str = "{ users(portal: CLUSTER, first: 50) { nodes { email } } }";
+
+/// The emails a users page shows with `token`, or the error code it answers.
+async fn listed(app: &TestApp, token: &str) -> Result<Vec<String>, String> {
+    let (status, body) = app.post(Some(token), LIST, json!({})).await;
+    if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+        return Err(format!("{status} {code}"));
+    }
+    assert_eq!(status, 200, "{body}");
+    let mut emails: Vec<String> = body["data"]["users"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["email"].as_str().expect("email").to_owned())
+        .collect();
+    emails.sort();
+    Ok(emails)
+}
+
+async fn sql(app: &TestApp, statement: &str) {
+    app.db
+        .execute_unprepared(statement)
+        .await
+        .expect("statement");
+}
+
+/// A member sees its partner's users; then its partner, its role's activity and its roles
+/// change behind the service's back. Every answer on the one token equals a fresh token's.
+#[tokio::test]
+async fn a_page_on_a_remembered_sign_in_follows_every_change_of_the_requesters_authority() {
+    let app = TestApp::spawn().await;
+    let ws = app.workspace("W").await;
+    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (p1, p2) = (app.partner("One").await, app.partner("Two").await);
+    let me = app
+        .user(
+            "m@example.org",
+            Some(p1),
+            &[
+                (RoleType::ClusterMember, None, Some(cluster)),
+                (RoleType::IpViewer, Some(ws), None),
+            ],
+        )
+        .await;
+    app.user("a1@example.org", Some(p1), &[]).await;
+    app.user("a2@example.org", Some(p1), &[]).await;
+    app.user("b1@example.org", Some(p2), &[]).await;
+    let token = app.token("m@example.org");
+    let fresh = |app: &TestApp| app.fresh_token("m@example.org");
+    let one = Ok(vec![
+        "a1@example.org".to_owned(),
+        "a2@example.org".to_owned(),
+    ]);
+    assert_eq!(listed(&app, &token).await, one);
+    // Confirmed in the page statement, without signing in again: one statement.
+    let mark = app.statement_mark();
+    assert_eq!(listed(&app, &token).await, one);
+    assert_eq!(app.statements_since(mark).len(), 1);
+
+    sql(
+        &app,
+        &format!("UPDATE app_user SET partner_id = {p2} WHERE id = {me}"),
+    )
+    .await;
+    let two = Ok(vec!["b1@example.org".to_owned()]);
+    assert_eq!(listed(&app, &token).await, two);
+    assert_eq!(listed(&app, &fresh(&app)).await, two);
+
+    sql(
+        &app,
+        &format!(
+            "UPDATE prp_role SET is_active = FALSE WHERE user_id = {me} AND cluster_id IS NOT NULL"
+        ),
+    )
+    .await;
+    let forbidden = Err("200 FORBIDDEN".to_owned());
+    assert_eq!(listed(&app, &token).await, forbidden);
+    assert_eq!(listed(&app, &fresh(&app)).await, forbidden);
+
+    sql(
+        &app,
+        &format!("UPDATE prp_role SET is_active = TRUE WHERE user_id = {me}"),
+    )
+    .await;
+    assert_eq!(listed(&app, &token).await, two);
+    let other = app.cluster(ws, ClusterType::Wash).await;
+    app.role(me, RoleType::ClusterImo, None, Some(other), true)
+        .await;
+    let everyone = Ok(vec![
+        "a1@example.org".to_owned(),
+        "a2@example.org".to_owned(),
+        "b1@example.org".to_owned(),
+    ]);
+    assert_eq!(listed(&app, &token).await, everyone);
+    sql(
+        &app,
+        &format!("DELETE FROM prp_role WHERE user_id = {me} AND role = 'CLUSTER_IMO'"),
+    )
+    .await;
+    assert_eq!(listed(&app, &token).await, two);
+}
+
+/// A requester deactivated, removed or given another email after its sign-in was remembered
+/// is refused as a fresh sign-in would be: 401 UNAUTHENTICATED, no data, whatever it asks
+/// (a page, `me`, a malformed query).
+#[tokio::test]
+async fn a_remembered_sign_in_of_a_user_since_deactivated_renamed_or_deleted_is_401() {
+    let app = TestApp::spawn().await;
+    let changes = [
+        "UPDATE app_user SET is_active = FALSE WHERE email = '{}'",
+        "UPDATE app_user SET email = 'other-{}' WHERE email = '{}'",
+        "DELETE FROM app_user WHERE email = '{}'",
+    ];
+    let probes = [
+        LIST,
+        "{ me { email } }",
+        "{ users(portal: CLUSTER { nodes { id } } }",
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        for (j, probe) in probes.iter().enumerate() {
+            let email = format!("x{i}{j}@example.org");
+            app.user(&email, None, &[(RoleType::ClusterSystemAdmin, None, None)])
+                .await;
+            let token = app.token(&email);
+            assert!(listed(&app, &token).await.is_ok());
+            sql(&app, &change.replace("{}", &email)).await;
+            let (status, body) = app.post(Some(&token), probe, json!({})).await;
+            assert_eq!(status, 401, "{change}: {probe}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                "{body}"
+            );
+            assert!(body.get("data").is_none(), "{body}");
+        }
+    }
+}
+
+/// A page with no rows carries no authority to confirm: it is answered after a sign-in.
+#[tokio::test]
+async fn an_empty_page_on_a_remembered_sign_in_is_answered() {
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let token = app.token("csa@example.org");
+    assert_eq!(listed(&app, &token).await, Ok(vec![]));
+    assert_eq!(listed(&app, &token).await, Ok(vec![]));
+}
+
+/// Operations that do not confirm the requester themselves sign in every time: `me` shows
+/// the row as it stands, not as the remembered sign-in read it.
+#[tokio::test]
+async fn me_on_a_remembered_token_shows_the_user_as_it_stands() {
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let token = app.token("csa@example.org");
+    assert!(listed(&app, &token).await.is_ok());
+    sql(
+        &app,
+        "UPDATE app_user SET first_name = 'Renamed' WHERE email = 'csa@example.org'",
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            Some(&token),
+            "{ me { firstName } users(portal: CLUSTER) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["firstName"], "Renamed", "{body}");
+}
+
+const TOGGLE: &str = "mutation($i: UpdateRoleInput!) { updateRole(input: $i) { role { id isActive } errors { code } } }";
+
+async fn toggle(app: &TestApp, token: &str, role: i64) -> (u16, Value) {
+    app.post(
+        Some(token),
+        TOGGLE,
+        json!({"i": {"id": gid(idm::ids::Kind::Role, role), "isActive": false}}),
+    )
+    .await
+}
+
+/// updateRole on a remembered sign-in decides with the requester's authority inside its
+/// transaction: withdrawn meanwhile, the target is out of its sight (NOT_FOUND, nothing
+/// written); restored, it succeeds with the requester as the audit's actor; deactivated,
+/// 401. Two instances share the database: the authority is withdrawn through the other one.
+#[tokio::test]
+async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
+    let (url, _dir) = fresh_database().await;
+    let here = TestApp::spawn_on(&url, |_| {}).await;
+    let there = TestApp::spawn_on(&url, |_| {}).await;
+    let ws = here.workspace("W").await;
+    let cluster = here.cluster(ws, ClusterType::Health).await;
+    let admin = here.user("imo@example.org", None, &[]).await;
+    let imo_role = here
+        .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
+        .await;
+    here.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let target = here.user("t@example.org", None, &[]).await;
+    let role = here
+        .role(target, RoleType::ClusterMember, None, Some(cluster), true)
+        .await;
+    let token = here.token("imo@example.org");
+    assert!(listed(&here, &token).await.is_ok());
+
+    let (status, body) = there
+        .post(
+            Some(&there.token("csa@example.org")),
+            "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { errors { code } } }",
+            json!({"i": {"id": gid(idm::ids::Kind::Role, imo_role)}}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["data"]["deleteRole"]["errors"]),
+        (200, &json!([])),
+        "{body}"
+    );
+    let audited = here.audit().await.len();
+    let (status, body) = toggle(&here, &token, role).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["updateRole"]["errors"][0]["code"], "NOT_FOUND",
+        "{body}"
+    );
+    assert!(here.roles_of(target).await[0].3, "the role is still active");
+    assert_eq!(here.audit().await.len(), audited);
+
+    here.role(admin, RoleType::ClusterImo, None, Some(cluster), true)
+        .await;
+    let (status, body) = toggle(&here, &token, role).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["updateRole"]["errors"], json!([]), "{body}");
+    assert!(!here.roles_of(target).await[0].3, "the role is inactive");
+    let last = here.audit().await.pop().expect("audit");
+    assert_eq!(last.actor_id, Some(admin));
+
+    here.deactivate(admin).await;
+    let (status, body) = toggle(&here, &token, role).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
