@@ -199,6 +199,17 @@ pub struct Bearer<'a> {
     pub token: &'a str,
     email: String,
     iat: Option<i64>,
+    exp: i64,
+}
+
+/// The token of an `Authorization` header value (`Bearer <token>`), unchecked.
+pub fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    let header = authorization?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// Checks an `Authorization` header value's token: UNAUTHENTICATED when it is missing,
@@ -207,12 +218,7 @@ pub fn verify_bearer<'a>(
     keys: &JwtKeys,
     authorization: Option<&'a str>,
 ) -> Result<Bearer<'a>, ApiError> {
-    let header = authorization.ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let token = bearer_token(authorization)
         .ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
     let claims = keys.verify(token).map_err(ApiError::unauthenticated)?;
     let email = claims
@@ -232,6 +238,7 @@ pub fn verify_bearer<'a>(
         token,
         email,
         iat: claims.iat,
+        exp: claims.exp,
     })
 }
 
@@ -290,27 +297,41 @@ const SIGN_IN_CAPACITY: usize = 10_000;
 /// remembered requester instead of reading it again, when every statement that relies on
 /// it also reads the requester's authority as it stands and finds it unchanged (see
 /// `graphql::Auth`); otherwise the token signs in again. Nothing here is trusted on its own,
-/// so another instance's writes can never be answered with a stale authority.
+/// so another instance's writes can never be answered with a stale authority. The token
+/// itself is not verified again: it is byte for byte one that was, with the keys this
+/// process holds, and it is used only until its `exp`.
 #[derive(Default)]
 pub struct SignIns {
-    map: Mutex<HashMap<String, (Arc<Requester>, Instant)>>,
+    map: Mutex<HashMap<String, Remembered>>,
+}
+
+struct Remembered {
+    requester: Arc<Requester>,
+    at: Instant,
+    exp: i64,
 }
 
 impl SignIns {
-    /// The remembered sign-in of `token`, if it is recent.
+    /// The remembered sign-in of `token`, if it is recent and the token has not expired.
     pub fn get(&self, token: &str) -> Option<Arc<Requester>> {
         let map = self.map.lock().ok()?;
-        let (requester, at) = map.get(token)?;
-        (at.elapsed() < SIGN_IN_TTL).then(|| requester.clone())
+        let entry = map.get(token)?;
+        (entry.at.elapsed() < SIGN_IN_TTL && Utc::now().timestamp() < entry.exp)
+            .then(|| entry.requester.clone())
     }
 
-    /// Remembers the sign-in of `token`.
-    pub fn put(&self, token: &str, requester: Arc<Requester>) {
+    /// Remembers the sign-in of a verified token.
+    pub fn put(&self, bearer: &Bearer<'_>, requester: Arc<Requester>) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= SIGN_IN_CAPACITY {
                 map.clear();
             }
-            map.insert(token.to_owned(), (requester, Instant::now()));
+            let entry = Remembered {
+                requester,
+                at: Instant::now(),
+                exp: bearer.exp,
+            };
+            map.insert(bearer.token.to_owned(), entry);
         }
     }
 

@@ -251,11 +251,8 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
         Ok(request) => request,
         Err(response) => return *response,
     };
-    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
-        Ok(bearer) => bearer,
-        Err(err) => return unauthenticated_response(err),
-    };
-    if let Some(remembered) = state.sign_ins.get(bearer.token) {
+    let remembered = auth::bearer_token(authorization(headers)).and_then(|t| state.sign_ins.get(t));
+    if let Some(remembered) = remembered {
         let auth = graphql::Auth::remembered(remembered);
         match run(state, request, auth, deadline).await {
             Ok(Some(response)) if !signs_in_again(&response) => return json_response(&response),
@@ -270,6 +267,10 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
             Err(response) => return *response,
         };
     }
+    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
+        Ok(bearer) => bearer,
+        Err(err) => return unauthenticated_response(err),
+    };
     let requester = match sign_in(state, &bearer, deadline).await {
         Ok(requester) => requester,
         Err(response) => return response,
@@ -387,7 +388,7 @@ async fn sign_in(
     match tokio::time::timeout_at(deadline, auth::sign_in(&state.app.db, bearer)).await {
         Ok(Ok(requester)) => {
             let requester = std::sync::Arc::new(requester);
-            state.sign_ins.put(bearer.token, requester.clone());
+            state.sign_ins.put(bearer, requester.clone());
             Ok(requester)
         }
         Ok(Err(err)) => {

@@ -223,7 +223,7 @@ async fn user_with_roles_where(
 
 /// Everything a sign-in reads that authority and identity depend on, as one text: the
 /// user's email, activity and partner, then each role (by id) with its type, scope and
-/// activity. [`authority_sql`] computes the same text in the database, so a statement can
+/// activity. [`authority_expr`] computes the same text in the database, so a statement can
 /// tell whether a sign-in kept in memory still stands.
 pub fn authority_text<'a>(
     user: &user::Model,
@@ -255,16 +255,22 @@ pub fn authority_text<'a>(
 }
 
 /// [`authority_text`] of user `id` as the statement's snapshot holds it, as a scalar
-/// subquery (NULL when the user does not exist). The id is ours, never client text.
-pub fn authority_sql(id: i64) -> String {
-    format!(
+/// subquery (NULL when the user does not exist); the id is a bound parameter.
+pub fn authority_expr(backend: DbBackend, id: i64) -> Expr {
+    // sea-query's placeholder in custom SQL: `$1` on PostgreSQL, `?` on SQLite.
+    let placeholder = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!(
         "(SELECT u.email || '|' || CASE WHEN u.is_active THEN '1' ELSE '0' END || '|' \
          || COALESCE(CAST(u.partner_id AS TEXT), '') || COALESCE((SELECT string_agg('|' \
          || CAST(r.id AS TEXT) || ',' || r.role || ',' || COALESCE(CAST(r.workspace_id AS TEXT), '') \
          || ',' || COALESCE(CAST(r.cluster_id AS TEXT), '') || ',' \
          || CASE WHEN r.is_active THEN '1' ELSE '0' END, '' ORDER BY r.id) \
-         FROM prp_role r WHERE r.user_id = u.id), '') FROM app_user u WHERE u.id = {id})"
-    )
+         FROM prp_role r WHERE r.user_id = u.id), '') FROM app_user u WHERE u.id = {placeholder})"
+    );
+    Expr::cust_with_values(sql, [id])
 }
 
 /// A role with everything needed to show its scope: the workspace of an IP role, or the
@@ -778,7 +784,7 @@ pub async fn page(
         select = select.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count");
     }
     if let Some(id) = authority_of {
-        select = select.column_as(Expr::cust(authority_sql(id)), "authority");
+        select = select.column_as(authority_expr(backend, id), "authority");
     }
     if with_roles {
         for (i, (expr, _)) in order.iter().enumerate() {
@@ -883,7 +889,7 @@ pub struct PageRead {
     pub roles: bool,
     /// Which columns of each user's partner.
     pub partner: PartnerColumns,
-    /// Also read this user's [`authority_sql`] (a remembered requester's, to confirm).
+    /// Also read this user's [`authority_expr`] (a remembered requester's, to confirm).
     pub authority_of: Option<i64>,
 }
 

@@ -264,3 +264,26 @@ async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
+
+/// A remembered token is not verified again, but it still expires: past its `exp` (and the
+/// 5 s leeway of every verification) it is refused like any expired token.
+#[tokio::test]
+async fn a_remembered_token_expires() {
+    let app = TestApp::spawn().await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    app.user("other@example.org", None, &[]).await;
+    let token = app.state.keys.issue("csa@example.org", 1).expect("token");
+    let other = Ok(vec!["other@example.org".to_owned()]);
+    assert_eq!(listed(&app, &token).await, other);
+    assert_eq!(listed(&app, &token).await, other);
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    assert_eq!(
+        listed(&app, &token).await,
+        Err("401 UNAUTHENTICATED".to_owned())
+    );
+}
