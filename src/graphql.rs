@@ -103,9 +103,9 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
 /// Whom a request acts for (request data). Normally a requester signed in for this request.
 /// A request whose token signed in earlier on this instance may instead start from that
 /// remembered sign-in (`cached`): resolvers that read the requester's authority in the same
-/// statement as their data confirm it there ([`confirm`]); any other use of the requester
-/// before that is [`ApiError::stale_sign_in`], and so is a confirmation that finds the
-/// authority changed. The HTTP layer then signs the token in and reruns the request, which is
+/// statement as their data confirm it there ([`Auth::confirm_authority`], [`Auth::confirm`]);
+/// any other use of the requester before that is [`ApiError::stale_sign_in`], and so is a
+/// confirmation that finds the authority changed. The HTTP layer then signs the token in and reruns the request, which is
 /// why only operations whose every resolver confirms before it writes start that way.
 pub struct Auth {
     cached: Option<Arc<Requester>>,

@@ -223,7 +223,7 @@ async fn user_with_roles_where(
 
 /// Everything a sign-in reads that authority and identity depend on, as one text: the
 /// user's email, activity and partner, then each role (by id) with its type, scope and
-/// activity. [`authority_expr`] computes the same text in the database, so a statement can
+/// activity. `authority_sql` computes the same text in the database, so a statement can
 /// tell whether a sign-in kept in memory still stands.
 pub fn authority_text<'a>(
     user: &user::Model,
@@ -909,7 +909,7 @@ pub struct PageRead {
     pub roles: bool,
     /// Which columns of each user's partner.
     pub partner: PartnerColumns,
-    /// Also read this user's [`authority_expr`] (a remembered requester's, to confirm).
+    /// Also read this user's authority (`authority_sql`: a remembered requester's, to confirm).
     pub authority_of: Option<i64>,
 }
 

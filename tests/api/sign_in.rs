@@ -6,7 +6,7 @@ use idm::domain::{ClusterType, RoleType};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database, gid, TestApp};
+use crate::helpers::{app_with_admin, fresh_database, gid, TestApp};
 
 const LIST: &str = "{ users(portal: CLUSTER, first: 50) { nodes { email } } }";
 
@@ -148,14 +148,8 @@ async fn a_remembered_sign_in_of_a_user_since_deactivated_renamed_or_deleted_is_
 /// A page with no rows carries no authority to confirm: it is answered after a sign-in.
 #[tokio::test]
 async fn an_empty_page_on_a_remembered_sign_in_is_answered() {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    let token = app.token("csa@example.org");
+    let (app, admin) = app_with_admin().await;
+    let token = app.token(admin);
     assert_eq!(listed(&app, &token).await, Ok(vec![]));
     assert_eq!(listed(&app, &token).await, Ok(vec![]));
 }
@@ -164,18 +158,12 @@ async fn an_empty_page_on_a_remembered_sign_in_is_answered() {
 /// the row as it stands, not as the remembered sign-in read it.
 #[tokio::test]
 async fn me_on_a_remembered_token_shows_the_user_as_it_stands() {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    let token = app.token("csa@example.org");
+    let (app, admin) = app_with_admin().await;
+    let token = app.token(admin);
     assert!(listed(&app, &token).await.is_ok());
     sql(
         &app,
-        "UPDATE app_user SET first_name = 'Renamed' WHERE email = 'csa@example.org'",
+        &format!("UPDATE app_user SET first_name = 'Renamed' WHERE email = '{admin}'"),
     )
     .await;
     let (status, body) = app
@@ -269,15 +257,9 @@ async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
 /// 5 s leeway of every verification) it is refused like any expired token.
 #[tokio::test]
 async fn a_remembered_token_expires() {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    let (app, admin) = app_with_admin().await;
     app.user("other@example.org", None, &[]).await;
-    let token = app.state.keys.issue("csa@example.org", 1).expect("token");
+    let token = app.state.keys.issue(admin, 1).expect("token");
     let other = Ok(vec!["other@example.org".to_owned()]);
     assert_eq!(listed(&app, &token).await, other);
     assert_eq!(listed(&app, &token).await, other);
