@@ -8,6 +8,7 @@ mod m20261128_000001_initial;
 mod m20261128_000002_role_user_index;
 mod m20261128_000003_counter;
 mod m20261128_000004_outbox_due_index;
+mod m20261129_000005_sqlite_user_search;
 
 /// The list of migrations, applied in order.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_role_user_index::Migration),
             Box::new(m20261128_000003_counter::Migration),
             Box::new(m20261128_000004_outbox_due_index::Migration),
+            Box::new(m20261129_000005_sqlite_user_search::Migration),
         ]
     }
 }

@@ -602,7 +602,7 @@ fn like_pattern(term: &str) -> String {
 }
 
 /// The WHERE condition of a page, without the cursor.
-fn condition(page: &UserPage) -> Condition {
+fn condition(backend: DbBackend, page: &UserPage) -> Condition {
     let f = &page.filter;
     let mut cond = Condition::all()
         .add(user::Column::Id.ne(page.requester))
@@ -616,6 +616,16 @@ fn condition(page: &UserPage) -> Condition {
         .filter(|t| !t.is_empty())
     {
         let pattern = like_pattern(term);
+        if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
+            // The trigram index (migration 5) finds the candidates: the term as one FTS5
+            // phrase matches every user whose email or name contains it, in any case; the
+            // LIKE conditions below then decide, exactly as without it.
+            let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+            cond = cond.add(Expr::cust_with_values(
+                "app_user.id IN (SELECT rowid FROM user_search WHERE user_search MATCH ?)",
+                [phrase],
+            ));
+        }
         cond = cond.add(
             Condition::any()
                 .add(
@@ -757,7 +767,7 @@ pub async fn page(
     let keys = sort_keys(backend, &page.order, searching);
     let mut select = user::Entity::find()
         .find_also_related(partner::Entity)
-        .filter(condition(page));
+        .filter(condition(backend, page));
     if partner_columns == PartnerColumns::Brief {
         select = select.select_only();
         for column in user::Column::iter() {
@@ -938,7 +948,10 @@ pub async fn count(db: &impl ConnectionTrait, page: &UserPage) -> Result<u64, Db
     if counts_from_counter(page) {
         return Ok(user_count(db).await?.saturating_sub(1));
     }
-    user::Entity::find().filter(condition(page)).count(db).await
+    user::Entity::find()
+        .filter(condition(db.get_database_backend(), page))
+        .count(db)
+        .await
 }
 
 /// Users by id (for `node` and loaders).

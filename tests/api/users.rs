@@ -445,6 +445,56 @@ async fn filter_world(app: &TestApp) -> FilterWorld {
     }
 }
 
+/// nameEmail follows every write of a user's name and email (on SQLite through a trigram
+/// index kept by triggers, which the page statement reads): a renamed user is found by its
+/// new name only, a changed email likewise, a deleted user not at all; quotes and LIKE
+/// wildcards in the term are plain characters.
+#[tokio::test]
+async fn search_follows_renames_and_email_changes_and_takes_quotes_and_wildcards_as_text() {
+    let (app, csa) = app_with_admin().await;
+    let search = |term: &'static str| {
+        let app = &app;
+        async move { listed(app, csa, "CLUSTER", json!({"nameEmail": term})).await }
+    };
+    let ann = app.user("ann.o\"neil@x.org", None, &[]).await;
+    let sure = app.user("sure@x.org", None, &[]).await;
+    let gone = app.user("gone.person@x.org", None, &[]).await;
+    let mut u = app.stored_user(sure).await;
+    u.last_name = "100%_Sure".into();
+    idm::users::store::update(&app.db, u).await.expect("update");
+    assert_eq!(search("O\"NEI").await, sorted(&["ann.o\"neil@x.org"]));
+    assert_eq!(search("100%_s").await, sorted(&["sure@x.org"]));
+    assert_eq!(search("100x").await, sorted(&[]));
+    assert_eq!(search("gone.per").await, sorted(&["gone.person@x.org"]));
+
+    let rename = format!(
+        "UPDATE app_user SET first_name = 'Anna', last_name = 'Jones', \
+         email = 'anna.jones@x.org' WHERE id = {ann}"
+    );
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, &rename)
+        .await
+        .expect("rename");
+    assert_eq!(search("neil").await, sorted(&[]));
+    assert_eq!(search("anna jon").await, sorted(&["anna.jones@x.org"]));
+    assert_eq!(search("jones@").await, sorted(&["anna.jones@x.org"]));
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!("DELETE FROM app_user WHERE id = {gone}"),
+    )
+    .await
+    .expect("delete");
+    assert_eq!(search("gone.per").await, sorted(&[]));
+
+    let mark = app.statement_mark();
+    search("anna").await;
+    let reads_index = app
+        .statements_since(mark)
+        .iter()
+        .any(|s| s.contains("user_search MATCH"));
+    let sqlite = app.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    assert_eq!(reads_index, sqlite);
+}
+
 #[tokio::test]
 async fn each_user_filter_narrows_the_list_and_they_combine_with_and() {
     let (app, csa) = app_with_admin().await;
