@@ -15,7 +15,7 @@ use crate::app::ServerState;
 use crate::auth;
 use crate::batches::Batches;
 use crate::error::{ApiError, QueryCode};
-use crate::{graphql, limits};
+use crate::{detach, graphql, limits};
 
 /// A GraphQL request body: exactly these fields, nothing else.
 #[derive(Deserialize, Debug)]
@@ -437,25 +437,20 @@ async fn run(
         .data(graphql::new_loader(state.app.db.clone(), &batches));
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
-    // The execution runs as a task of its own, so that neither the deadline nor a client that
-    // hangs up cancels it half-way through a database call. sqlx is not cancel-safe there: a
-    // future dropped while its BEGIN is in flight leaves the server-side transaction open on a
-    // pooled connection, and the next statement on that connection (the outbox worker's claim,
-    // say) then runs in it, uncommitted, holding its locks. A request past its deadline is
-    // answered TIMEOUT while its task finishes (or rolls back) on its own.
+    // Never dropped half-way through a database call (see `detach`): a request past its
+    // deadline is answered TIMEOUT while its execution finishes (or rolls back) on its own.
     let schema = state.schema.clone();
-    let execution = tokio::spawn(async move { batches.drive(schema.execute(request)).await });
-    let response = match tokio::time::timeout_at(deadline, execution).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(join_error)) => {
-            let _ = ApiError::internal(&join_error);
+    let execution = async move { batches.drive(schema.execute(request)).await };
+    let response = match detach::finish_or_detach(execution, deadline).await {
+        Some(Ok(response)) => response,
+        Some(Err(())) => {
             return Err(error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "internal error",
             ));
         }
-        Err(_) => return Err(timeout_response()),
+        None => return Err(timeout_response()),
     };
     if !signs_in_again(&response) {
         limits::record_operation(

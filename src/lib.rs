@@ -9,6 +9,7 @@ pub mod batches;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod detach;
 pub mod documents;
 pub mod domain;
 pub mod entity;
