@@ -82,10 +82,10 @@ pub fn record_operation(operation_name: Option<&str>, ok: bool, elapsed: std::ti
 
 /// Whether the operation `name` of `doc` may start from a remembered sign-in (see
 /// `graphql::Auth`): a query whose root fields are all `users` (or `__typename`), or a
-/// mutation that is a single `updateRole`. Their resolvers read the requester's authority in
-/// the statement they rely on and confirm it before anything else uses it or anything is
-/// written, so a request that finds it changed can be rerun after a sign-in. Fragments at the
-/// root and every other operation sign in first.
+/// mutation that is a single `updateRole`, `createRoles` or `deleteRole`. Their resolvers
+/// read the requester's authority in the statement they rely on and confirm it before
+/// anything else uses it or anything is written, so a request that finds it changed can be
+/// rerun after a sign-in. Fragments at the root and every other operation sign in first.
 pub fn may_start_remembered(doc: &ExecutableDocument, name: Option<&str>) -> bool {
     let operation = match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => op,
@@ -111,7 +111,12 @@ pub fn may_start_remembered(doc: &ExecutableDocument, name: Option<&str>) -> boo
     };
     match operation.node.ty {
         OperationType::Query => fields.iter().all(|f| matches!(*f, "users" | "__typename")),
-        OperationType::Mutation => fields == ["updateRole"],
+        OperationType::Mutation => {
+            matches!(
+                fields.as_slice(),
+                ["updateRole" | "createRoles" | "deleteRole"]
+            )
+        }
         OperationType::Subscription => false,
     }
 }

@@ -400,8 +400,10 @@ impl RolesMutation {
         ctx: &Context<'_>,
         input: CreateRolesInput,
     ) -> Result<CreateRolesPayload, ApiError> {
+        // May run on a remembered sign-in (see `graphql::Auth`): load_target confirms it
+        // inside the transaction, before anything is written.
+        let auth = auth(ctx)?;
         let result = async {
-            let r = requester(ctx)?;
             let max = state(ctx)?.config.limits.max_list_input;
             if input.roles.is_empty() || input.roles.len() > max {
                 return Err(UserError::new(
@@ -449,7 +451,8 @@ impl RolesMutation {
                 target_user,
                 target,
                 ..
-            } = load_target(&txn, auth(ctx)?, &input.user_id, &["input", "userId"]).await?;
+            } = load_target(&txn, auth, &input.user_id, &["input", "userId"]).await?;
+            let r = requester(ctx)?;
             if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
                 return Err(MutationError::Rejected(
                     denials
@@ -468,6 +471,9 @@ impl RolesMutation {
             Ok((target_user, created))
         }
         .await;
+        if !auth.is_confirmed() {
+            return Err(ApiError::stale_sign_in());
+        }
         payload(
             result,
             |(u, created)| CreateRolesPayload {
@@ -576,8 +582,9 @@ impl RolesMutation {
         ctx: &Context<'_>,
         input: DeleteRoleInput,
     ) -> Result<DeleteRolePayload, ApiError> {
+        // May run on a remembered sign-in, as updateRole.
+        let auth = auth(ctx)?;
         let result = async {
-            let r = requester(ctx)?;
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             let (
                 bundle,
@@ -588,7 +595,8 @@ impl RolesMutation {
                     target,
                     ..
                 },
-            ) = load_role(&txn, auth(ctx)?, &input.id).await?;
+            ) = load_role(&txn, auth, &input.id).await?;
+            let r = requester(ctx)?;
             permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
             remove_role(&txn, r.id(), &target_user.email, &bundle).await?;
@@ -596,6 +604,9 @@ impl RolesMutation {
             Ok(bundle.role.id)
         }
         .await;
+        if !auth.is_confirmed() {
+            return Err(ApiError::stale_sign_in());
+        }
         payload(
             result,
             |id| DeleteRolePayload {

@@ -253,6 +253,93 @@ async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 
+const CREATE: &str =
+    "mutation($i: CreateRolesInput!) { createRoles(input: $i) { roles { id } errors { code } } }";
+const DELETE: &str =
+    "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { deletedRoleId errors { code } } }";
+
+/// createRoles and deleteRole on a remembered sign-in decide with the requester's authority
+/// inside their transaction, as updateRole: withdrawn meanwhile (through another instance),
+/// nothing is written; restored, both succeed with the requester as the audit's actor and
+/// without a sign-in statement; deactivated, 401.
+#[tokio::test]
+async fn create_and_delete_roles_on_a_remembered_sign_in_use_the_authority_as_it_stands() {
+    let (url, _dir) = fresh_database().await;
+    let here = TestApp::spawn_on(&url, |_| {}).await;
+    let there = TestApp::spawn_on(&url, |_| {}).await;
+    let ws = here.workspace("W").await;
+    let cluster = here.cluster(ws, ClusterType::Health).await;
+    let admin = here.user("imo@example.org", None, &[]).await;
+    let imo_role = here
+        .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
+        .await;
+    here.user(
+        "csa@example.org",
+        None,
+        &[(RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    let target = here.user("t@example.org", None, &[]).await;
+    let token = here.token("imo@example.org");
+    assert!(listed(&here, &token).await.is_ok());
+    let create = json!({"i": {"userId": gid(idm::ids::Kind::User, target),
+                              "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(idm::ids::Kind::Cluster, cluster)}]}});
+
+    let (status, body) = there
+        .post(
+            Some(&there.token("csa@example.org")),
+            DELETE,
+            json!({"i": {"id": gid(idm::ids::Kind::Role, imo_role)}}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["data"]["deleteRole"]["errors"]),
+        (200, &json!([])),
+        "{body}"
+    );
+    let (status, body) = here.post(Some(&token), CREATE, create.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["createRoles"]["errors"][0]["code"], "NOT_FOUND",
+        "{body}"
+    );
+    assert!(here.roles_of(target).await.is_empty());
+
+    here.role(admin, RoleType::ClusterImo, None, Some(cluster), true)
+        .await;
+    let mark = here.statement_mark();
+    let (status, body) = here.post(Some(&token), CREATE, create.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["createRoles"]["errors"], json!([]), "{body}");
+    let signed_in = here
+        .statements_since(mark)
+        .iter()
+        .any(|s| s.contains("WHERE \"u\".\"email\""));
+    assert!(!signed_in, "the remembered sign-in was read again");
+    let role = body["data"]["createRoles"]["roles"][0]["id"].clone();
+    assert_eq!(here.roles_of(target).await.len(), 1);
+    let (status, body) = here
+        .post(Some(&token), DELETE, json!({"i": {"id": role}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["deleteRole"]["errors"], json!([]), "{body}");
+    assert!(here.roles_of(target).await.is_empty());
+    let actors: Vec<Option<i64>> = here
+        .audit()
+        .await
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| e.actor_id)
+        .collect();
+    assert_eq!(actors, vec![Some(admin), Some(admin)]);
+
+    here.deactivate(admin).await;
+    let (status, body) = here.post(Some(&token), CREATE, create).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(here.roles_of(target).await.is_empty());
+}
+
 /// A remembered token is not verified again, but it still expires: past its `exp` (and the
 /// 5 s leeway of every verification) it is refused like any expired token.
 #[tokio::test]
