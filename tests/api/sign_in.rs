@@ -177,6 +177,71 @@ async fn me_on_a_remembered_token_shows_the_user_as_it_stands() {
     assert_eq!(body["data"]["me"]["firstName"], "Renamed", "{body}");
 }
 
+/// Two instances on one database: `here` serves an IMO of one cluster (its token remembered
+/// by a first page) and a user without roles; `there` serves a system admin.
+struct TwoInstances {
+    here: TestApp,
+    there: TestApp,
+    _dir: Option<tempfile::TempDir>,
+    cluster: i64,
+    admin: i64,
+    imo_role: i64,
+    target: i64,
+    token: String,
+}
+
+impl TwoInstances {
+    async fn start() -> Self {
+        let (url, _dir) = fresh_database().await;
+        let here = TestApp::spawn_on(&url, |_| {}).await;
+        let there = TestApp::spawn_on(&url, |_| {}).await;
+        let ws = here.workspace("W").await;
+        let cluster = here.cluster(ws, ClusterType::Health).await;
+        let admin = here.user("imo@example.org", None, &[]).await;
+        let imo_role = here
+            .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
+            .await;
+        here.user(
+            "csa@example.org",
+            None,
+            &[(RoleType::ClusterSystemAdmin, None, None)],
+        )
+        .await;
+        let target = here.user("t@example.org", None, &[]).await;
+        let token = here.token("imo@example.org");
+        assert!(listed(&here, &token).await.is_ok());
+        Self {
+            here,
+            there,
+            _dir,
+            cluster,
+            admin,
+            imo_role,
+            target,
+            token,
+        }
+    }
+
+    /// The system admin removes the IMO's role through the other instance.
+    async fn withdraw_the_imo_role(&self) {
+        let (status, body) = self
+            .there
+            .post(
+                Some(&self.there.token("csa@example.org")),
+                DELETE,
+                json!({"i": {"id": gid(idm::ids::Kind::Role, self.imo_role)}}),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["data"]["deleteRole"]["errors"]),
+            (200, &json!([])),
+            "{body}"
+        );
+    }
+}
+
+const DELETE: &str =
+    "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { deletedRoleId errors { code } } }";
 const TOGGLE: &str = "mutation($i: UpdateRoleInput!) { updateRole(input: $i) { role { id isActive } errors { code } } }";
 
 async fn toggle(app: &TestApp, token: &str, role: i64) -> (u16, Value) {
@@ -194,42 +259,15 @@ async fn toggle(app: &TestApp, token: &str, role: i64) -> (u16, Value) {
 /// 401. Two instances share the database: the authority is withdrawn through the other one.
 #[tokio::test]
 async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
-    let (url, _dir) = fresh_database().await;
-    let here = TestApp::spawn_on(&url, |_| {}).await;
-    let there = TestApp::spawn_on(&url, |_| {}).await;
-    let ws = here.workspace("W").await;
-    let cluster = here.cluster(ws, ClusterType::Health).await;
-    let admin = here.user("imo@example.org", None, &[]).await;
-    let imo_role = here
-        .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
-        .await;
-    here.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    let target = here.user("t@example.org", None, &[]).await;
+    let two = TwoInstances::start().await;
+    let (here, cluster, admin, target, token) =
+        (&two.here, two.cluster, two.admin, two.target, &two.token);
     let role = here
         .role(target, RoleType::ClusterMember, None, Some(cluster), true)
         .await;
-    let token = here.token("imo@example.org");
-    assert!(listed(&here, &token).await.is_ok());
-
-    let (status, body) = there
-        .post(
-            Some(&there.token("csa@example.org")),
-            "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { errors { code } } }",
-            json!({"i": {"id": gid(idm::ids::Kind::Role, imo_role)}}),
-        )
-        .await;
-    assert_eq!(
-        (status, &body["data"]["deleteRole"]["errors"]),
-        (200, &json!([])),
-        "{body}"
-    );
+    two.withdraw_the_imo_role().await;
     let audited = here.audit().await.len();
-    let (status, body) = toggle(&here, &token, role).await;
+    let (status, body) = toggle(here, token, role).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["data"]["updateRole"]["errors"][0]["code"], "NOT_FOUND",
@@ -240,7 +278,7 @@ async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
 
     here.role(admin, RoleType::ClusterImo, None, Some(cluster), true)
         .await;
-    let (status, body) = toggle(&here, &token, role).await;
+    let (status, body) = toggle(here, token, role).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["updateRole"]["errors"], json!([]), "{body}");
     assert!(!here.roles_of(target).await[0].3, "the role is inactive");
@@ -248,15 +286,13 @@ async fn update_role_on_a_remembered_sign_in_uses_the_authority_as_it_stands() {
     assert_eq!(last.actor_id, Some(admin));
 
     here.deactivate(admin).await;
-    let (status, body) = toggle(&here, &token, role).await;
+    let (status, body) = toggle(here, token, role).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 
 const CREATE: &str =
     "mutation($i: CreateRolesInput!) { createRoles(input: $i) { roles { id } errors { code } } }";
-const DELETE: &str =
-    "mutation($i: DeleteRoleInput!) { deleteRole(input: $i) { deletedRoleId errors { code } } }";
 
 /// createRoles and deleteRole on a remembered sign-in decide with the requester's authority
 /// inside their transaction, as updateRole: withdrawn meanwhile (through another instance),
@@ -264,40 +300,14 @@ const DELETE: &str =
 /// without a sign-in statement; deactivated, 401.
 #[tokio::test]
 async fn create_and_delete_roles_on_a_remembered_sign_in_use_the_authority_as_it_stands() {
-    let (url, _dir) = fresh_database().await;
-    let here = TestApp::spawn_on(&url, |_| {}).await;
-    let there = TestApp::spawn_on(&url, |_| {}).await;
-    let ws = here.workspace("W").await;
-    let cluster = here.cluster(ws, ClusterType::Health).await;
-    let admin = here.user("imo@example.org", None, &[]).await;
-    let imo_role = here
-        .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
-        .await;
-    here.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    let target = here.user("t@example.org", None, &[]).await;
-    let token = here.token("imo@example.org");
-    assert!(listed(&here, &token).await.is_ok());
+    let two = TwoInstances::start().await;
+    let (here, cluster, admin, target, token) =
+        (&two.here, two.cluster, two.admin, two.target, &two.token);
     let create = json!({"i": {"userId": gid(idm::ids::Kind::User, target),
                               "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(idm::ids::Kind::Cluster, cluster)}]}});
 
-    let (status, body) = there
-        .post(
-            Some(&there.token("csa@example.org")),
-            DELETE,
-            json!({"i": {"id": gid(idm::ids::Kind::Role, imo_role)}}),
-        )
-        .await;
-    assert_eq!(
-        (status, &body["data"]["deleteRole"]["errors"]),
-        (200, &json!([])),
-        "{body}"
-    );
-    let (status, body) = here.post(Some(&token), CREATE, create.clone()).await;
+    two.withdraw_the_imo_role().await;
+    let (status, body) = here.post(Some(token), CREATE, create.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["data"]["createRoles"]["errors"][0]["code"], "NOT_FOUND",
@@ -308,7 +318,7 @@ async fn create_and_delete_roles_on_a_remembered_sign_in_use_the_authority_as_it
     here.role(admin, RoleType::ClusterImo, None, Some(cluster), true)
         .await;
     let mark = here.statement_mark();
-    let (status, body) = here.post(Some(&token), CREATE, create.clone()).await;
+    let (status, body) = here.post(Some(token), CREATE, create.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["createRoles"]["errors"], json!([]), "{body}");
     let signed_in = here
@@ -319,7 +329,7 @@ async fn create_and_delete_roles_on_a_remembered_sign_in_use_the_authority_as_it
     let role = body["data"]["createRoles"]["roles"][0]["id"].clone();
     assert_eq!(here.roles_of(target).await.len(), 1);
     let (status, body) = here
-        .post(Some(&token), DELETE, json!({"i": {"id": role}}))
+        .post(Some(token), DELETE, json!({"i": {"id": role}}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["deleteRole"]["errors"], json!([]), "{body}");
@@ -335,7 +345,7 @@ async fn create_and_delete_roles_on_a_remembered_sign_in_use_the_authority_as_it
     assert_eq!(actors, vec![Some(admin), Some(admin)]);
 
     here.deactivate(admin).await;
-    let (status, body) = here.post(Some(&token), CREATE, create).await;
+    let (status, body) = here.post(Some(token), CREATE, create).await;
     assert_eq!(status, 401, "{body}");
     assert!(here.roles_of(target).await.is_empty());
 }
