@@ -149,18 +149,6 @@ pub async fn lock_parties(
     )))
 }
 
-/// A user and the guard's view of it, by (lower-case) email, in one statement.
-pub async fn find_person_by_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-) -> Result<Option<(user::Model, Person)>, DbErr> {
-    person_where(
-        db,
-        Expr::col((Alias::new("u"), user::Column::Email)).eq(email),
-    )
-    .await
-}
-
 /// A user and its roles, by (lower-case) email, in one statement: what a sign-in reads.
 pub async fn find_signed_in(
     db: &impl ConnectionTrait,

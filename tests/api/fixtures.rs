@@ -57,7 +57,7 @@ impl TestApp {
 
     /// The id of the user with this email.
     pub async fn user_id(&self, email: &str) -> i64 {
-        users::store::find_person_by_email(&self.db, email)
+        users::store::find_signed_in(&self.db, email)
             .await
             .expect("db")
             .expect("user")
