@@ -108,13 +108,15 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.bind))?;
         let schema = graphql::schema(app.clone());
+        let sign_ins =
+            crate::auth::SignIns::new(app.config.sign_in_ttl, app.config.sign_in_capacity);
         let state = ServerState {
             app,
             schema,
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
             documents: Arc::default(),
-            sign_ins: Arc::default(),
+            sign_ins: Arc::new(sign_ins),
             draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self { listener, state })

@@ -284,15 +284,6 @@ pub async fn authenticate(
     sign_in(db, &verify_bearer(keys, authorization)?).await
 }
 
-/// How long a remembered sign-in serves before the token signs in again. Correctness does
-/// not depend on it (every use is confirmed against the database); it bounds how long a
-/// token without `iat` goes without its hourly `lastLogin` write and how long a user's data
-/// stays in memory.
-const SIGN_IN_TTL: Duration = Duration::from_secs(300);
-
-/// At most this many remembered sign-ins; a full map is emptied.
-const SIGN_IN_CAPACITY: usize = 10_000;
-
 /// The sign-ins this instance made, by token. A request whose token is here may run on the
 /// remembered requester instead of reading it again, when every statement that relies on
 /// it also reads the requester's authority as it stands and finds it unchanged (see
@@ -300,9 +291,16 @@ const SIGN_IN_CAPACITY: usize = 10_000;
 /// so another instance's writes can never be answered with a stale authority. The token
 /// itself is not verified again: it is byte for byte one that was, with the keys this
 /// process holds, and it is used only until its `exp`.
-#[derive(Default)]
+///
+/// How long a sign-in serves (`IDM_SIGN_IN_TTL_SECS`) and how many are kept
+/// (`IDM_SIGN_IN_CAPACITY`) are settings; correctness depends on neither. The time bounds how
+/// long a token without `iat` goes without its hourly `lastLogin` write and how long a user's
+/// data stays in memory; a full memory is emptied. Either at zero remembers nothing: every
+/// request signs in.
 pub struct SignIns {
     map: Mutex<HashMap<String, Remembered>>,
+    ttl: Duration,
+    capacity: usize,
 }
 
 struct Remembered {
@@ -312,18 +310,30 @@ struct Remembered {
 }
 
 impl SignIns {
+    /// Sign-ins kept for `ttl`, at most `capacity` of them.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        Self {
+            map: Mutex::default(),
+            ttl,
+            capacity,
+        }
+    }
+
     /// The remembered sign-in of `token`, if it is recent and the token has not expired.
     pub fn get(&self, token: &str) -> Option<Arc<Requester>> {
         let map = self.map.lock().ok()?;
         let entry = map.get(token)?;
-        (entry.at.elapsed() < SIGN_IN_TTL && Utc::now().timestamp() < entry.exp)
+        (entry.at.elapsed() < self.ttl && Utc::now().timestamp() < entry.exp)
             .then(|| entry.requester.clone())
     }
 
     /// Remembers the sign-in of a verified token.
     pub fn put(&self, bearer: &Bearer<'_>, requester: Arc<Requester>) {
+        if self.capacity == 0 || self.ttl.is_zero() {
+            return;
+        }
         if let Ok(mut map) = self.map.lock() {
-            if map.len() >= SIGN_IN_CAPACITY {
+            if map.len() >= self.capacity {
                 map.clear();
             }
             let entry = Remembered {

@@ -25,6 +25,10 @@ pub struct Config {
     pub db_max_connections: u32,
     /// How long the service goes on serving, not ready, after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// How long a token's sign-in is remembered (see `auth::SignIns`); zero: never.
+    pub sign_in_ttl: Duration,
+    /// At most this many remembered sign-ins; zero: none.
+    pub sign_in_capacity: usize,
 }
 
 /// How bearer tokens are checked. Its `Debug` hides the secret.
@@ -88,9 +92,14 @@ impl Config {
             outbox_interval: Duration::from_secs(2),
             db_max_connections: default_pool_size(database_url),
             shutdown_grace: Duration::ZERO,
+            sign_in_ttl: Duration::from_secs(DEFAULT_SIGN_IN_TTL_SECS),
+            sign_in_capacity: DEFAULT_SIGN_IN_CAPACITY,
         }
     }
 }
+
+const DEFAULT_SIGN_IN_TTL_SECS: u64 = 300;
+const DEFAULT_SIGN_IN_CAPACITY: usize = 10_000;
 
 /// The pool size when IDM_DB_MAX_CONNECTIONS is not set: 10 on PostgreSQL; on SQLite two per
 /// core (2 to 10). SQLite runs its queries in idm's own process, each pooled connection with
@@ -201,6 +210,23 @@ pub struct ConfigArgs {
         default_value_t = 0
     )]
     pub shutdown_grace_secs: u64,
+    /// Seconds a token's sign-in is remembered by this instance (each use is still confirmed
+    /// against the database); 0 signs in on every request
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_SIGN_IN_TTL_SECS",
+        default_value_t = DEFAULT_SIGN_IN_TTL_SECS
+    )]
+    pub sign_in_ttl_secs: u64,
+    /// Most sign-ins remembered at once (a full memory starts over); 0 remembers none
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_SIGN_IN_CAPACITY",
+        default_value_t = DEFAULT_SIGN_IN_CAPACITY
+    )]
+    pub sign_in_capacity: usize,
 }
 
 impl fmt::Debug for Config {
@@ -216,6 +242,8 @@ impl fmt::Debug for Config {
             .field("outbox_interval", &self.outbox_interval)
             .field("db_max_connections", &self.db_max_connections)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("sign_in_ttl", &self.sign_in_ttl)
+            .field("sign_in_capacity", &self.sign_in_capacity)
             .finish()
     }
 }
@@ -360,6 +388,8 @@ impl ConfigArgs {
             outbox_interval: Duration::from_secs(2),
             db_max_connections,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            sign_in_ttl: Duration::from_secs(self.sign_in_ttl_secs),
+            sign_in_capacity: self.sign_in_capacity,
         })
     }
 }
@@ -430,6 +460,22 @@ mod tests {
         ] {
             assert!(printed.contains(kept), "{kept} missing from {printed}");
         }
+    }
+
+    #[test]
+    fn sign_ins_are_remembered_five_minutes_unless_configured_otherwise() {
+        let c = parse(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.sign_in_ttl, Duration::from_secs(300));
+        assert_eq!(c.sign_in_capacity, 10_000);
+        let c = parse(&["--sign-in-ttl-secs", "0", "--sign-in-capacity", "50"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.sign_in_ttl, Duration::ZERO);
+        assert_eq!(c.sign_in_capacity, 50);
+        let err = parse(&["--sign-in-capacity", "many"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("sign-in-capacity"), "{err}");
     }
 
     #[test]

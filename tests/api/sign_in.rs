@@ -366,3 +366,41 @@ async fn a_remembered_token_expires() {
         Err("401 UNAUTHENTICATED".to_owned())
     );
 }
+
+/// Remembering can be turned off (IDM_SIGN_IN_TTL_SECS=0 or IDM_SIGN_IN_CAPACITY=0): then
+/// every request signs in, as the token's first one does; by default the second page of a
+/// token skips the sign-in statement.
+#[tokio::test]
+async fn with_remembering_off_every_request_signs_in() {
+    let statements = |adjust: fn(&mut idm::config::Config)| async move {
+        let app = TestApp::spawn_with(adjust).await;
+        app.user(
+            "csa@example.org",
+            None,
+            &[(RoleType::ClusterSystemAdmin, None, None)],
+        )
+        .await;
+        // Someone to list: an empty page cannot carry the requester's authority and always
+        // signs in again.
+        app.user("other@example.org", None, &[]).await;
+        let token = app.token("csa@example.org");
+        let mut counts = Vec::new();
+        for _ in 0..3 {
+            let mark = app.statement_mark();
+            assert!(listed(&app, &token).await.is_ok());
+            let signed_in = app
+                .statements_since(mark)
+                .iter()
+                .filter(|s| s.contains("\"u\".\"email\" ="))
+                .count();
+            counts.push(signed_in);
+        }
+        counts
+    };
+    assert_eq!(statements(|_| {}).await, vec![1, 0, 0]);
+    assert_eq!(
+        statements(|c| c.sign_in_ttl = std::time::Duration::ZERO).await,
+        vec![1, 1, 1]
+    );
+    assert_eq!(statements(|c| c.sign_in_capacity = 0).await, vec![1, 1, 1]);
+}
