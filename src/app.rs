@@ -12,6 +12,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -53,17 +54,44 @@ fn metrics_handle() -> PrometheusHandle {
 
 /// Connects to the database and applies pending migrations.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let db = crate::db::connect(
-        &config.database_url,
-        config.db_max_connections,
-        acquire_timeout(config.limits.request_timeout),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    let db = connect_waiting(config, config.db_max_connections).await?;
     Migrator::up(&db, None)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     Ok(db)
+}
+
+/// Connects with a pool of `max_connections`, trying again for `config.db_startup_wait`
+/// while the database cannot be reached yet: nothing listens, it is starting up, or it
+/// answers slower than the pool waits. A try lasts up to the pool's connection wait (the one
+/// under way when the time is up finishes); each that gives up is logged and followed by a
+/// pause of 0.1 s doubling to 2 s. What waiting cannot mend (a wrong password, a missing
+/// database) fails at once.
+async fn connect_waiting(
+    config: &Config,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let started = Instant::now();
+    let deadline = started + config.db_startup_wait;
+    let acquire = acquire_timeout(config.limits.request_timeout);
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match crate::db::connect(&config.database_url, max_connections, acquire).await {
+            Ok(db) => return Ok(db),
+            Err(e) if crate::error::is_unreachable(&e) && Instant::now() + pause < deadline => {
+                tracing::warn!(error = %e, retry_in_ms = pause.as_millis(), "the database cannot be reached yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(e) if crate::error::is_unreachable(&e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot connect to the database: not reachable after {:.1} s: {e}",
+                    started.elapsed().as_secs_f32()
+                ))
+            }
+            Err(e) => return Err(anyhow::anyhow!("cannot connect to the database: {e}")),
+        }
+    }
 }
 
 /// How long a request waits for a pooled connection: three quarters of the request timeout,
@@ -78,13 +106,7 @@ fn acquire_timeout(request_timeout: Duration) -> Duration {
 pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let keys = JwtKeys::load(&config.jwt, &db).await?;
     let writer = match db.get_database_backend() {
-        DbBackend::Sqlite => crate::db::connect(
-            &config.database_url,
-            1,
-            acquire_timeout(config.limits.request_timeout),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?,
+        DbBackend::Sqlite => connect_waiting(&config, 1).await?,
         _ => db.clone(),
     };
     Ok(AppState {

@@ -23,6 +23,8 @@ pub struct Config {
     pub outbox_interval: Duration,
     /// Largest number of pooled database connections.
     pub db_max_connections: u32,
+    /// How long start-up waits for a database that cannot be reached yet.
+    pub db_startup_wait: Duration,
     /// How long the service goes on serving, not ready, after a shutdown signal.
     pub shutdown_grace: Duration,
     /// How long a token's sign-in is remembered (see `auth::SignIns`); zero: never.
@@ -91,6 +93,7 @@ impl Config {
             smtp_from: "idm@localhost".to_owned(),
             outbox_interval: Duration::from_secs(2),
             db_max_connections: default_pool_size(database_url),
+            db_startup_wait: Duration::from_secs(DEFAULT_DB_STARTUP_WAIT_SECS),
             shutdown_grace: Duration::ZERO,
             sign_in_ttl: Duration::from_secs(DEFAULT_SIGN_IN_TTL_SECS),
             sign_in_capacity: DEFAULT_SIGN_IN_CAPACITY,
@@ -98,6 +101,7 @@ impl Config {
     }
 }
 
+const DEFAULT_DB_STARTUP_WAIT_SECS: u64 = 30;
 const DEFAULT_SIGN_IN_TTL_SECS: u64 = 300;
 const DEFAULT_SIGN_IN_CAPACITY: usize = 10_000;
 
@@ -202,6 +206,15 @@ pub struct ConfigArgs {
     /// 2 per core, 2 to 10]
     #[arg(long, global = true, env = "IDM_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
+    /// Seconds start-up waits for a database that is not reachable yet (not listening or
+    /// still starting) before giving up; 0 gives up at once
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_DB_STARTUP_WAIT_SECS",
+        default_value_t = DEFAULT_DB_STARTUP_WAIT_SECS
+    )]
+    pub db_startup_wait_secs: u64,
     /// Seconds to go on serving, with /readyz 503, after SIGTERM before draining
     #[arg(
         long,
@@ -241,6 +254,7 @@ impl fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("outbox_interval", &self.outbox_interval)
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_startup_wait", &self.db_startup_wait)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("sign_in_ttl", &self.sign_in_ttl)
             .field("sign_in_capacity", &self.sign_in_capacity)
@@ -387,6 +401,7 @@ impl ConfigArgs {
             smtp_from: self.smtp_from,
             outbox_interval: Duration::from_secs(2),
             db_max_connections,
+            db_startup_wait: Duration::from_secs(self.db_startup_wait_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             sign_in_ttl: Duration::from_secs(self.sign_in_ttl_secs),
             sign_in_capacity: self.sign_in_capacity,
@@ -476,6 +491,14 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("sign-in-capacity"), "{err}");
+    }
+
+    #[test]
+    fn start_up_waits_thirty_seconds_for_the_database_unless_configured_otherwise() {
+        let c = parse(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.db_startup_wait, Duration::from_secs(30));
+        let c = parse(&["--db-startup-wait-secs", "0"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.db_startup_wait, Duration::ZERO);
     }
 
     #[test]

@@ -115,17 +115,30 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match e.as_ref() {
-                sea_orm::sqlx::Error::Io(_)
-                | sea_orm::sqlx::Error::PoolTimedOut
-                | sea_orm::sqlx::Error::PoolClosed
-                | sea_orm::sqlx::Error::WorkerCrashed => true,
-                sea_orm::sqlx::Error::Database(db) => {
-                    db.code().is_some_and(|c| lost_connection(&c))
-                }
-                _ => false,
-            }
+            is_transient(e)
         }
+        _ => false,
+    }
+}
+
+/// True when connecting failed in a way that may pass: nothing listens yet, the server is
+/// starting up or shutting down, or it answered slower than the pool waits. False for what
+/// waiting cannot mend (a wrong password, a missing database, a malformed URL).
+pub fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => is_transient(e),
+        _ => false,
+    }
+}
+
+fn is_transient(err: &sea_orm::sqlx::Error) -> bool {
+    match err {
+        sea_orm::sqlx::Error::Io(_)
+        | sea_orm::sqlx::Error::PoolTimedOut
+        | sea_orm::sqlx::Error::PoolClosed
+        | sea_orm::sqlx::Error::WorkerCrashed => true,
+        sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|c| lost_connection(&c)),
         _ => false,
     }
 }
@@ -345,7 +358,26 @@ impl From<std::sync::Arc<DbErr>> for ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::lost_connection;
+    use std::sync::Arc;
+
+    use sea_orm::sqlx;
+
+    use super::*;
+
+    fn conn(e: sqlx::Error) -> DbErr {
+        DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn a_database_not_up_yet_is_unreachable_and_a_bad_url_is_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(is_unreachable(&conn(sqlx::Error::Io(refused))));
+        assert!(is_unreachable(&conn(sqlx::Error::PoolTimedOut)));
+        assert!(!is_unreachable(&conn(sqlx::Error::Configuration(
+            "bad url".into()
+        ))));
+        assert!(!is_unreachable(&DbErr::Custom("other".into())));
+    }
 
     #[test]
     fn a_session_ended_by_the_server_is_unavailable_and_a_failed_statement_is_not() {

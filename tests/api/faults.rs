@@ -876,3 +876,117 @@ async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
          the {grace:?} grace period, exit 0 {exited_after:?} after the signal"
     );
 }
+
+/// An instance started before its database (a restart of both, a compose file without
+/// health checks) waits for it, says so in its log, and then serves.
+#[tokio::test]
+async fn idm_started_before_its_database_waits_for_it_and_then_serves() {
+    if std::env::var("IDM_TEST_DATABASE_URL").is_ok() {
+        eprintln!("skipped: the throw-away cluster test runs once, in the SQLite pass");
+        return;
+    }
+    let Some(bin) = postgres_bin().filter(|_| is_root()) else {
+        eprintln!("skipped: needs root and /usr/lib/postgresql/*/bin (initdb, pg_ctl)");
+        return;
+    };
+    let cluster = PgCluster::start_new(bin).await;
+    cluster.stop_fast().await;
+    let started = Instant::now();
+    let url = cluster.url();
+    // Each try then gives up after 0.75 s (¾ of the request timeout) and is logged.
+    let (serving, ()) = tokio::join!(serve(&url, &[("IDM_REQUEST_TIMEOUT_SECS", "1")]), async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        cluster.start().await;
+    });
+    let (server, addr, _, reader) = serving;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "idm listened before its database was up"
+    );
+    let health = reqwest::get(format!("http://{addr}/readyz"))
+        .await
+        .expect("readyz");
+    assert_eq!(health.status(), 200);
+    drop(server);
+    let lines = reader.join().expect("stderr reader");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("the database cannot be reached yet")),
+        "no retry logged in:\n{}",
+        lines.join("\n")
+    );
+}
+
+/// Runs `idm serve` on `url` with extra environment until it exits (at most 20 s); returns
+/// its status, how long it ran and its log.
+fn serve_until_exit(
+    url: &str,
+    env: &[(&str, &str)],
+) -> (std::process::ExitStatus, Duration, String) {
+    let started = Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_idm"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", url)
+        .env("IDM_JWT_SECRET", SECRET)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut server = Server(command.spawn().expect("start idm serve"));
+    while started.elapsed() < Duration::from_secs(20) {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            let mut log = String::new();
+            if let Some(mut stderr) = server.0.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut log);
+            }
+            return (status, started.elapsed(), log);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("idm serve still running after 20 s");
+}
+
+/// A database that never comes gives up after IDM_DB_STARTUP_WAIT_SECS with one clear line;
+/// one that waiting cannot mend (it does not exist) gives up at once.
+#[test]
+fn a_database_that_never_comes_is_given_up_after_the_startup_wait() {
+    let nobody = format!("postgres://postgres@127.0.0.1:{}/idm", free_port());
+    let (status, took, log) = serve_until_exit(
+        &nobody,
+        &[
+            ("IDM_DB_STARTUP_WAIT_SECS", "2"),
+            ("IDM_REQUEST_TIMEOUT_SECS", "1"),
+        ],
+    );
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains("cannot connect to the database: not reachable after"),
+        "{log}"
+    );
+    assert!(log.contains("the database cannot be reached yet"), "{log}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "gave up after {took:?}"
+    );
+
+    let Ok(base) = std::env::var("IDM_TEST_DATABASE_URL") else {
+        return;
+    };
+    let Some((server, _)) = base.rsplit_once('/') else {
+        panic!("IDM_TEST_DATABASE_URL {base} has no database name");
+    };
+    let missing = format!("{server}/idm_no_such_database");
+    let (status, took, log) = serve_until_exit(&missing, &[]);
+    assert!(!status.success(), "{log}");
+    assert!(log.contains("cannot connect to the database"), "{log}");
+    assert!(
+        !log.contains("the database cannot be reached yet"),
+        "a missing database was waited for: {log}"
+    );
+    assert!(took < Duration::from_secs(10), "gave up after {took:?}");
+}
