@@ -522,6 +522,25 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Starts `idm serve` on `url` with extra environment, its log piped.
+    fn spawn(url: &str, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_idm"));
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", url)
+            .env("IDM_JWT_SECRET", SECRET)
+            // tower-http's TraceLayer logs "started processing request" at debug level.
+            .env("RUST_LOG", "info,tower_http=debug")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Self(command.spawn().expect("start idm serve"))
+    }
+
     /// Sends SIGTERM; returns when it was sent.
     fn terminate(&self) -> Instant {
         let signalled = Instant::now();
@@ -656,21 +675,7 @@ async fn serve(
     Arc<AtomicUsize>,
     std::thread::JoinHandle<Vec<String>>,
 ) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_idm"));
-    command
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", url)
-        .env("IDM_JWT_SECRET", SECRET)
-        // tower-http's TraceLayer logs "started processing request" at debug level.
-        .env("RUST_LOG", "info,tower_http=debug")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut server = Server(command.spawn().expect("start idm serve"));
+    let mut server = Server::spawn(url, env);
     let stderr = server.0.stderr.take().expect("stderr");
     let started = Arc::new(AtomicUsize::new(0));
     let (addr_tx, mut addr_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -925,19 +930,7 @@ fn serve_until_exit(
     env: &[(&str, &str)],
 ) -> (std::process::ExitStatus, Duration, String) {
     let started = Instant::now();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_idm"));
-    command
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", url)
-        .env("IDM_JWT_SECRET", SECRET)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut server = Server(command.spawn().expect("start idm serve"));
+    let mut server = Server::spawn(url, env);
     while started.elapsed() < Duration::from_secs(20) {
         if let Some(status) = server.0.try_wait().expect("wait") {
             let mut log = String::new();
