@@ -265,6 +265,17 @@ fn authority_expr(backend: DbBackend, id: i64) -> Expr {
     Expr::cust_with_values(authority_sql(placeholder), [id])
 }
 
+/// [`authority_text`] of user `id` as the database holds it now (None when it does not exist).
+async fn authority_now(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut select = SelectStatement::new();
+    select.expr_as(authority_expr(backend, id), Alias::new("authority"));
+    match db.query_one(&select).await? {
+        Some(row) => row.try_get("", "authority"),
+        None => Ok(None),
+    }
+}
+
 /// A role with everything needed to show its scope: the workspace of an IP role, or the
 /// cluster of a cluster role with its plan and the plan's workspace.
 #[derive(Clone, Debug)]
@@ -828,7 +839,12 @@ pub async fn page(
     let bundle_at = authority_at + usize::from(authority_of.is_some());
     let authority = match (authority_of, raw.first()) {
         (Some(_), Some(row)) => row.try_get_by_index::<Option<String>>(authority_at)?,
-        _ => None,
+        // No row carried it: read it right after. An empty page shows only that no user
+        // matched in the remembered authority's scope, which the requester still holds if
+        // this matches; signing in again and running the page (a search, say) twice, as
+        // before, cost two statements more.
+        (Some(id), None) => authority_now(db, id).await?,
+        (None, _) => None,
     };
     let mut total = None;
     let mut rows: Vec<(user::Model, Option<PartnerRow>)> = Vec::with_capacity(raw.len());
@@ -921,7 +937,8 @@ pub struct UserRows {
     pub more: bool,
     /// The size of the whole filtered set, when it came with the page.
     pub total: Option<u64>,
-    /// The authority asked for by `PageRead::authority_of`; None without rows.
+    /// The authority asked for by `PageRead::authority_of`: read with the rows, or by a
+    /// statement of its own when there are none.
     pub authority: Option<String>,
 }
 

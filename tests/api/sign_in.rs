@@ -145,13 +145,41 @@ async fn a_remembered_sign_in_of_a_user_since_deactivated_renamed_or_deleted_is_
     }
 }
 
-/// A page with no rows carries no authority to confirm: it is answered after a sign-in.
+/// A page with no rows carries no authority to confirm: one statement after it reads the
+/// authority (no sign-in, no second run of the page), and a changed authority still gets the
+/// answer a fresh sign-in gets.
 #[tokio::test]
-async fn an_empty_page_on_a_remembered_sign_in_is_answered() {
+async fn an_empty_page_on_a_remembered_sign_in_is_confirmed_without_signing_in_again() {
     let (app, admin) = app_with_admin().await;
     let token = app.token(admin);
-    assert_eq!(listed(&app, &token).await, Ok(vec![]));
-    assert_eq!(listed(&app, &token).await, Ok(vec![]));
+    let search = "{ users(portal: CLUSTER, first: 20, filter: {nameEmail: \"nobody\"}) \
+                  { totalCount nodes { email } } }";
+    let empty = json!({"users": {"totalCount": 0, "nodes": []}});
+    assert_eq!(app.data(admin, search, json!({})).await, empty);
+    for query in [LIST, search] {
+        let mark = app.statement_mark();
+        let (status, body) = app.post(Some(&token), query, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["users"]["nodes"], json!([]), "{body}");
+        let statements = app.statements_since(mark);
+        assert_eq!(statements.len(), 2, "{query}: {statements:#?}");
+        assert!(
+            !statements.iter().any(|s| s.contains("\"u\".\"email\" =")),
+            "signed in again: {statements:#?}"
+        );
+    }
+
+    sql(
+        &app,
+        &format!(
+            "UPDATE prp_role SET is_active = FALSE \
+             WHERE user_id = (SELECT id FROM app_user WHERE email = '{admin}')"
+        ),
+    )
+    .await;
+    let forbidden = Err("200 FORBIDDEN".to_owned());
+    assert_eq!(listed(&app, &app.fresh_token(admin)).await, forbidden);
+    assert_eq!(listed(&app, &token).await, forbidden);
 }
 
 /// Operations that do not confirm the requester themselves sign in every time: `me` shows
@@ -380,8 +408,7 @@ async fn with_remembering_off_every_request_signs_in() {
             &[(RoleType::ClusterSystemAdmin, None, None)],
         )
         .await;
-        // Someone to list: an empty page cannot carry the requester's authority and always
-        // signs in again.
+        // Someone to list: the requester's authority comes with the page's rows.
         app.user("other@example.org", None, &[]).await;
         let token = app.token("csa@example.org");
         let mut counts = Vec::new();
