@@ -841,8 +841,8 @@ pub async fn page(
         (Some(_), Some(row)) => row.try_get_by_index::<Option<String>>(authority_at)?,
         // No row carried it: read it right after. An empty page shows only that no user
         // matched in the remembered authority's scope, which the requester still holds if
-        // this matches; signing in again and running the page (a search, say) twice, as
-        // before, cost two statements more.
+        // this matches. (Signing in again and running the page a second time, as before,
+        // cost a statement more and the page's work twice: a search's scan, say.)
         (Some(id), None) => authority_now(db, id).await?,
         (None, _) => None,
     };
