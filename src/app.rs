@@ -61,12 +61,12 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
     Ok(db)
 }
 
-/// Connects with a pool of `max_connections`, trying again for `config.db_startup_wait`
-/// while the database cannot be reached yet: nothing listens, it is starting up, or it
-/// answers slower than the pool waits. A try lasts up to the pool's connection wait (the one
-/// under way when the time is up finishes); each that gives up is logged and followed by a
-/// pause of 0.1 s doubling to 2 s. What waiting cannot mend (a wrong password, a missing
-/// database) fails at once.
+/// Connects with a pool of `max_connections`, trying again until `config.db_startup_wait`
+/// has passed while the database cannot be reached yet: nothing listens, it is starting up,
+/// or it answers slower than the pool waits. A try lasts up to the pool's connection wait
+/// (the one under way when the time is up finishes); each that gives up is logged and
+/// followed by a pause of 0.1 s doubling to 2 s (cut at the deadline). What waiting cannot
+/// mend (a wrong password, a missing database) fails at once.
 async fn connect_waiting(
     config: &Config,
     max_connections: u32,
@@ -78,9 +78,10 @@ async fn connect_waiting(
     loop {
         match crate::db::connect(&config.database_url, max_connections, acquire).await {
             Ok(db) => return Ok(db),
-            Err(e) if crate::error::is_unreachable(&e) && Instant::now() + pause < deadline => {
-                tracing::warn!(error = %e, retry_in_ms = pause.as_millis(), "the database cannot be reached yet; trying again");
-                tokio::time::sleep(pause).await;
+            Err(e) if crate::error::is_unreachable(&e) && Instant::now() < deadline => {
+                let pause_now = pause.min(deadline - Instant::now());
+                tracing::warn!(error = %e, retry_in_ms = pause_now.as_millis(), "the database cannot be reached yet; trying again");
+                tokio::time::sleep(pause_now).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
             Err(e) if crate::error::is_unreachable(&e) => {
