@@ -61,6 +61,21 @@ fn postgres_bin() -> Option<PathBuf> {
     found.pop().map(|(_, bin)| bin)
 }
 
+/// The binaries for a throw-away cluster, or None (with the reason printed) where such tests
+/// are skipped: without root or PostgreSQL's binaries, and in the PostgreSQL pass (they run
+/// once, in the SQLite pass).
+fn cluster_bin() -> Option<PathBuf> {
+    if std::env::var("IDM_TEST_DATABASE_URL").is_ok() {
+        eprintln!("skipped: throw-away cluster tests run once, in the SQLite pass");
+        return None;
+    }
+    let bin = postgres_bin().filter(|_| is_root());
+    if bin.is_none() {
+        eprintln!("skipped: needs root and /usr/lib/postgresql/*/bin (initdb, pg_ctl)");
+    }
+    bin
+}
+
 /// A free TCP port on the loopback interface.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -315,12 +330,7 @@ async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgres_outage_gives_clean_bounded_errors_loses_no_acknowledged_write_and_heals() {
-    if std::env::var("IDM_TEST_DATABASE_URL").is_ok() {
-        eprintln!("skipped: the outage test runs once, in the SQLite pass");
-        return;
-    }
-    let Some(bin) = postgres_bin().filter(|_| is_root()) else {
-        eprintln!("skipped: needs root and /usr/lib/postgresql/*/bin (initdb, pg_ctl)");
+    let Some(bin) = cluster_bin() else {
         return;
     };
     let cluster = PgCluster::start_new(bin).await;
@@ -886,12 +896,7 @@ async fn a_shutdown_grace_period_reports_not_ready_while_still_serving() {
 /// health checks) waits for it, says so in its log, and then serves.
 #[tokio::test]
 async fn idm_started_before_its_database_waits_for_it_and_then_serves() {
-    if std::env::var("IDM_TEST_DATABASE_URL").is_ok() {
-        eprintln!("skipped: the throw-away cluster test runs once, in the SQLite pass");
-        return;
-    }
-    let Some(bin) = postgres_bin().filter(|_| is_root()) else {
-        eprintln!("skipped: needs root and /usr/lib/postgresql/*/bin (initdb, pg_ctl)");
+    let Some(bin) = cluster_bin() else {
         return;
     };
     let cluster = PgCluster::start_new(bin).await;
