@@ -76,22 +76,24 @@ async fn connect_waiting(
     let acquire = acquire_timeout(config.limits.request_timeout);
     let mut pause = Duration::from_millis(100);
     loop {
-        match crate::db::connect(&config.database_url, max_connections, acquire).await {
+        let e = match crate::db::connect(&config.database_url, max_connections, acquire).await {
             Ok(db) => return Ok(db),
-            Err(e) if crate::error::is_unreachable(&e) && Instant::now() < deadline => {
-                let pause_now = pause.min(deadline - Instant::now());
-                tracing::warn!(error = %e, retry_in_ms = pause_now.as_millis(), "the database cannot be reached yet; trying again");
-                tokio::time::sleep(pause_now).await;
-                pause = (pause * 2).min(Duration::from_secs(2));
+            Err(e) if !crate::error::is_unreachable(&e) => {
+                return Err(anyhow::anyhow!("cannot connect to the database: {e}"))
             }
-            Err(e) if crate::error::is_unreachable(&e) => {
-                return Err(anyhow::anyhow!(
-                    "cannot connect to the database: not reachable after {:.1} s: {e}",
-                    started.elapsed().as_secs_f32()
-                ))
-            }
-            Err(e) => return Err(anyhow::anyhow!("cannot connect to the database: {e}")),
+            Err(e) => e,
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(anyhow::anyhow!(
+                "cannot connect to the database: not reachable after {:.1} s: {e}",
+                started.elapsed().as_secs_f32()
+            ));
         }
+        let pause_now = pause.min(deadline - now);
+        tracing::warn!(error = %e, retry_in_ms = pause_now.as_millis(), "the database cannot be reached yet; trying again");
+        tokio::time::sleep(pause_now).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
     }
 }
 

@@ -206,8 +206,8 @@ pub struct ConfigArgs {
     /// 2 per core, 2 to 10]
     #[arg(long, global = true, env = "IDM_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
-    /// Seconds start-up waits for a database that is not reachable yet (not listening or
-    /// still starting) before giving up; 0 gives up at once
+    /// Seconds start-up keeps trying a database that is not reachable yet (not listening or
+    /// still starting) before giving up; 0 tries once
     #[arg(
         long,
         global = true,
