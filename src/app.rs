@@ -34,6 +34,8 @@ pub struct ServerState {
     pub documents: Arc<crate::documents::DocumentCache>,
     /// The sign-ins this instance made, by token (checked at every use, see `graphql::Auth`).
     pub sign_ins: Arc<crate::auth::SignIns>,
+    /// The operation names the metrics label (bounded).
+    pub labels: Arc<crate::limits::OperationLabels>,
     /// Set when shutdown begins: `/readyz` answers 503 from then on.
     pub draining: Arc<AtomicBool>,
 }
@@ -52,13 +54,38 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Connects to the database and applies pending migrations.
-pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let db = connect_waiting(config, config.db_max_connections).await?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
-    Ok(db)
+/// What a pool is for: serving requests bounds every PostgreSQL statement by the request
+/// timeout; migrations, imports and the command line are not bounded.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Serve,
+    Command,
+}
+
+/// Connects to the database and applies pending migrations. To serve on PostgreSQL, the
+/// migrations run over a connection of their own without the statement timeout, and the
+/// serving pool's statements end at the request timeout (at least 1 s).
+pub async fn connect_and_migrate(
+    config: &Config,
+    purpose: Purpose,
+) -> anyhow::Result<DatabaseConnection> {
+    let bounded = purpose == Purpose::Serve && !config.database_url.starts_with("sqlite");
+    let migrate = |db: DatabaseConnection| async move {
+        Migrator::up(&db, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+        anyhow::Ok(db)
+    };
+    if !bounded {
+        return migrate(connect_waiting(config, config.db_max_connections, None).await?).await;
+    }
+    migrate(connect_waiting(config, 1, None).await?)
+        .await?
+        .close()
+        .await?;
+    // At least a second: a statement is never cut shorter than a round trip could take.
+    let statement_timeout = config.limits.request_timeout.max(Duration::from_secs(1));
+    connect_waiting(config, config.db_max_connections, Some(statement_timeout)).await
 }
 
 /// Connects with a pool of `max_connections`, trying again until `config.db_startup_wait`
@@ -70,13 +97,20 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
 async fn connect_waiting(
     config: &Config,
     max_connections: u32,
+    statement_timeout: Option<Duration>,
 ) -> anyhow::Result<DatabaseConnection> {
     let started = Instant::now();
     let deadline = started + config.db_startup_wait;
     let acquire = acquire_timeout(config.limits.request_timeout);
     let mut pause = Duration::from_millis(100);
     loop {
-        let e = match crate::db::connect(&config.database_url, max_connections, acquire).await {
+        let connecting = crate::db::connect(
+            &config.database_url,
+            max_connections,
+            acquire,
+            statement_timeout,
+        );
+        let e = match connecting.await {
             Ok(db) => return Ok(db),
             Err(e) if !crate::error::is_unreachable(&e) => {
                 return Err(anyhow::anyhow!("cannot connect to the database: {e}"))
@@ -109,7 +143,7 @@ fn acquire_timeout(request_timeout: Duration) -> Duration {
 pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let keys = JwtKeys::load(&config.jwt, &db).await?;
     let writer = match db.get_database_backend() {
-        DbBackend::Sqlite => connect_waiting(&config, 1).await?,
+        DbBackend::Sqlite => connect_waiting(&config, 1, None).await?,
         _ => db.clone(),
     };
     Ok(AppState {
@@ -142,6 +176,7 @@ impl Application {
             sdl: Arc::new(graphql::sdl()),
             documents: Arc::default(),
             sign_ins: Arc::new(sign_ins),
+            labels: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self { listener, state })
@@ -164,6 +199,9 @@ impl Application {
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(axum::middleware::map_response(move |response| {
                 crate::http::body_too_large_as_json(limit, response)
+            }))
+            .layer(axum::middleware::from_fn(move |request, next| {
+                crate::http::refuse_oversized(limit, body_timeout, request, next)
             }))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
             .layer(PropagateRequestIdLayer::x_request_id())

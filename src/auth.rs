@@ -154,7 +154,7 @@ impl JwtKeys {
             .ok_or_else(|| anyhow::anyhow!("no HS256 secret is configured"))?;
         let now = Utc::now().timestamp();
         let claims = Claims {
-            email: Some(email.to_lowercase()),
+            email: Some(email.to_ascii_lowercase()),
             exp: now + ttl_seconds,
             iat: Some(now),
             nbf: None,
@@ -224,7 +224,7 @@ pub fn verify_bearer<'a>(
     let email = claims
         .email
         .as_deref()
-        .map(str::to_lowercase)
+        .map(str::to_ascii_lowercase)
         .ok_or_else(|| ApiError::unauthenticated("token lacks an email claim"))?;
     if claims.email_verified == Some(false) {
         return Err(ApiError::unauthenticated(

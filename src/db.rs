@@ -13,16 +13,27 @@ use sea_orm::{
 /// to sqlx directly, never into the URL sea-orm sees: sea-orm's `connect` span records that
 /// URL, and at debug or trace level every event inside it (e.g. the TLS handshake) would
 /// print it.
+///
+/// With `statement_timeout`, PostgreSQL ends any statement of the pool's connections that
+/// runs longer (set in the connection's start-up packet: no statement of its own), so the
+/// database work of a timed-out request ends too and frees its connection.
 pub async fn connect(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
+    statement_timeout: Option<Duration>,
 ) -> Result<DatabaseConnection, DbErr> {
     let (url, password) = split_password(url);
     let mut options = ConnectOptions::new(url);
-    if let Some(password) = password {
-        options.map_sqlx_postgres_opts(move |o| o.password(&password));
-    }
+    options.map_sqlx_postgres_opts(move |mut o| {
+        if let Some(password) = &password {
+            o = o.password(password);
+        }
+        if let Some(timeout) = statement_timeout {
+            o = o.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+        }
+        o
+    });
     options
         .max_connections(max_connections)
         .min_connections(1)

@@ -107,9 +107,11 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
 /// any other use of the requester before that is [`ApiError::stale_sign_in`], and so is a
 /// confirmation that finds the authority changed. The HTTP layer then signs the token in and reruns the request, which is
 /// why only operations whose every resolver confirms before it writes start that way.
+/// Clones share one confirmation, so the HTTP layer can see what the run confirmed.
+#[derive(Clone)]
 pub struct Auth {
     cached: Option<Arc<Requester>>,
-    confirmed: OnceLock<Arc<Requester>>,
+    confirmed: Arc<OnceLock<Arc<Requester>>>,
 }
 
 impl Auth {
@@ -117,7 +119,7 @@ impl Auth {
     pub fn signed_in(requester: Arc<Requester>) -> Self {
         Self {
             cached: None,
-            confirmed: OnceLock::from(requester),
+            confirmed: Arc::new(OnceLock::from(requester)),
         }
     }
 
@@ -125,7 +127,7 @@ impl Auth {
     pub fn remembered(requester: Arc<Requester>) -> Self {
         Self {
             cached: Some(requester),
-            confirmed: OnceLock::new(),
+            confirmed: Arc::new(OnceLock::new()),
         }
     }
 
@@ -247,6 +249,54 @@ pub fn page_size(
 pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let rows = usize::try_from(first.or(last).unwrap_or(20).clamp(1, 100_000)).unwrap_or(1);
     rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// What a text filter adds to a page's weight: a substring search may read every row of
+/// its table (a term shorter than a trigram cannot use the search index), ~0.3 s of one
+/// core at 100k users on SQLite, so at most four of them fit in one document.
+pub const TEXT_FILTER_WEIGHT: usize = 1000;
+
+/// What each sort key beyond the first adds to a page's weight: it turns the page's
+/// index walk into a sort of every matching row.
+pub const SORT_KEY_WEIGHT: usize = 250;
+
+/// The complexity of a searchable page (`users`, `partners`): [`page_complexity`] plus
+/// [`TEXT_FILTER_WEIGHT`] when it has a non-blank text filter and [`SORT_KEY_WEIGHT`] per
+/// sort key beyond the first, so that aliased heavy searches are refused before they run
+/// (contract 1.1 §9.10).
+pub fn search_page_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    text: Option<&str>,
+    sort_keys: usize,
+    child_complexity: usize,
+) -> usize {
+    let text = if text.is_some_and(|t| !t.trim().is_empty()) {
+        TEXT_FILTER_WEIGHT
+    } else {
+        0
+    };
+    page_complexity(first, last, child_complexity)
+        .saturating_add(text)
+        .saturating_add(sort_keys.saturating_sub(1).saturating_mul(SORT_KEY_WEIGHT))
+}
+
+/// Most keys of one `orderBy`.
+pub const MAX_SORT_KEYS: usize = 3;
+
+/// Checks an `orderBy`: at most [`MAX_SORT_KEYS`] keys, no field twice.
+pub fn check_order<F: PartialEq + Copy, D>(order: &[(F, D)]) -> Result<(), ApiError> {
+    if order.len() > MAX_SORT_KEYS {
+        return Err(ApiError::bad_input(format!(
+            "orderBy may hold at most {MAX_SORT_KEYS} entries"
+        )));
+    }
+    for (i, (field, _)) in order.iter().enumerate() {
+        if order[..i].iter().any(|(earlier, _)| earlier == field) {
+            return Err(ApiError::bad_input("orderBy names a field twice"));
+        }
+    }
+    Ok(())
 }
 
 /// How many rows an unpaged list of reference data (workspaces, plans, clusters, partners)

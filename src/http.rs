@@ -95,6 +95,47 @@ pub async fn body_too_large_as_json(limit: usize, response: Response) -> Respons
     )
 }
 
+/// The most of an oversized body that is read and thrown away before the 413 is sent.
+const DRAIN_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Refuses a request whose `Content-Length` is over `limit` with the 413, after reading and
+/// throwing away its body (up to [`DRAIN_MAX_BYTES`], within `within`): a server that
+/// answers and closes while the client is still sending makes the client's next write fail
+/// (a broken pipe or a reset) before it reads the answer. Beyond that bound the client gets
+/// the 413 as far as it reads it, and the connection is closed.
+pub async fn refuse_oversized(
+    limit: usize,
+    within: std::time::Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let Some(declared) = declared.filter(|n| *n > limit as u64) else {
+        return next.run(request).await;
+    };
+    if declared <= DRAIN_MAX_BYTES {
+        let drain = async {
+            use http_body_util::BodyExt;
+            let mut body = request.into_body();
+            while let Some(Ok(_)) = body.frame().await {}
+        };
+        let _ = tokio::time::timeout(within, drain).await;
+    }
+    let mut response = error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "BAD_REQUEST",
+        &format!("the request body is larger than {limit} bytes"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Builds the router over the state.
 pub fn router(state: ServerState) -> Router {
     Router::new()
@@ -255,11 +296,10 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
     if let Some(remembered) = remembered {
         let auth = graphql::Auth::remembered(remembered);
         match run(state, request, auth, deadline).await {
-            Ok(Some(response)) if !signs_in_again(&response) => return json_response(&response),
-            // The remembered sign-in no longer stands: this run is thrown away.
-            Ok(Some(_)) => metrics::counter!("idm_sign_in_reruns_total").increment(1),
-            // The operation may not start from a remembered sign-in.
-            Ok(None) => {}
+            Ok(Some(response)) => return json_response(&response),
+            // The operation may not start from a remembered sign-in, or the run did not
+            // confirm it: the token signs in again.
+            Ok(None) => metrics::counter!("idm_sign_in_reruns_total").increment(1),
             Err(response) => return response,
         }
         request = match operation.to_request() {
@@ -344,9 +384,17 @@ fn signs_in_again(response: &async_graphql::Response) -> bool {
 }
 
 impl Operation {
-    /// The GraphQL request, or the HTTP answer refusing it: a mutation over GET (405), or
-    /// variables that are not an object (400).
+    /// The GraphQL request, or the HTTP answer refusing it: a document nested too deep
+    /// (400), a mutation over GET (405), or variables that are not an object (400).
     fn to_request(&self) -> Result<async_graphql::Request, Box<Response>> {
+        // Before anything parses the text (see `limits::check_nesting`).
+        if let Err(message) = limits::check_nesting(&self.query, limits::MAX_NESTING) {
+            return Err(Box::new(error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &message,
+            )));
+        }
         if self.via_get && is_mutation(&self.query, self.operation_name.as_deref()) {
             let mut response = error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -432,11 +480,14 @@ async fn run(
         return Ok(confirmed.then(|| answer(error)));
     }
     let batches = Batches::default();
+    let auth_handle = auth.clone();
     let mut request = request
         .data(auth)
         .data(graphql::new_loader(state.app.db.clone(), &batches));
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
+    // Kept to see, once the run ends, whether it confirmed a remembered sign-in.
+    let auth = auth_handle;
     // Never dropped half-way through a database call (see `detach`): a request past its
     // deadline is answered TIMEOUT while its execution finishes (or rolls back) on its own.
     let schema = state.schema.clone();
@@ -452,13 +503,17 @@ async fn run(
         }
         None => return Err(timeout_response()),
     };
-    if !signs_in_again(&response) {
-        limits::record_operation(
-            operation_name.as_deref(),
-            response.errors.is_empty(),
-            started.elapsed(),
-        );
+    // A run on a remembered sign-in that never confirmed it (`{ __typename }`, a validation
+    // error, skipped fields) proves nothing about the requester: its answer is thrown away
+    // and the token signs in again, so a deactivated user gets its 401.
+    if signs_in_again(&response) || !auth.is_confirmed() {
+        return Ok(None);
     }
+    limits::record_operation(
+        state.labels.label(operation_name.as_deref()),
+        response.errors.is_empty(),
+        started.elapsed(),
+    );
     Ok(Some(with_codes(response)))
 }
 

@@ -399,8 +399,11 @@ mod tests {
                 std::env::temp_dir().join(format!("idm-import-{}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite://{}?mode=rwc", dir.join("idm.db").display());
-            let db =
-                crate::app::connect_and_migrate(&crate::config::Config::for_database(&url)).await?;
+            let db = crate::app::connect_and_migrate(
+                &crate::config::Config::for_database(&url),
+                crate::app::Purpose::Command,
+            )
+            .await?;
             Ok(Self { dir, db })
         }
 

@@ -1,15 +1,68 @@
-//! Request limits that async-graphql does not offer itself (aliases of one field), and the
-//! per-operation metrics. Both run in the HTTP layer around the execution rather than as
+//! Request limits that async-graphql does not offer itself (the nesting of a document's
+//! text, aliases of one field), and the per-operation metrics. Both run in the HTTP layer around the execution rather than as
 //! async-graphql extensions: with any extension installed, async-graphql wraps every field's
 //! resolution in the extension chain (boxed futures and a registry lookup per field), which
 //! cost ~8% of the CPU of a users page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::ServerError;
+
+/// The deepest nesting of `[`, `{` and `(` a document may have. async-graphql's parser
+/// recurses on each of them, and bounds only the nesting of selection sets: a list value
+/// nested a few thousand deep overflowed the stack and took the process down. GraphiQL's
+/// introspection document nests 13 deep, the console's documents less.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuses a document whose `[`, `{` or `(` nest deeper than `max`, by a scan of its bytes
+/// that skips strings, block strings and comments; run before anything parses the text.
+/// Linear in the text and without recursion, whatever the text holds.
+pub fn check_nesting(query: &str, max: usize) -> Result<(), String> {
+    let bytes = query.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                // A block string ends at the first unescaped `"""`; `\"""` is an escape.
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return Err(format!("the document nests brackets more than {max} deep"));
+                }
+            }
+            b']' | b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
 
 fn count_aliases(set: &SelectionSet, counts: &mut HashMap<String, usize>) {
     for selection in &set.items {
@@ -54,25 +107,56 @@ pub fn check_aliases(doc: &ExecutableDocument, max: usize) -> Result<(), ServerE
     }
 }
 
-/// The name of the operation a request runs: the one it asks for, else the name of the
-/// document's only operation.
+/// The name of the operation a request runs: the one it asks for when the document has an
+/// operation of that name, else the name of the document's only operation.
 pub fn operation_name(doc: &ExecutableDocument, requested: Option<String>) -> Option<String> {
-    requested.or_else(|| match &doc.operations {
-        DocumentOperations::Single(_) => None,
-        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+    match (&doc.operations, requested) {
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.contains_key(name.as_str()).then_some(name)
+        }
+        (DocumentOperations::Single(_), _) => None,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.keys().next().map(|name| name.to_string())
         }
-        DocumentOperations::Multiple(_) => None,
-    })
+        (DocumentOperations::Multiple(_), None) => None,
+    }
 }
 
-/// Records one executed operation's count and latency under its name (a bounded label: the
-/// name when it is a plain identifier of at most 64 characters, else "anonymous").
-pub fn record_operation(operation_name: Option<&str>, ok: bool, elapsed: std::time::Duration) {
-    let label = operation_name
-        .filter(|n| n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or("anonymous")
-        .to_owned();
+/// Most distinct operation names the metrics carry as labels; later names count as "other".
+pub const MAX_OPERATION_LABELS: usize = 200;
+
+/// The operation names the metrics have labelled so far (at most [`MAX_OPERATION_LABELS`]):
+/// a label is a time series kept for the life of the process, so clients that invent names
+/// must not add series without end.
+#[derive(Default)]
+pub struct OperationLabels {
+    seen: Mutex<HashSet<String>>,
+}
+
+impl OperationLabels {
+    /// The label for `name`: the name while there is room for it (a plain identifier of at
+    /// most 64 characters), "other" once the labels are full, "anonymous" without a name.
+    pub fn label(&self, name: Option<&str>) -> String {
+        let Some(name) = name
+            .filter(|n| n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        else {
+            return "anonymous".to_owned();
+        };
+        // A panic while holding the lock leaves a set that is still consistent.
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(name) {
+            return name.to_owned();
+        }
+        if seen.len() >= MAX_OPERATION_LABELS {
+            return "other".to_owned();
+        }
+        seen.insert(name.to_owned());
+        name.to_owned()
+    }
+}
+
+/// Records one executed operation's count and latency under its label.
+pub fn record_operation(label: String, ok: bool, elapsed: std::time::Duration) {
     let outcome = if ok { "ok" } else { "error" };
     metrics::counter!("idm_graphql_requests_total", "operation" => label.clone(), "outcome" => outcome)
         .increment(1);
@@ -118,5 +202,52 @@ pub fn may_start_remembered(doc: &ExecutableDocument, name: Option<&str>) -> boo
             )
         }
         OperationType::Subscription => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_counts_brackets_braces_and_parentheses_outside_strings_and_comments() {
+        assert!(check_nesting("{ me { id } }", 2).is_ok());
+        assert!(check_nesting("{ me { id } }", 1).is_err());
+        assert!(check_nesting("{ node(id: [[1]]) { id } }", 4).is_ok());
+        assert!(check_nesting("{ node(id: [[1]]) { id } }", 3).is_err());
+        let deep_text = format!("{{ a(s: \"{}\") }}", "[".repeat(1000));
+        assert!(check_nesting(&deep_text, 2).is_ok());
+        let escaped = format!("{{ a(s: \"\\\"{}\") }}", "{".repeat(100));
+        assert!(check_nesting(&escaped, 2).is_ok());
+        let block = format!("{{ a(s: \"\"\"\\\"\"\" {} \"\"\") }}", "(".repeat(100));
+        assert!(check_nesting(&block, 2).is_ok());
+        let comment = format!("{{ a # {}\n }}", "[".repeat(100));
+        assert!(check_nesting(&comment, 1).is_ok());
+        // An unterminated string or comment ends the scan without error: the parser refuses it.
+        assert!(check_nesting("{ a(s: \"[[[[", 2).is_ok());
+        // After a string, counting goes on.
+        assert!(check_nesting("{ a(s: \"x\") { b { c } } }", 2).is_err());
+    }
+
+    #[test]
+    fn a_hundred_thousand_brackets_are_refused_without_recursion() {
+        let text = format!("{{ node(id: {}) }}", "[".repeat(100_000));
+        assert!(check_nesting(&text, MAX_NESTING).is_err());
+    }
+
+    #[test]
+    fn operation_labels_are_names_the_document_has_and_stay_bounded() {
+        let doc = async_graphql::parser::parse_query("query A { me { id } }").expect("parses");
+        assert_eq!(operation_name(&doc, Some("A".into())).as_deref(), Some("A"));
+        assert_eq!(operation_name(&doc, Some("B".into())), None);
+        assert_eq!(operation_name(&doc, None).as_deref(), Some("A"));
+        let labels = OperationLabels::default();
+        for i in 0..MAX_OPERATION_LABELS {
+            assert_eq!(labels.label(Some(&format!("op{i}"))), format!("op{i}"));
+        }
+        assert_eq!(labels.label(Some("one_more")), "other");
+        assert_eq!(labels.label(Some("op7")), "op7");
+        assert_eq!(labels.label(Some("not a name")), "anonymous");
+        assert_eq!(labels.label(None), "anonymous");
     }
 }

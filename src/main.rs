@@ -76,7 +76,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = cli.config.into_config()?;
-    let db = app::connect_and_migrate(&config).await?;
+    let purpose = match cli.command {
+        Command::Serve { .. } => app::Purpose::Serve,
+        _ => app::Purpose::Command,
+    };
+    let db = app::connect_and_migrate(&config, purpose).await?;
     match cli.command {
         Command::Migrate => {
             println!("migrations applied");

@@ -1,16 +1,17 @@
 //! The `Node` interface and `node(id)`: any global ID, under the same visibility as the
-//! typed queries; null for what the requester may not see.
+//! typed queries (reference data for everyone signed in); null for what the requester may
+//! not see.
 
 use async_graphql::{Context, Interface, Object, ID};
 
 use crate::audit::graphql::{visible_event, AuditEvent};
 use crate::error::ApiError;
-use crate::graphql::{db, requester};
+use crate::graphql::db;
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{visible_partner, Partner};
 use crate::roles::graphql::{visible_role, PrpRole};
 use crate::users::graphql::{visible_user, User};
-use crate::workspaces::graphql::{load_cluster, Cluster, ResponsePlan, Workspace};
+use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, ResponsePlan, Workspace};
 use crate::workspaces::store;
 
 /// An object with a global ID
@@ -42,16 +43,8 @@ impl NodeQuery {
                 .map(|r| Node::PrpRole(Box::new(r))),
             Kind::Partner => visible_partner(ctx, id).await?.map(Node::Partner),
             Kind::AuditEvent => visible_event(ctx, id).await?.map(Node::AuditEvent),
-            Kind::Workspace => {
-                // Workspaces are visible as `workspaces` lists them.
-                let r = requester(ctx)?;
-                let scope = crate::permissions::workspace_scope(&r.person);
-                store::list_workspaces(db(ctx)?, &scope)
-                    .await?
-                    .into_iter()
-                    .find(|w| w.id == id)
-                    .map(|w| Node::Workspace(Workspace(w)))
-            }
+            // Reference data is readable by every authenticated user (contract 1.1 §9.8).
+            Kind::Workspace => load_workspace(ctx, id).await?.map(Node::Workspace),
             Kind::ResponsePlan => store::find_plan(db(ctx)?, id)
                 .await?
                 .map(|p| Node::ResponsePlan(ResponsePlan(p))),

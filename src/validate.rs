@@ -105,9 +105,10 @@ impl Checker {
         (!v.is_empty()).then_some(v)
     }
 
-    /// A user's email: lower-case, well formed. Upper case is refused, not lowered.
+    /// A user's email: lower-case, well formed. Upper case (`A`–`Z`: emails compare by ASCII
+    /// case only, contract 1.1 §9.9) is refused, not lowered.
     pub fn user_email(&mut self, field: &str, value: &str) -> String {
-        if value != value.to_lowercase() {
+        if value != value.to_ascii_lowercase() {
             self.fail(ErrorCode::Validation, field, "email must be lower-case");
             return value.to_owned();
         }

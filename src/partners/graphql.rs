@@ -373,7 +373,9 @@ impl PartnersQuery {
 
     /// The partners the requester may see
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::graphql::page_complexity(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.title.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
+    )]
     async fn partners(
         &self,
         ctx: &Context<'_>,
@@ -403,9 +405,7 @@ impl PartnersQuery {
             .into_iter()
             .map(|o| (o.field, o.direction))
             .collect();
-        if order.len() > 4 {
-            return Err(ApiError::bad_input("orderBy may hold at most 4 entries"));
-        }
+        crate::graphql::check_order(&order)?;
         let backward = last.is_some() || (before.is_some() && first.is_none());
         let cursor = if backward {
             decode_cursor("before", before.as_deref())?

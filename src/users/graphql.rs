@@ -359,7 +359,9 @@ impl UsersQuery {
 
     /// The users the requester may see on a portal (never the requester itself)
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::graphql::page_complexity(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.name_email.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -400,9 +402,7 @@ impl UsersQuery {
                 .into_iter()
                 .map(|o| (o.field, o.direction))
                 .collect();
-            if order.len() > 8 {
-                return Err(ApiError::bad_input("orderBy may hold at most 8 entries"));
-            }
+            crate::graphql::check_order(&order)?;
             let backward =
                 last.is_some() || (before.is_some() && after.is_none() && first.is_none());
             if after.is_some() && before.is_some() {

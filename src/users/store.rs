@@ -586,11 +586,11 @@ fn status_sql(status: UserStatus) -> String {
     }
 }
 
-/// Escapes LIKE wildcards of a search term.
+/// A LIKE pattern finding `term` (already lower-cased) anywhere, its wildcards escaped.
 fn like_pattern(term: &str) -> String {
     let mut escaped = String::with_capacity(term.len() + 2);
     escaped.push('%');
-    for c in term.to_lowercase().chars() {
+    for c in term.chars() {
         if matches!(c, '%' | '_' | '\\') {
             escaped.push('\\');
         }
@@ -614,7 +614,10 @@ fn condition(backend: DbBackend, page: &UserPage) -> Condition {
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let pattern = like_pattern(term);
+        // Names compare in any case; emails by ASCII case only (contract 1.1 §9.9), so no
+        // other character stands for a letter of an address.
+        let name_pattern = like_pattern(&term.to_lowercase());
+        let email_pattern = like_pattern(&term.to_ascii_lowercase());
         if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
             // The trigram index (migration 5) finds the candidates: the term as one FTS5
             // phrase matches every user whose email or name contains it, in any case; the
@@ -629,11 +632,11 @@ fn condition(backend: DbBackend, page: &UserPage) -> Condition {
             Condition::any()
                 .add(
                     Expr::cust("lower(app_user.first_name || ' ' || app_user.last_name)")
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                        .like(LikeExpr::new(name_pattern).escape('\\')),
                 )
                 .add(
                     Expr::col((user::Entity, user::Column::Email))
-                        .like(LikeExpr::new(pattern).escape('\\')),
+                        .like(LikeExpr::new(email_pattern).escape('\\')),
                 ),
         );
     }

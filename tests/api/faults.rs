@@ -522,7 +522,7 @@ async fn a_postgres_outage_gives_clean_bounded_errors_loses_no_acknowledged_writ
 }
 
 /// The running binary; killed if the test ends before it exits.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -676,7 +676,7 @@ fn read_answer(mut stream: TcpStream) -> tokio::task::JoinHandle<(Vec<u8>, bool,
 
 /// Starts `idm serve` on `url` with extra environment; returns the process, its address, a
 /// count of requests it started processing, and the thread collecting its log lines.
-async fn serve(
+pub(crate) async fn serve(
     url: &str,
     env: &[(&str, &str)],
 ) -> (

@@ -72,6 +72,13 @@ impl TestApp {
         users::store::update(&self.db, u).await.expect("update");
     }
 
+    /// Activates a user straight in the store.
+    pub async fn reactivate(&self, id: i64) {
+        let mut u = self.stored_user(id).await;
+        u.is_active = true;
+        users::store::update(&self.db, u).await.expect("update");
+    }
+
     /// Sets (or clears) the last sign-in of a user straight in the store.
     pub async fn set_last_login(&self, id: i64, at: Option<DateTime<Utc>>) {
         let u = self.stored_user(id).await;

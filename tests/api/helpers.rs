@@ -62,6 +62,8 @@ fn rand_suffix() -> u32 {
 /// A running idm over a fresh database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The database the app serves (to start the real binary beside it).
+    pub database_url: String,
     pub state: AppState,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
@@ -142,7 +144,9 @@ impl TestApp {
         config.jwt.secret = Some(SECRET.to_owned());
         config.db_max_connections = 5;
         adjust(&mut config);
-        let mut db = app::connect_and_migrate(&config).await.expect("migrate");
+        let mut db = app::connect_and_migrate(&config, app::Purpose::Serve)
+            .await
+            .expect("migrate");
         let statements = Arc::new(Mutex::new(Vec::<String>::new()));
         let log = statements.clone();
         let record = move |info: &sea_orm::metric::Info<'_>| {
@@ -164,6 +168,7 @@ impl TestApp {
         }));
         Self {
             addr,
+            database_url: url.to_owned(),
             state,
             db,
             client: reqwest::Client::new(),

@@ -20,5 +20,6 @@ mod props;
 mod reference;
 mod roles;
 mod schema;
+mod security;
 mod sign_in;
 mod users;
