@@ -146,11 +146,13 @@ pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<App
         DbBackend::Sqlite => connect_waiting(&config, 1, None).await?,
         _ => db.clone(),
     };
+    let searches = (config.db_max_connections as usize / 2).max(1);
     Ok(AppState {
         db,
         writer,
         config: Arc::new(config),
         keys,
+        searches: Arc::new(tokio::sync::Semaphore::new(searches)),
     })
 }
 

@@ -26,6 +26,10 @@ pub struct AppState {
     pub writer: DatabaseConnection,
     pub config: Arc<Config>,
     pub keys: JwtKeys,
+    /// Substring searches running at once on this instance: half the pool (at least one).
+    /// A search may read a whole table; past this bound it waits for a permit instead of a
+    /// connection, so the other half of the pool keeps serving everyone else (`me`, pages).
+    pub searches: Arc<tokio::sync::Semaphore>,
 }
 
 /// The root query: each aggregate contributes its fields.

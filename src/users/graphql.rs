@@ -465,7 +465,21 @@ impl UsersQuery {
                 more,
                 total,
                 authority,
-            } = store::page(db(ctx)?, &page, read).await?;
+            } = {
+                // A search may read the whole table (see `AppState::searches`).
+                let searching = page.filter.name_email.as_deref().map(str::trim);
+                let _permit = match searching.filter(|t| !t.is_empty()) {
+                    Some(_) => Some(
+                        state(ctx)?
+                            .searches
+                            .acquire()
+                            .await
+                            .map_err(|e| ApiError::internal(&e))?,
+                    ),
+                    None => None,
+                };
+                store::page(db(ctx)?, &page, read).await?
+            };
             auth.confirm_authority(authority.as_deref())?;
             let roles = roles.map(|by_user| {
                 by_user

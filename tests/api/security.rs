@@ -391,3 +391,108 @@ async fn postgres_statements_end_with_the_request_timeout() {
         .await
         .expect("the connection serves on");
 }
+
+/// How a fuzzed document nests its values.
+#[derive(Clone, Debug)]
+enum Nest {
+    List,
+    Object,
+    Mixed,
+}
+
+/// A document with a value nested `depth` deep in argument, default or variables, under a
+/// random operation name that the document may or may not have.
+fn nested_request(nest: &Nest, depth: usize, place: u8, name: &str, named: bool) -> Value {
+    let (open, close): (String, String) = match nest {
+        Nest::List => ("[".repeat(depth), "]".repeat(depth)),
+        Nest::Object => ("{a:".repeat(depth), "}".repeat(depth)),
+        Nest::Mixed => (
+            (0..depth)
+                .map(|i| if i % 2 == 0 { "[" } else { "{a:" })
+                .collect(),
+            (0..depth)
+                .rev()
+                .map(|i| if i % 2 == 0 { "]" } else { "}" })
+                .collect(),
+        ),
+    };
+    let value = format!("{open}1{close}");
+    let operation = if named {
+        format!("query {name}")
+    } else {
+        "query".to_owned()
+    };
+    match place {
+        0 => {
+            json!({ "query": format!("{operation} {{ node(id: {value}) {{ id }} }}"), "operationName": name })
+        }
+        1 => {
+            json!({ "query": format!("{operation}($x: ID = {value}) {{ node(id: $x) {{ id }} }}"), "operationName": name })
+        }
+        _ => {
+            let variables = format!("[{value}]").replace("{a:", "{\"a\":");
+            let mut request = json!({ "query": format!("{operation}($x: ID) {{ node(id: $x) {{ id }} }}"), "operationName": name });
+            request["variables"] =
+                json!({ "x": serde_json::from_str::<Value>(&variables).unwrap_or(Value::Null) });
+            request
+        }
+    }
+}
+
+/// Fuzz: values nested 1 to 100,000 deep, lists, objects and both, in arguments, variable
+/// defaults and variables, under random operation names: never a 5xx, always a code on an
+/// error, and the process answers on.
+#[test]
+fn fuzzed_nesting_and_operation_names_never_cause_a_server_error() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (app, admin) = runtime.block_on(app_with_admin());
+    let token = app.token(admin);
+    let cases = std::env::var("IDM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 32,
+        ..Config::default()
+    });
+    let strategy = (
+        prop_oneof![Just(Nest::List), Just(Nest::Object), Just(Nest::Mixed)],
+        prop_oneof![1usize..80, 80usize..5_000, 5_000usize..100_000],
+        0u8..3,
+        "[a-zA-Z_][a-zA-Z0-9_]{0,70}",
+        any::<bool>(),
+    );
+    let result = runner.run(&strategy, |(nest, depth, place, name, named)| {
+        let request = nested_request(&nest, depth, place, &name, named);
+        let (status, body) = runtime.block_on(async {
+            let res = app
+                .client
+                .post(app.url("/graphql"))
+                .bearer_auth(&token)
+                .json(&request)
+                .send()
+                .await
+                .expect("answered");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        });
+        prop_assert!(status < 500, "{status}: {body}");
+        if let Some(errors) = body["errors"].as_array() {
+            prop_assert!(
+                errors.iter().all(|e| e["extensions"]["code"].is_string()),
+                "an error without a code: {body}"
+            );
+        }
+        Ok::<(), TestCaseError>(())
+    });
+    if let Err(e) = result {
+        panic!("{e:.2000}");
+    }
+    let me = runtime.block_on(app.data(admin, "{ me { email } }", json!({})));
+    assert_eq!(me["me"]["email"], *admin);
+    runtime.block_on(async move { drop(app) });
+}
