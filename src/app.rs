@@ -28,6 +28,8 @@ use crate::outbox::worker::{self, Sender};
 pub struct ServerState {
     pub app: AppState,
     pub schema: IdmSchema,
+    /// The schema of documents that only introspect (see `graphql::explorer_schema`).
+    pub explorer: IdmSchema,
     pub metrics: PrometheusHandle,
     pub sdl: Arc<String>,
     /// Parsed GraphQL documents by query text.
@@ -169,11 +171,13 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.bind))?;
         let schema = graphql::schema(app.clone());
+        let explorer = graphql::explorer_schema(app.clone());
         let sign_ins =
             crate::auth::SignIns::new(app.config.sign_in_ttl, app.config.sign_in_capacity);
         let state = ServerState {
             app,
             schema,
+            explorer,
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
             documents: Arc::default(),

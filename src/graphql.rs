@@ -57,11 +57,16 @@ pub type IdmSchema = Schema<Query, Mutation, EmptySubscription>;
 /// The schema with its types and limits but no state: used for the SDL.
 pub fn schema_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     let limits = &config.limits;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .register_output_type::<node::Node>()
+    types_builder(config)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .limit_directives(limits.max_directives)
+}
+
+/// The types and the limits every document has, whatever it reads.
+fn types_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>()
+        .limit_directives(config.limits.max_directives)
         .limit_recursive_depth(32)
         .disable_suggestions();
     if !config.introspection {
@@ -73,6 +78,14 @@ pub fn schema_builder(config: &Config) -> SchemaBuilder<Query, Mutation, EmptySu
 /// The schema serving requests over `state`.
 pub fn schema(state: AppState) -> IdmSchema {
     schema_builder(&state.config).data(state).finish()
+}
+
+/// The schema answering documents that only introspect (`limits::is_introspection_only`):
+/// the same types without the depth and complexity limits, which would refuse the standard
+/// introspection documents of GraphQL tools; `limits::check_introspection` bounds them
+/// instead (contract 1.1 §9.6).
+pub fn explorer_schema(state: AppState) -> IdmSchema {
+    types_builder(&state.config).data(state).finish()
 }
 
 /// The SDL of the schema, sorted, as committed in `schema.graphql`.

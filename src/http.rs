@@ -1,7 +1,9 @@
 //! The HTTP surface: `/graphql` (POST and GET), `/graphiql` with its own assets, health,
-//! readiness, metrics and the SDL. Authentication happens here, before GraphQL runs.
+//! readiness, metrics and the SDL. Authentication happens here, before GraphQL runs; a
+//! document that only introspects needs none.
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -292,10 +294,18 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
         Ok(request) => request,
         Err(response) => return *response,
     };
+    // Parsed here (or found parsed earlier; async-graphql executes the document it is given)
+    // to tell introspection from the rest, count aliases and name the operation.
+    let doc = state.documents.parse(&request.query);
+    if let Ok(doc) = &doc {
+        if state.app.config.introspection && limits::is_introspection_only(doc) {
+            return introspect(state, request, doc.clone(), deadline).await;
+        }
+    }
     let remembered = auth::bearer_token(authorization(headers)).and_then(|t| state.sign_ins.get(t));
     if let Some(remembered) = remembered {
         let auth = graphql::Auth::remembered(remembered);
-        match run(state, request, auth, deadline).await {
+        match run(state, request, doc.clone(), auth, deadline).await {
             Ok(Some(response)) => return json_response(&response),
             // The operation may not start from a remembered sign-in, or the run did not
             // confirm it: the token signs in again.
@@ -318,6 +328,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
     match run(
         state,
         request,
+        doc,
         graphql::Auth::signed_in(requester),
         deadline,
     )
@@ -356,7 +367,8 @@ async fn execute_batch(
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
         let auth = graphql::Auth::signed_in(requester.clone());
-        match run(state, request, auth, deadline).await {
+        let doc = state.documents.parse(&request.query);
+        match run(state, request, doc, auth, deadline).await {
             Ok(Some(response)) => answers.push(response),
             Ok(None) => return unreachable_response(),
             Err(response) => return response,
@@ -458,16 +470,15 @@ fn unauthenticated_response(err: ApiError) -> Response {
 async fn run(
     state: &ServerState,
     request: async_graphql::Request,
+    doc: Result<ExecutableDocument, ServerError>,
     auth: graphql::Auth,
     deadline: tokio::time::Instant,
 ) -> Result<Option<async_graphql::Response>, Response> {
     let answer = |error| with_codes(async_graphql::Response::from_errors(vec![error]));
-    // Parsed here (or found parsed earlier; async-graphql executes the document it is given)
-    // to count aliases and name the operation.
     // Refusals too wait for a confirmed requester: a user deactivated since its sign-in was
     // remembered is answered 401 whatever it sends.
     let confirmed = auth.is_confirmed();
-    let doc = match state.documents.parse(&request.query) {
+    let doc = match doc {
         Ok(doc) => doc,
         Err(_) if !confirmed => return Ok(None),
         Err(error) => return Ok(Some(answer(error))),
@@ -515,6 +526,49 @@ async fn run(
         started.elapsed(),
     );
     Ok(Some(with_codes(response)))
+}
+
+/// Answers a document that only introspects, whatever its `Authorization` header holds (the
+/// schema is public: contract 1.1 §9.6), on the schema without depth and complexity limits,
+/// after introspection's own bound.
+async fn introspect(
+    state: &ServerState,
+    mut request: async_graphql::Request,
+    doc: ExecutableDocument,
+    deadline: tokio::time::Instant,
+) -> Response {
+    let refused = |error| {
+        json_response(&with_codes(async_graphql::Response::from_errors(vec![
+            error,
+        ])))
+    };
+    if let Err(error) = limits::check_introspection(&doc, limits::MAX_INTROSPECTION_PASSES) {
+        return refused(error);
+    }
+    if let Err(error) = limits::check_aliases(&doc, state.app.config.limits.max_aliases) {
+        return refused(error);
+    }
+    let operation_name = limits::operation_name(&doc, request.operation_name.clone());
+    request.set_parsed_query(doc);
+    let started = std::time::Instant::now();
+    let schema = state.explorer.clone();
+    let execution = async move { schema.execute(request).await };
+    match detach::finish_or_detach(execution, deadline).await {
+        Some(Ok(response)) => {
+            limits::record_operation(
+                state.labels.label(operation_name.as_deref()),
+                response.errors.is_empty(),
+                started.elapsed(),
+            );
+            json_response(&with_codes(response))
+        }
+        Some(Err(())) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "internal error",
+        ),
+        None => timeout_response(),
+    }
 }
 
 /// The answer to a run that was refused although it was signed in (never happens: a

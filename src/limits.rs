@@ -164,6 +164,140 @@ pub fn record_operation(label: String, ok: bool, elapsed: std::time::Duration) {
         .record(elapsed.as_secs_f64());
 }
 
+/// The introspection fields of the query root.
+fn is_introspection_root(name: &str) -> bool {
+    matches!(name, "__schema" | "__type" | "__typename")
+}
+
+/// Whether every root field of every operation of `doc` is `__schema`, `__type` or
+/// `__typename` (through fragments at the root too): such a document reads only the schema,
+/// which is public, and is answered without a token (contract 1.1 §9.6).
+pub fn is_introspection_only(doc: &ExecutableDocument) -> bool {
+    fn root_fields_introspect(
+        set: &SelectionSet,
+        doc: &ExecutableDocument,
+        seen: &mut Vec<String>,
+    ) -> bool {
+        set.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => is_introspection_root(field.node.name.node.as_str()),
+            Selection::InlineFragment(fragment) => {
+                root_fields_introspect(&fragment.node.selection_set.node, doc, seen)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if seen.iter().any(|s| s == name) {
+                    return true;
+                }
+                seen.push(name.to_owned());
+                doc.fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| root_fields_introspect(&f.node.selection_set.node, doc, seen))
+            }
+        })
+    }
+    let mut seen = Vec::new();
+    doc.operations.iter().all(|(_, op)| {
+        op.node.ty == OperationType::Query
+            && root_fields_introspect(&op.node.selection_set.node, doc, &mut seen)
+    })
+}
+
+/// How many times one path inside `__schema`/`__type` may pass through a list of the schema
+/// (contract 1.1 §9.6): GraphiQL's and graphql-js's documents go `types`, `fields`, `args`.
+pub const MAX_INTROSPECTION_PASSES: usize = 3;
+
+/// The introspection fields that list more of the schema: each is one pass.
+fn is_introspection_list(name: &str) -> bool {
+    matches!(
+        name,
+        "fields" | "inputFields" | "interfaces" | "possibleTypes" | "types" | "args"
+    )
+}
+
+/// Refuses a document in which a path under `__schema` or `__type` passes through the
+/// schema's lists (`fields`, `types`, `args`, …) more than `max` times: the introspection
+/// types nest in cycles, so such a document answers in size exponential in its depth. The
+/// depth and complexity limits do not count introspection; this bound does, before anything
+/// runs. Each fragment is walked once (its deepest path is remembered), so a document of
+/// fragments spreading fragments costs its size, not its paths.
+pub fn check_introspection(doc: &ExecutableDocument, max: usize) -> Result<(), ServerError> {
+    struct Walk<'a> {
+        doc: &'a ExecutableDocument,
+        /// The most passes below each fragment (spread inside introspection or not), once
+        /// walked; None while it is being walked.
+        fragments: HashMap<(&'a str, bool), Option<usize>>,
+    }
+    impl<'a> Walk<'a> {
+        /// The most passes on any path below `set`; `inside` once under `__schema`/`__type`.
+        fn passes(&mut self, set: &'a SelectionSet, inside: bool) -> usize {
+            let mut most = 0;
+            for item in &set.items {
+                let below = match &item.node {
+                    Selection::Field(field) => {
+                        let name = field.node.name.node.as_str();
+                        let enters = inside || matches!(name, "__schema" | "__type");
+                        let here = usize::from(inside && is_introspection_list(name));
+                        here + self.passes(&field.node.selection_set.node, enters)
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        self.passes(&fragment.node.selection_set.node, inside)
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        let name = spread.node.fragment_name.node.as_str();
+                        self.fragment(name, inside)
+                    }
+                };
+                most = most.max(below);
+            }
+            most
+        }
+
+        /// The passes of a fragment spread inside introspection or outside it.
+        fn fragment(&mut self, name: &'a str, inside: bool) -> usize {
+            match self.fragments.get(&(name, inside)) {
+                Some(Some(n)) => return *n,
+                // A cycle: the document is invalid and validation refuses it.
+                Some(None) => return 0,
+                None => {}
+            }
+            let doc = self.doc;
+            let Some((key, fragment)) = doc.fragments.iter().find(|(k, _)| k.as_str() == name)
+            else {
+                return 0;
+            };
+            self.fragments.insert((key.as_str(), inside), None);
+            let n = self.passes(&fragment.node.selection_set.node, inside);
+            self.fragments.insert((key.as_str(), inside), Some(n));
+            n
+        }
+    }
+    let mut walk = Walk {
+        doc,
+        fragments: HashMap::new(),
+    };
+    let most = doc
+        .operations
+        .iter()
+        .map(|(_, op)| walk.passes(&op.node.selection_set.node, false))
+        .max()
+        .unwrap_or(0);
+    if most <= max {
+        return Ok(());
+    }
+    let mut err = ServerError::new(
+        format!(
+            "introspection nests the schema's lists (fields, types, args, …) {most} deep; at most {max} allowed"
+        ),
+        None,
+    );
+    err.extensions = Some({
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "BAD_USER_INPUT");
+        ext
+    });
+    Err(err)
+}
+
 /// Whether the operation `name` of `doc` may start from a remembered sign-in (see
 /// `graphql::Auth`): a query whose root fields are all `users` (or `__typename`), or a
 /// mutation that is a single `updateRole`, `createRoles` or `deleteRole`. Their resolvers
@@ -249,5 +383,27 @@ mod tests {
         assert_eq!(labels.label(Some("op7")), "op7");
         assert_eq!(labels.label(Some("not a name")), "anonymous");
         assert_eq!(labels.label(None), "anonymous");
+    }
+
+    #[test]
+    fn introspection_only_means_every_root_field_of_every_operation() {
+        let only = |q: &str| {
+            is_introspection_only(&async_graphql::parser::parse_query(q).expect("parses"))
+        };
+        assert!(only("{ __typename }"));
+        assert!(only(
+            "query IntrospectionQuery { __schema { types { name } } }"
+        ));
+        assert!(only(
+            "{ __type(name: \"User\") { name } ... on Query { __typename } }"
+        ));
+        assert!(only(
+            "{ ...F } fragment F on Query { __schema { queryType { name } } }"
+        ));
+        assert!(!only("{ __typename me { id } }"));
+        assert!(!only("{ ...F } fragment F on Query { me { id } }"));
+        assert!(!only("{ ...Missing }"));
+        assert!(!only("query A { __typename } query B { me { id } }"));
+        assert!(!only("mutation { __typename }"));
     }
 }

@@ -16,6 +16,34 @@
 
   var fetcher = GraphiQL.createFetcher({ url: '/graphql' });
 
+  // The first tab: what a newcomer runs first. Ctrl-Space completes, the Docs pane
+  // (top left) lists every type and field with its description.
+  var EXAMPLE = [
+    '# Welcome to idm. Paste your token after "Bearer " in the Headers tab below',
+    '# (`idm serve --demo` prints one per demo user; `idm token --email ...` makes one).',
+    '# Run an operation with the play button or Ctrl-Enter; Ctrl-Space completes.',
+    '',
+    '# Who am I, and what may I do?',
+    'query Me {',
+    '  me { email fullName roles { role workspace { title } cluster { fullTitle } } }',
+    '}',
+    '',
+    '# A page of the users I may see, filtered by a piece of name or email.',
+    'query Users($search: String) {',
+    '  users(portal: IP, first: 20, filter: { nameEmail: $search }) {',
+    '    totalCount',
+    '    nodes { id email fullName status partner { title } roles { role isActive } }',
+    '    pageInfo { hasNextPage endCursor }',
+    '  }',
+    '}',
+    '',
+    '# The roles I may give a user (paste an id from the page above).',
+    'query Assignable($userId: ID!) {',
+    '  assignableRoles(userId: $userId)',
+    '}',
+    ''
+  ].join('\n');
+
   var root = ReactDOM.createRoot(container);
   root.render(
     React.createElement(GraphiQL, {
@@ -23,8 +51,10 @@
       // Show the variables/headers pane; with defaultHeaders set and no
       // variables, GraphiQL opens it on the "Headers" tab.
       defaultEditorToolsVisibility: true,
-      defaultHeaders:
-        '{\n  "Authorization": "Bearer <paste a token from `idm serve --demo` or `idm token`>"\n}',
+      // Paste a token after "Bearer " (from `idm serve --demo` or `idm token`). The schema
+      // is public: docs and completion work before a token is there.
+      defaultHeaders: '{"Authorization": "Bearer "}',
+      defaultQuery: EXAMPLE,
       // The token stays in this tab only: persisted headers would keep an admin's bearer
       // token in localStorage.
       shouldPersistHeaders: false,

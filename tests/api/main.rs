@@ -8,6 +8,7 @@
 
 mod abuse;
 mod concurrency;
+mod explore;
 mod faults;
 mod fixtures;
 mod helpers;
