@@ -51,7 +51,9 @@ pub async fn load_and_print(state: &AppState, addr: SocketAddr) -> anyhow::Resul
         println!("The database already has users; the demo data set was not loaded again.");
     }
     println!();
-    println!("GraphiQL: http://{addr}/graphiql  (paste a token into the Headers tab)");
+    println!(
+        "GraphiQL: http://{addr}/graphiql  (paste a token after \"Bearer \" in the Headers tab)"
+    );
     println!();
     for (email, roles) in demo_users() {
         let token = state.keys.issue(&email, TOKEN_TTL_SECONDS)?;

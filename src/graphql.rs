@@ -32,7 +32,10 @@ pub struct AppState {
     pub searches: Arc<tokio::sync::Semaphore>,
 }
 
-/// The root query: each aggregate contributes its fields.
+/// What you can read: yourself (`me`), the users you may see (`users`, `user`), the roles
+/// you may give (`assignableRoles`), partners, workspaces, clusters and the audit trail.
+/// Every query needs `Authorization: Bearer <token>`; introspection needs none.
+// (Each aggregate contributes its fields.)
 #[derive(MergedObject, Default)]
 pub struct Query(
     users::graphql::UsersQuery,
@@ -43,7 +46,10 @@ pub struct Query(
     node::NodeQuery,
 );
 
-/// The root mutation: each aggregate contributes its fields.
+/// What you can change: invite and edit users, give, change and take away roles, and add
+/// partners and reference data. Each mutation answers a payload whose `errors` say what
+/// was refused and why; nothing is written when it holds any.
+// (Each aggregate contributes its fields.)
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     users::graphql::UsersMutation,

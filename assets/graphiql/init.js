@@ -14,7 +14,17 @@
   var container = document.getElementById('graphiql');
   container.style.height = '100vh';
 
-  var fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+  var send = GraphiQL.createFetcher({ url: '/graphql' });
+  // GraphiQL 3.8 keeps the operation name of a tab's earlier text: replace the example's
+  // named operations by an anonymous `{ me { email } }` and it still asks for "Me", which
+  // the server must refuse ("Unknown operation"). A name the text does not define is dropped.
+  function fetcher(params, options) {
+    var name = params && params.operationName;
+    if (name && !new RegExp('\\b(query|mutation|subscription)\\s+' + name + '\\b').test(params.query)) {
+      params = Object.assign({}, params, { operationName: null });
+    }
+    return send(params, options);
+  }
 
   // The first tab: what a newcomer runs first. Ctrl-Space completes, the Docs pane
   // (top left) lists every type and field with its description.
@@ -44,10 +54,43 @@
     ''
   ].join('\n');
 
+  // GraphiQL keeps tabs, history and favourites in localStorage, and its history entries
+  // carry each run's headers (shouldPersistHeaders covers only the tabs). Everything it
+  // writes goes through here with every "headers" value emptied, so no token is kept.
+  function withoutHeaders(value) {
+    if (Array.isArray(value)) {
+      return value.map(withoutHeaders);
+    }
+    if (value && typeof value === 'object') {
+      var out = {};
+      Object.keys(value).forEach(function (key) {
+        out[key] = key === 'headers' ? '' : withoutHeaders(value[key]);
+      });
+      return out;
+    }
+    return value;
+  }
+  var storage = {
+    getItem: function (key) { return localStorage.getItem(key); },
+    setItem: function (key, value) {
+      var kept = value;
+      try {
+        kept = JSON.stringify(withoutHeaders(JSON.parse(value)));
+      } catch (e) {
+        kept = value;
+      }
+      localStorage.setItem(key, kept);
+    },
+    removeItem: function (key) { localStorage.removeItem(key); },
+    clear: function () { localStorage.clear(); },
+    get length() { return localStorage.length; }
+  };
+
   var root = ReactDOM.createRoot(container);
   root.render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
+      storage: storage,
       // Show the variables/headers pane; with defaultHeaders set and no
       // variables, GraphiQL opens it on the "Headers" tab.
       defaultEditorToolsVisibility: true,

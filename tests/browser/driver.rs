@@ -1,0 +1,159 @@
+//! One chromedriver for the whole test binary and a headless chromium session per test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Where Debian puts the browser and its driver (`apt-get install chromium chromium-driver`);
+/// `IDM_CHROMIUM` and `IDM_CHROMEDRIVER` point elsewhere.
+fn paths() -> Option<(PathBuf, PathBuf)> {
+    let chromium = std::env::var_os("IDM_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let driver = std::env::var_os("IDM_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    (chromium.exists() && driver.exists()).then_some((chromium, driver))
+}
+
+/// The running chromedriver, started by the first test that needs it and killed when the
+/// binary exits (it dies with its parent's pipe).
+struct Driver {
+    url: String,
+    _process: Mutex<Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start_driver(path: &Path) -> Driver {
+    let port = free_port();
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Driver {
+        url,
+        _process: Mutex::new(process),
+    }
+}
+
+/// A headless chromium session, or None (after saying so) when the browser is missing and
+/// `IDM_REQUIRE_BROWSER` is not set.
+pub async fn browser() -> Option<Client> {
+    static DRIVER: OnceLock<Driver> = OnceLock::new();
+    let Some((chromium, driver_path)) = paths() else {
+        if std::env::var_os("IDM_REQUIRE_BROWSER").is_some() {
+            panic!(
+                "IDM_REQUIRE_BROWSER is set but /usr/bin/chromium or /usr/bin/chromedriver is \
+                 missing: apt-get install -y chromium chromium-driver"
+            );
+        }
+        eprintln!(
+            "SKIPPED browser test: chromium and chromedriver are not installed \
+             (apt-get install -y chromium chromium-driver; IDM_REQUIRE_BROWSER=1 makes this a failure)"
+        );
+        return None;
+    };
+    let driver = DRIVER.get_or_init(|| start_driver(&driver_path));
+    let profile = tempfile::tempdir().expect("profile dir").keep();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    // chromedriver listens on loopback: plain HTTP, no TLS stack.
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session");
+    Some(client)
+}
+
+/// Waits (up to 20 s) for an element and returns it.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    match client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => fail(client, &format!("no {css} within 20 s: {e}")).await,
+    }
+}
+
+/// Fails the test with what the page shows: its text, and a screenshot (`failure.png` in
+/// the target directory).
+async fn fail(client: &Client, what: &str) -> ! {
+    let text = client
+        .execute("return document.body.innerText;", vec![])
+        .await
+        .map(|t| {
+            t.as_str()
+                .unwrap_or("")
+                .chars()
+                .take(3000)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    if let Ok(png) = client.screenshot().await {
+        let _ = std::fs::write(
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("failure.png"),
+            png,
+        );
+    }
+    panic!("{what}\n--- the page shows:\n{text}");
+}
+
+/// Waits (up to 20 s) until `script` (the body of a function) returns true.
+pub async fn wait_until(client: &Client, what: &str, script: &str) {
+    for _ in 0..200 {
+        let value = client.execute(script, vec![]).await.expect("script runs");
+        if value.as_bool() == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    fail(client, &format!("{what}: not within 20 s")).await;
+}
+
+/// Saves a screenshot: into `docs/` (the README's) when `IDM_SCREENSHOTS` is set, else
+/// into the target directory.
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = if std::env::var_os("IDM_SCREENSHOTS").is_some() {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(name), png).expect("write screenshot");
+}
