@@ -189,6 +189,7 @@ impl From<Denial> for ErrorCode {
             Denial::TargetDeactivated => ErrorCode::TargetDeactivated,
             Denial::SelfModification => ErrorCode::SelfModification,
             Denial::ImmutableRole => ErrorCode::ImmutableRole,
+            Denial::NotFound => ErrorCode::NotFound,
         }
     }
 }

@@ -54,6 +54,8 @@ pub enum Denial {
     SelfModification,
     /// IMMUTABLE_ROLE: authorized-officer and system-admin rows cannot be changed this way.
     ImmutableRole,
+    /// NOT_FOUND: the target is neither the requester nor visible to it (contract 1.1 §9.1).
+    NotFound,
 }
 
 impl Denial {
@@ -68,6 +70,7 @@ impl Denial {
             Denial::TargetDeactivated => "TARGET_DEACTIVATED",
             Denial::SelfModification => "SELF_MODIFICATION",
             Denial::ImmutableRole => "IMMUTABLE_ROLE",
+            Denial::NotFound => "NOT_FOUND",
         }
     }
 }
@@ -212,7 +215,10 @@ fn authorize(
         } else if within(&[IP_EDITOR, IP_VIEWER]) {
             ao || admin
         } else if within(&[IP_EDITOR, IP_VIEWER, IP_ADMIN]) {
-            if new.is_none() {
+            // Deleting an IP_ADMIN, or changing one into anything else, needs an AO
+            // (contract 1.1 §9.2): an IP_ADMIN demoting a fellow admin and then deleting the
+            // row would otherwise do in two steps what it may not do in one.
+            if new.is_none() || old == Some(IP_ADMIN) {
                 ao
             } else {
                 ao || admin
@@ -510,6 +516,55 @@ pub fn can_see_user(requester: &Person, target: &Person) -> bool {
         || [Portal::Ip, Portal::Cluster].into_iter().any(
             |portal| matches!(user_scope(requester, portal), Ok(scope) if scope.admits(target)),
         )
+}
+
+/// Contract 1.1 §9.1: a target the requester cannot see does not exist for it. Checked
+/// before the guard by every mutation on a user or on a user's role, and by the
+/// `viewerCan…` answers, so no other code can reveal that such a user exists.
+pub fn check_visible(requester: &Person, target: &Person) -> Result<(), Denial> {
+    if target.id == requester.id || can_see_user(requester, target) {
+        Ok(())
+    } else {
+        Err(Denial::NotFound)
+    }
+}
+
+/// A role operation on a row of `target` as the service decides it: NOT_FOUND for a target
+/// the requester cannot see (§9.1), else the guard ([`check_role`]).
+pub fn check_role_on(requester: &Person, op: &RoleOp<'_>, target: &Person) -> Result<(), Denial> {
+    check_visible(requester, target)?;
+    check_role(requester, op, target)
+}
+
+/// `PRPRole.viewerCanChangeTo`: the role types `updateRole` would accept for `row` now.
+pub fn role_changes(requester: &Person, row: &RoleRow, target: &Person) -> Vec<RoleType> {
+    RoleType::ALL
+        .iter()
+        .copied()
+        .filter(|role| {
+            let op = RoleOp::Update {
+                row,
+                role: Some(*role),
+                is_active: None,
+            };
+            check_role_on(requester, &op, target).is_ok()
+        })
+        .collect()
+}
+
+/// `PRPRole.viewerCanToggle`: whether `updateRole` flipping `row`'s `isActive` would succeed.
+pub fn may_toggle_role(requester: &Person, row: &RoleRow, target: &Person) -> bool {
+    let op = RoleOp::Update {
+        row,
+        role: None,
+        is_active: Some(!row.is_active),
+    };
+    check_role_on(requester, &op, target).is_ok()
+}
+
+/// `PRPRole.viewerCanDelete`: whether `deleteRole` of `row` would succeed.
+pub fn may_delete_role(requester: &Person, row: &RoleRow, target: &Person) -> bool {
+    check_role_on(requester, &RoleOp::Delete { row }, target).is_ok()
 }
 
 /// Which partners the requester may read, or may assign users to.

@@ -421,7 +421,61 @@ fn apply_create(world: &mut World, target: usize, entries: &[NewRole]) {
 }
 
 /// Runs one request of R against the world; returns the index of the user it concerned.
-fn run_step(world: &mut World, step: &Step) -> Result<Option<usize>, TestCaseError> {
+/// (e) What a sequence does to a row that existed at the start, one step must be allowed to
+/// do to that row as it was: delete it, deactivate it, or give it its new role (an IP admin
+/// demoting a fellow admin and then deleting the row was the loophole of contract 1.1 §9.2).
+fn check_one_step_could(
+    requester: &Person,
+    person: &Person,
+    original: &RoleRow,
+    op: &RoleOp<'_>,
+) -> Result<(), TestCaseError> {
+    let directs: Vec<RoleOp<'_>> = match op {
+        RoleOp::Delete { .. } => vec![RoleOp::Delete { row: original }],
+        // Each effect on its own: a role change, a deactivation.
+        RoleOp::Update {
+            role, is_active, ..
+        } => {
+            let mut directs = Vec::new();
+            if let Some(role) = role.filter(|r| *r != original.role) {
+                directs.push(RoleOp::Update {
+                    row: original,
+                    role: Some(role),
+                    is_active: None,
+                });
+            }
+            if *is_active == Some(false) && original.is_active {
+                directs.push(RoleOp::Update {
+                    row: original,
+                    role: None,
+                    is_active: Some(false),
+                });
+            }
+            directs
+        }
+        RoleOp::Create(_) => Vec::new(),
+    };
+    // As the row was, in the target as it is (its other rows do not decide the guard).
+    let mut then = person.clone();
+    if let Some(row) = then.roles.iter_mut().find(|r| r.id == original.id) {
+        *row = original.clone();
+    }
+    for direct in &directs {
+        prop_assert!(
+            check_role(requester, direct, &then).is_ok(),
+            "(e) {:?} is reached in steps from {:?}, but not in one",
+            op,
+            original
+        );
+    }
+    Ok(())
+}
+
+fn run_step(
+    world: &mut World,
+    step: &Step,
+    originals: &std::collections::HashMap<Id, RoleRow>,
+) -> Result<Option<usize>, TestCaseError> {
     let requester = world.users[0].clone();
     let dormant = deactivated(&requester);
     match step {
@@ -474,6 +528,9 @@ fn run_step(world: &mut World, step: &Step) -> Result<Option<usize>, TestCaseErr
                 current
             );
             if check_role(&requester, &op, &person).is_ok() {
+                if let Some(original) = originals.get(&current.id) {
+                    check_one_step_could(&requester, &person, original, &op)?;
+                }
                 let new_role = role.unwrap_or(current.role);
                 let new_active = is_active.unwrap_or(current.is_active);
                 // Reaching role X in scope S by a change, or by waking a row of X (an
@@ -514,6 +571,9 @@ fn run_step(world: &mut World, step: &Step) -> Result<Option<usize>, TestCaseErr
                 current
             );
             if check_role(&requester, &op, &person).is_ok() {
+                if let Some(original) = originals.get(&current.id) {
+                    check_one_step_could(&requester, &person, original, &op)?;
+                }
                 world.users[t].roles.remove(i);
             }
             Ok(Some(t))
@@ -528,12 +588,18 @@ fn run_step(world: &mut World, step: &Step) -> Result<Option<usize>, TestCaseErr
 /// refuses more, so the worlds reached here include every world the service can reach.
 fn run(mut world: World, steps: &[Step]) -> Result<(), TestCaseError> {
     let requester = world.users[0].clone();
+    let originals = world
+        .users
+        .iter()
+        .flat_map(|person| person.roles.iter())
+        .map(|row| (row.id, row.clone()))
+        .collect();
     check_storable(&world)?;
     for person in &world.users {
         check_target_props(&requester, person)?;
     }
     for (n, step) in steps.iter().enumerate() {
-        let touched = run_step(&mut world, step)?;
+        let touched = run_step(&mut world, step, &originals)?;
         prop_assert_eq!(
             snapshot(&world.users[0]),
             snapshot(&requester),
@@ -553,7 +619,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     /// (a) no self-escalation, (b) no escalation by steps, (c) assignable_roles is exactly
-    /// what check_create_roles accepts, (d) a deactivated requester is refused everything.
+    /// what check_create_roles accepts, (d) a deactivated requester is refused everything,
+    /// (e) no demotion or removal in steps that one step may not do.
     #[test]
     fn no_sequence_of_allowed_steps_escalates_and_assignable_roles_is_the_guard(
         world in world(),

@@ -230,8 +230,8 @@ const ALLOWED: &[(RoleType, Place, Kin, RoleType, Op)] = &[
     (AO, SameScope, SamePartner, IP_ADMIN, Toggle),
     (AO, SameScope, SamePartner, IP_ADMIN, Delete),
     (AO, SameScope, SamePartner, AO, Toggle),
-    // IP_ADMIN of the row's workspace, own partner: like an AO, but may not delete or toggle
-    // an IP_ADMIN, nor touch an AO.
+    // IP_ADMIN of the row's workspace, own partner: like an AO, but may not delete, toggle or
+    // change an IP_ADMIN (contract 1.1 §9.2), nor touch an AO.
     (IP_ADMIN, SameScope, SamePartner, IP_EDITOR, Create),
     (IP_ADMIN, SameScope, SamePartner, IP_VIEWER, Create),
     (IP_ADMIN, SameScope, SamePartner, IP_ADMIN, Create),
@@ -243,8 +243,6 @@ const ALLOWED: &[(RoleType, Place, Kin, RoleType, Op)] = &[
     (IP_ADMIN, SameScope, SamePartner, IP_VIEWER, To(IP_ADMIN)),
     (IP_ADMIN, SameScope, SamePartner, IP_VIEWER, Toggle),
     (IP_ADMIN, SameScope, SamePartner, IP_VIEWER, Delete),
-    (IP_ADMIN, SameScope, SamePartner, IP_ADMIN, To(IP_EDITOR)),
-    (IP_ADMIN, SameScope, SamePartner, IP_ADMIN, To(IP_VIEWER)),
     // IP_EDITOR, IP_VIEWER, CLUSTER_VIEWER, CLUSTER_COORDINATOR and no role at all: nothing.
 ];
 
@@ -437,6 +435,70 @@ fn the_role_guard_follows_the_contract_table() {
         "{} of {rows} rows differ from the contract:\n{}",
         mismatches.len(),
         mismatches.join("\n")
+    );
+}
+
+/// Contract 1.1 §9.1 over the table's cases, with active and deactivated targets: a holder
+/// the requester sees on neither portal is NOT_FOUND before any other check; a visible one
+/// gets the guard's answer.
+#[test]
+fn an_invisible_target_is_not_found_before_any_other_check() {
+    let mut hidden = 0;
+    let mut seen = 0;
+    for requester_role in std::iter::once(None).chain(RoleType::ALL.iter().copied().map(Some)) {
+        for place in [Place::Same, Place::Other] {
+            let r = requester(
+                requester_role
+                    .map(|role| placed(role, place))
+                    .into_iter()
+                    .collect(),
+            );
+            for &row_role in RoleType::ALL {
+                for partner in [Some(P1), Some(P2), None] {
+                    for active in [true, false] {
+                        let row = placed(row_role, Place::Same);
+                        let mut holder = target(partner, vec![row.clone()]);
+                        holder.is_active = active;
+                        let ops = [
+                            RoleOp::Delete { row: &row },
+                            RoleOp::Update {
+                                row: &row,
+                                role: None,
+                                is_active: Some(false),
+                            },
+                            RoleOp::Update {
+                                row: &row,
+                                role: Some(IP_EDITOR),
+                                is_active: None,
+                            },
+                            RoleOp::Update {
+                                row: &row,
+                                role: Some(MEMBER),
+                                is_active: None,
+                            },
+                        ];
+                        for op in &ops {
+                            let got = check_role_on(&r, op, &holder);
+                            if can_see_user(&r, &holder) {
+                                seen += 1;
+                                assert_eq!(
+                                    got,
+                                    check_role(&r, op, &holder),
+                                    "{r:?} {op:?} {holder:?}"
+                                );
+                            } else {
+                                hidden += 1;
+                                assert_eq!(got, Err(Denial::NotFound), "{r:?} {op:?} {holder:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        hidden > 0 && seen > 0,
+        "both kinds of target occur: {hidden} hidden, {seen} seen"
     );
 }
 

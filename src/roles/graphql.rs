@@ -1,5 +1,7 @@
 //! GraphQL types and resolvers of roles. Every decision is `permissions::check_role` /
-//! `check_create_roles`; `assignableRoles` asks the same functions.
+//! `check_create_roles`; `assignableRoles` and the `viewerCan…` fields ask the same functions.
+
+use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -23,21 +25,75 @@ use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, Workspac
 use crate::{users, workspaces};
 
 /// One role of one user in one scope
-pub struct PrpRole(pub prp_role::Model, pub Option<RoleBundle>);
+pub struct PrpRole {
+    model: prp_role::Model,
+    /// The scope, when read with the role.
+    bundle: Option<RoleBundle>,
+    /// The holder with all its roles, when read with the role (a users page): what the
+    /// `viewerCan…` answers need, without a statement of their own.
+    holder: Option<Arc<Person>>,
+}
 
 impl PrpRole {
     /// A role whose scope is loaded when asked for.
     pub fn new(model: prp_role::Model) -> Self {
-        PrpRole(model, None)
+        PrpRole {
+            model,
+            bundle: None,
+            holder: None,
+        }
     }
 
     /// A role read together with its scope.
     pub fn from_bundle(bundle: RoleBundle) -> Self {
-        PrpRole(bundle.role.clone(), Some(bundle))
+        PrpRole {
+            model: bundle.role.clone(),
+            bundle: Some(bundle),
+            holder: None,
+        }
+    }
+
+    /// The role, held by `holder` as already read.
+    pub fn held_by(mut self, holder: Arc<Person>) -> Self {
+        self.holder = Some(holder);
+        self
+    }
+
+    /// The stored row.
+    pub fn model(&self) -> &prp_role::Model {
+        &self.model
     }
 
     fn role_type(&self) -> RoleType {
-        RoleType::parse(&self.0.role).unwrap_or(RoleType::IpViewer)
+        RoleType::parse(&self.model.role).unwrap_or(RoleType::IpViewer)
+    }
+
+    /// What the guard needs to answer `viewerCan…`: the requester, this row and its holder.
+    /// None for a stored role the guard does not know (it grants and allows nothing).
+    async fn guard_view(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<(Person, RoleRow, Arc<Person>)>, ApiError> {
+        let me = requester(ctx)?.person.clone();
+        let Some(row) = users::store::role_row(&self.model) else {
+            return Ok(None);
+        };
+        let holder = match &self.holder {
+            Some(holder) => holder.clone(),
+            None => {
+                let loader = crate::graphql::loader(ctx)?;
+                let user = loader
+                    .load_one(users::loader::UserKey(self.model.user_id))
+                    .await?
+                    .ok_or_else(|| ApiError::internal(&"role without user"))?;
+                let roles = loader
+                    .load_one(users::loader::RolesOfUser(self.model.user_id))
+                    .await?
+                    .unwrap_or_default();
+                Arc::new(users::store::person_of_bundles(&user, &roles))
+            }
+        };
+        Ok(Some((me, row, holder)))
     }
 }
 
@@ -45,7 +101,7 @@ impl PrpRole {
 impl PrpRole {
     /// Global ID
     pub async fn id(&self) -> ID {
-        ids::encode(Kind::Role, self.0.id)
+        ids::encode(Kind::Role, self.model.id)
     }
     /// The role type
     async fn role(&self) -> RoleType {
@@ -62,11 +118,11 @@ impl PrpRole {
     /// The holder of the role
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
         let r = requester(ctx)?;
-        if self.0.user_id == r.id() {
+        if self.model.user_id == r.id() {
             return Ok(User::new(r.user.clone()));
         }
         let loaded = crate::graphql::loader(ctx)?
-            .load_one(users::loader::UserKey(self.0.user_id))
+            .load_one(users::loader::UserKey(self.model.user_id))
             .await?;
         loaded
             .map(User::new)
@@ -74,34 +130,56 @@ impl PrpRole {
     }
     /// The workspace of an IP role
     async fn workspace(&self, ctx: &Context<'_>) -> Result<Option<Workspace>, ApiError> {
-        if let Some(bundle) = &self.1 {
+        if let Some(bundle) = &self.bundle {
             return Ok(bundle.workspace.clone().map(Workspace));
         }
-        match self.0.workspace_id {
+        match self.model.workspace_id {
             Some(id) => load_workspace(ctx, id).await,
             None => Ok(None),
         }
     }
     /// The cluster of a cluster role
     async fn cluster(&self, ctx: &Context<'_>) -> Result<Option<Cluster>, ApiError> {
-        if let Some(b) = &self.1 {
+        if let Some(b) = &self.bundle {
             return Ok(b
                 .cluster
                 .clone()
                 .map(|c| Cluster::with_context(c, b.plan.clone(), b.plan_workspace.clone())));
         }
-        match self.0.cluster_id {
+        match self.model.cluster_id {
             Some(id) => load_cluster(ctx, id).await,
             None => Ok(None),
         }
     }
     /// False when deactivated; an inactive role grants nothing but still shows
     async fn is_active(&self) -> bool {
-        self.0.is_active
+        self.model.is_active
     }
     /// When the role was granted
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
+    }
+    /// The role types updateRole would accept for this row from the requester now (empty
+    /// when none), decided by the guard of the mutation itself
+    async fn viewer_can_change_to(&self, ctx: &Context<'_>) -> Result<Vec<RoleType>, ApiError> {
+        Ok(match self.guard_view(ctx).await? {
+            Some((me, row, holder)) => permissions::role_changes(&me, &row, &holder),
+            None => Vec::new(),
+        })
+    }
+    /// Whether updateRole flipping isActive would succeed for the requester now
+    async fn viewer_can_toggle(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(self
+            .guard_view(ctx)
+            .await?
+            .is_some_and(|(me, row, holder)| permissions::may_toggle_role(&me, &row, &holder)))
+    }
+    /// Whether deleteRole would succeed for the requester now
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(self
+            .guard_view(ctx)
+            .await?
+            .is_some_and(|(me, row, holder)| permissions::may_delete_role(&me, &row, &holder)))
     }
 }
 

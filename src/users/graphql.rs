@@ -146,6 +146,24 @@ impl User {
     async fn user_type(&self, ctx: &Context<'_>) -> Result<Option<UserType>, ApiError> {
         Ok(permissions::user_type(&self.person(ctx).await?))
     }
+    /// Whether updateUser would succeed for the requester now, decided by the mutation's
+    /// own guard
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        let me = &requester(ctx)?.person;
+        let target = self.person(ctx).await?;
+        Ok(permissions::check_visible(me, &target)
+            .and_then(|()| permissions::check_update_user(me, &target))
+            .is_ok())
+    }
+    /// Whether setUserActive with the other value would succeed for the requester now,
+    /// decided by the mutation's own guard
+    async fn viewer_can_set_active(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        let me = &requester(ctx)?.person;
+        let target = self.person(ctx).await?;
+        Ok(permissions::check_visible(me, &target)
+            .and_then(|()| permissions::check_set_user_active(me, &target))
+            .is_ok())
+    }
     /// The user has no roles at all
     async fn is_incomplete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         Ok(self.role_bundles(ctx).await?.is_empty())
@@ -156,16 +174,17 @@ impl User {
         ctx: &Context<'_>,
         portal: Option<Portal>,
     ) -> Result<Vec<PrpRole>, ApiError> {
-        Ok(self
-            .role_bundles(ctx)
-            .await?
+        let bundles = self.role_bundles(ctx).await?;
+        // The holder as read, for the roles' `viewerCan…` (all its roles, whatever the portal).
+        let holder = Arc::new(store::person_of_bundles(&self.model, &bundles));
+        Ok(bundles
             .iter()
             .filter(|b| {
                 portal
                     .is_none_or(|p| RoleType::parse(&b.role.role).is_some_and(|t| t.portal() == p))
             })
             .cloned()
-            .map(PrpRole::from_bundle)
+            .map(|b| PrpRole::from_bundle(b).held_by(holder.clone()))
             .collect())
     }
     /// When the user was created
@@ -623,7 +642,7 @@ pub async fn load_parties(
         return Err(ApiError::unauthenticated("unknown or deactivated user").into());
     }
     let person = store::person_of_bundles(&target_user, &target_roles);
-    if person.id != me.id && !permissions::can_see_user(&me, &person) {
+    if permissions::check_visible(&me, &person).is_err() {
         return Err(not_found());
     }
     Ok(Parties {

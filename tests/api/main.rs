@@ -24,3 +24,4 @@ mod schema;
 mod security;
 mod sign_in;
 mod users;
+mod viewer;

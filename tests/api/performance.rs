@@ -11,6 +11,15 @@ const PAGE: &str = "query($first: Int!) { users(portal: CLUSTER, first: $first) 
     roles { id role roleDisplay isActive workspace { id title } cluster { id title fullTitle responsePlan { title } } }
 } } pageInfo { hasNextPage endCursor } } }";
 
+/// The console's page: PAGE with what the requester may do on each user and each role.
+const PAGE_WITH_VIEWER: &str =
+    "query($first: Int!) { users(portal: CLUSTER, first: $first) { totalCount edges { cursor node {
+    id email fullName status userType isIncomplete lastLogin viewerCanUpdate viewerCanSetActive
+    partner { id title }
+    roles { id role roleDisplay isActive viewerCanChangeTo viewerCanToggle viewerCanDelete
+            workspace { id title } cluster { id title fullTitle responsePlan { title } } }
+} } pageInfo { hasNextPage endCursor } } }";
+
 /// Users whose roles hold one of each pair of nodes below.
 const NESTED: &str =
     "query($first: Int!) { users(portal: CLUSTER, first: $first) { edges { cursor node {
@@ -86,6 +95,13 @@ async fn a_users_page_runs_two_statements_for_five_or_a_hundred_rows() {
     // The page joined to its users' roles (and the requester's authority, confirming the
     // remembered sign-in), the maintained total.
     assert_statements_for_five_and_a_hundred(PAGE, 2).await;
+}
+
+/// `viewerCan…` answers from the rows the page read (contract 1.1 §9.3): not a statement
+/// more than the page without them.
+#[tokio::test]
+async fn what_the_viewer_may_do_costs_no_statement_on_a_users_page() {
+    assert_statements_for_five_and_a_hundred(PAGE_WITH_VIEWER, 2).await;
 }
 
 /// Nodes reached through the page (each role's holder, with its partner and roles) are read

@@ -882,6 +882,41 @@ async fn ip_admin_rows_are_deleted_or_toggled_only_by_an_officer() {
     );
 }
 
+/// Contract 1.1 §9.2: the review's two steps (an IP admin demotes a fellow admin to editor,
+/// then deletes the row) are refused at the first; an officer may demote.
+#[tokio::test]
+async fn only_an_officer_demotes_an_ip_admin() {
+    let app = TestApp::spawn().await;
+    let s = scene(&app).await;
+    app.user(
+        "ao@p.org",
+        Some(s.p),
+        &[(IpAuthorizedOfficer, Some(s.w1), None)],
+    )
+    .await;
+    app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
+        .await;
+    let t = app.user("t@p.org", Some(s.p), &[]).await;
+    let t_admin = app.role(t, IpAdmin, Some(s.w1), None, true).await;
+    for to in ["IP_EDITOR", "IP_VIEWER"] {
+        let out = update_role(&app, "admin@p.org", t_admin, json!({"role": to})).await;
+        assert_eq!(outcome(&out), "FORBIDDEN", "{to}");
+    }
+    assert_eq!(
+        stored_role(&app, t_admin).await,
+        Some(("IP_ADMIN".to_owned(), true))
+    );
+    let out = update_role(&app, "ao@p.org", t_admin, json!({"role": "IP_EDITOR"})).await;
+    assert_eq!(outcome(&out), "ok");
+    assert_eq!(
+        stored_role(&app, t_admin).await,
+        Some(("IP_EDITOR".to_owned(), true))
+    );
+    // Promoting stays open to an IP admin.
+    let out = update_role(&app, "admin@p.org", t_admin, json!({"role": "IP_ADMIN"})).await;
+    assert_eq!(outcome(&out), "ok");
+}
+
 #[tokio::test]
 async fn a_role_change_on_oneself_or_a_deactivated_user_is_refused() {
     let (app, csa) = app_with_admin().await;
