@@ -9,6 +9,7 @@ mod m20261128_000002_role_user_index;
 mod m20261128_000003_counter;
 mod m20261128_000004_outbox_due_index;
 mod m20261129_000005_sqlite_user_search;
+mod m20261204_000006_audit_subject;
 
 /// The list of migrations, applied in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_counter::Migration),
             Box::new(m20261128_000004_outbox_due_index::Migration),
             Box::new(m20261129_000005_sqlite_user_search::Migration),
+            Box::new(m20261204_000006_audit_subject::Migration),
         ]
     }
 }

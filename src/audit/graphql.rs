@@ -4,6 +4,7 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::store::{self, EventQuery};
+use crate::domain::Portal;
 use crate::entity::audit_event;
 use crate::error::ApiError;
 use crate::graphql::{db, page_size, requester, state, PageInfo};
@@ -30,6 +31,7 @@ fn parse_json(text: Option<&str>) -> Option<Json<serde_json::Value>> {
     text.and_then(|t| serde_json::from_str(t).ok()).map(Json)
 }
 
+/// One recorded change: who did what to which object, and whom it concerns
 #[Object]
 impl AuditEvent {
     /// Global ID
@@ -70,6 +72,14 @@ impl AuditEvent {
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         parse_json(self.0.after_json.as_deref())
     }
+    /// The user the event is about (a role's holder, or the user itself); null when none,
+    /// deleted or not visible to the requester
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+        match self.0.subject_id {
+            Some(id) => visible_user(ctx, id).await,
+            None => Ok(None),
+        }
+    }
 }
 
 /// Filters of `auditEvents`
@@ -81,6 +91,8 @@ pub struct AuditEventFilter {
     pub target_id: Option<ID>,
     /// Events with one of these actions
     pub actions: Option<Vec<String>>,
+    /// Events about this user (a role's holder, or the user itself)
+    pub subject_id: Option<ID>,
 }
 
 /// An edge of the audit connection
@@ -135,7 +147,8 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// Audit events: all for cluster system admins, else those the requester performed
+    /// Audit events, newest first: all for cluster system admins; for anyone else those it
+    /// performed and those about a user it may see now
     #[graphql(complexity = "crate::graphql::page_complexity(first, None, child_complexity)")]
     async fn audit_events(
         &self,
@@ -147,20 +160,20 @@ impl AuditQuery {
         let r = requester(ctx)?;
         let limit = page_size(ctx, first, None)?;
         let f = filter.unwrap_or_default();
-        let mut actor = if permissions::sees_all_audit(&r.person) {
-            None
-        } else {
-            Some(r.id())
+        let actor = match &f.actor_id {
+            Some(id) => Some(
+                ids::decode(Kind::User, id)
+                    .ok_or_else(|| ApiError::bad_input("actorId is not a User ID"))?,
+            ),
+            None => None,
         };
-        if let Some(id) = &f.actor_id {
-            let wanted = ids::decode(Kind::User, id)
-                .ok_or_else(|| ApiError::bad_input("actorId is not a User ID"))?;
-            if actor.is_some_and(|own| own != wanted) {
-                actor = Some(-1);
-            } else {
-                actor = Some(wanted);
-            }
-        }
+        let subject = match &f.subject_id {
+            Some(id) => Some(
+                ids::decode(Kind::User, id)
+                    .ok_or_else(|| ApiError::bad_input("subjectId is not a User ID"))?,
+            ),
+            None => None,
+        };
         let target = match &f.target_id {
             Some(id) => {
                 let (kind, n) = ids::decode_any(id)
@@ -180,7 +193,9 @@ impl AuditQuery {
             )));
         }
         let query = EventQuery {
+            seen_by: seen_by(&r.person),
             actor,
+            subject,
             target,
             actions: f.actions,
             before_id: decode_cursor("after", after.as_deref())?,
@@ -191,12 +206,33 @@ impl AuditQuery {
     }
 }
 
+/// What a requester reads of the audit trail (contract 1.1 §9.4): everything for a system
+/// admin (None); else its own actions and the events about users it may see now.
+fn seen_by(requester: &permissions::Person) -> Option<store::SeenBy> {
+    if permissions::sees_all_audit(requester) {
+        return None;
+    }
+    let scopes: Vec<permissions::UserScope> = [Portal::Ip, Portal::Cluster]
+        .into_iter()
+        .filter_map(|portal| permissions::user_scope(requester, portal).ok())
+        .collect();
+    Some(store::SeenBy {
+        requester: requester.id,
+        subjects: crate::users::store::visible_users_sql(&scopes),
+    })
+}
+
 /// An event visible to the requester, for `node`.
 pub async fn visible_event(ctx: &Context<'_>, id: i64) -> Result<Option<AuditEvent>, ApiError> {
     let r = requester(ctx)?;
     let Some(e) = store::find(db(ctx)?, id).await? else {
         return Ok(None);
     };
-    let visible = permissions::sees_all_audit(&r.person) || e.actor_id == Some(r.id());
+    let visible = permissions::sees_all_audit(&r.person)
+        || e.actor_id == Some(r.id())
+        || match e.subject_id {
+            Some(subject) => visible_user(ctx, subject).await?.is_some(),
+            None => false,
+        };
     Ok(visible.then_some(AuditEvent(e)))
 }

@@ -27,9 +27,32 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
+/// The user an event is about (contract 1.1 §9.4): a user event's target, a role event's
+/// holder (from the row's JSON after the change, or before it for a deletion); none for
+/// partners and reference data.
+pub fn subject_of(
+    target_type: &str,
+    target_id: i64,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Option<i64> {
+    match target_type {
+        "User" => Some(target_id),
+        "PRPRole" => after.or(before).and_then(|row| row["userId"].as_i64()),
+        _ => None,
+    }
+}
+
 /// The row that records `change`, at the current time.
 fn new_row(change: Change<'_>) -> audit_event::ActiveModel {
+    let subject = subject_of(
+        change.target_type,
+        change.target_id,
+        change.before.as_ref(),
+        change.after.as_ref(),
+    );
     audit_event::ActiveModel {
+        subject_id: Set(subject),
         at: Set(Utc::now()),
         actor_id: Set(change.actor),
         action: Set(change.action.to_owned()),
@@ -131,11 +154,25 @@ async fn write(
     Ok(())
 }
 
+/// Whose events a requester who is not a system admin reads (contract 1.1 §9.4): those it
+/// performed, and those about a user it may see now.
+#[derive(Debug)]
+pub struct SeenBy {
+    pub requester: i64,
+    /// The users it may see, as SQL over the row `{t}` of `app_user`
+    /// (`users::store::visible_users_sql`).
+    pub subjects: String,
+}
+
 /// Which events to list.
 #[derive(Debug, Default)]
 pub struct EventQuery {
-    /// Only the events of this actor (None: everyone's).
+    /// The requester's view; None: every event (a system admin).
+    pub seen_by: Option<SeenBy>,
+    /// Only the events of this actor.
     pub actor: Option<i64>,
+    /// Only the events about this user.
+    pub subject: Option<i64>,
     pub target: Option<(String, i64)>,
     pub actions: Option<Vec<String>>,
     /// Only events older than this id (the cursor).
@@ -146,8 +183,25 @@ pub struct EventQuery {
 impl EventQuery {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if let Some(seen) = &self.seen_by {
+            // Correlated, so that a page read newest first looks up each event's subject by
+            // its key instead of listing every visible user first.
+            let about_visible = format!(
+                "EXISTS (SELECT 1 FROM app_user s WHERE s.id = audit_event.subject_id AND ({}))",
+                seen.subjects.replace("{t}", "s")
+            );
+            cond = cond.add(
+                Condition::any()
+                    .add(audit_event::Column::ActorId.eq(seen.requester))
+                    .add(audit_event::Column::SubjectId.eq(seen.requester))
+                    .add(Expr::cust(about_visible)),
+            );
+        }
         if let Some(actor) = self.actor {
             cond = cond.add(audit_event::Column::ActorId.eq(actor));
+        }
+        if let Some(subject) = self.subject {
+            cond = cond.add(audit_event::Column::SubjectId.eq(subject));
         }
         if let Some((target_type, target_id)) = &self.target {
             cond = cond

@@ -1,4 +1,5 @@
-//! `audit_event`: who changed what, with the target's JSON before and after.
+//! `audit_event`: who changed what, with the target's JSON before and after, and whom it
+//! concerns.
 
 use sea_orm::entity::prelude::*;
 
@@ -14,6 +15,8 @@ pub struct Model {
     pub target_id: i64,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    /// The user the event is about (a role's holder, or the user itself), if any.
+    pub subject_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -236,7 +236,9 @@ struct Audit {
 
 impl Audit {
     fn created(&mut self, action: &str, target_type: &str, target_id: i64, after: Value) {
+        let subject = crate::audit::store::subject_of(target_type, target_id, None, Some(&after));
         self.events.push(audit_event::ActiveModel {
+            subject_id: Set(subject),
             at: Set(self.at),
             actor_id: Set(None),
             action: Set(action.to_owned()),

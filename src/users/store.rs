@@ -540,6 +540,19 @@ fn ids_sql(ids: &[i64]) -> String {
         .join(", ")
 }
 
+/// The users a requester with these scopes (one per portal it may list) sees, as SQL over
+/// the row `{t}` of `app_user`: what audit events about a person follow (contract 1.1 §9.4).
+pub fn visible_users_sql(scopes: &[UserScope]) -> String {
+    if scopes.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let any: Vec<String> = scopes
+        .iter()
+        .map(|s| format!("({})", scope_sql(s)))
+        .collect();
+    any.join(" OR ")
+}
+
 const HAS_ROLE: &str = "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {t}.id)";
 
 /// The visibility rule as SQL over the row `{t}` of `app_user`.

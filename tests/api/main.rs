@@ -7,6 +7,7 @@
 )]
 
 mod abuse;
+mod audit;
 mod concurrency;
 mod explore;
 mod faults;
