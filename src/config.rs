@@ -31,6 +31,8 @@ pub struct Config {
     pub sign_in_ttl: Duration,
     /// At most this many remembered sign-ins; zero: none.
     pub sign_in_capacity: usize,
+    /// `createUser` calls per requester in any trailing hour; zero: no limit.
+    pub invitations_per_hour: u32,
 }
 
 /// How bearer tokens are checked. Its `Debug` hides the secret.
@@ -97,6 +99,7 @@ impl Config {
             shutdown_grace: Duration::ZERO,
             sign_in_ttl: Duration::from_secs(DEFAULT_SIGN_IN_TTL_SECS),
             sign_in_capacity: DEFAULT_SIGN_IN_CAPACITY,
+            invitations_per_hour: DEFAULT_INVITATIONS_PER_HOUR,
         }
     }
 }
@@ -104,6 +107,7 @@ impl Config {
 const DEFAULT_DB_STARTUP_WAIT_SECS: u64 = 30;
 const DEFAULT_SIGN_IN_TTL_SECS: u64 = 300;
 const DEFAULT_SIGN_IN_CAPACITY: usize = 10_000;
+const DEFAULT_INVITATIONS_PER_HOUR: u32 = 100;
 
 /// The pool size when IDM_DB_MAX_CONNECTIONS is not set: 10 on PostgreSQL; on SQLite two per
 /// core (2 to 10). SQLite runs its queries in idm's own process, each pooled connection with
@@ -240,6 +244,14 @@ pub struct ConfigArgs {
         default_value_t = DEFAULT_SIGN_IN_CAPACITY
     )]
     pub sign_in_capacity: usize,
+    /// Most invitations (createUser) one requester may send in any trailing hour; 0: no limit
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_INVITATIONS_PER_HOUR",
+        default_value_t = DEFAULT_INVITATIONS_PER_HOUR
+    )]
+    pub invitations_per_hour: u32,
 }
 
 impl fmt::Debug for Config {
@@ -258,6 +270,7 @@ impl fmt::Debug for Config {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("sign_in_ttl", &self.sign_in_ttl)
             .field("sign_in_capacity", &self.sign_in_capacity)
+            .field("invitations_per_hour", &self.invitations_per_hour)
             .finish()
     }
 }
@@ -405,6 +418,7 @@ impl ConfigArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             sign_in_ttl: Duration::from_secs(self.sign_in_ttl_secs),
             sign_in_capacity: self.sign_in_capacity,
+            invitations_per_hour: self.invitations_per_hour,
         })
     }
 }

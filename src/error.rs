@@ -176,6 +176,9 @@ pub enum ErrorCode {
     ImmutableRole,
     /// A unique value is already used (vendor number, OCHA id, workspace code, ...)
     Conflict,
+    /// Too many of these requests in the last hour (invitations: IDM_INVITATIONS_PER_HOUR);
+    /// the message says when the next one is possible
+    RateLimited,
 }
 
 impl From<Denial> for ErrorCode {
@@ -209,6 +212,7 @@ impl ErrorCode {
             ErrorCode::SelfModification => "you cannot change your own access",
             ErrorCode::ImmutableRole => "this role cannot be changed or deleted",
             ErrorCode::Conflict => "a unique value is already used",
+            ErrorCode::RateLimited => "too many requests of this kind in the last hour",
         }
     }
 }

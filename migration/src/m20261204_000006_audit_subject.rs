@@ -1,7 +1,8 @@
 //! The subject of an audit event (contract 1.1 §9.4): the user it is about, as a column of
 //! its own, indexed with the event id so that a person's history pages by keyset. Existing
 //! events get theirs: a user event its target, a role event the role's holder (`userId` of
-//! the row's JSON after the change, or before it for a deletion).
+//! the row's JSON after the change, or before it for a deletion). Also an index of each
+//! actor's actions by time, which the invitation rate limit counts (contract 1.1 §9.5).
 
 use sea_orm_migration::prelude::*;
 
@@ -25,7 +26,8 @@ impl MigrationTrait for Migration {
                 "ALTER TABLE audit_event ADD COLUMN subject_id BIGINT;\n\
                  UPDATE audit_event SET subject_id = target_id WHERE target_type = 'User';\n\
                  UPDATE audit_event SET subject_id = {holder} WHERE target_type = 'PRPRole';\n\
-                 CREATE INDEX ix_audit_event_subject ON audit_event (subject_id, id)"
+                 CREATE INDEX ix_audit_event_subject ON audit_event (subject_id, id);\n\
+                 CREATE INDEX ix_audit_event_actor_action ON audit_event (actor_id, action, at)"
             ),
         )
         .await
@@ -34,7 +36,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(
             manager,
-            "DROP INDEX ix_audit_event_subject;\n\
+            "DROP INDEX ix_audit_event_actor_action;\n\
+             DROP INDEX ix_audit_event_subject;\n\
              ALTER TABLE audit_event DROP COLUMN subject_id",
         )
         .await

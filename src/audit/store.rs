@@ -242,6 +242,26 @@ pub async fn count(db: &impl ConnectionTrait, query: &EventQuery) -> Result<u64,
         .await
 }
 
+/// When `actor` did `action` since `since`, newest first, at most `limit` times (the index
+/// of migration 6 answers it reading only those rows).
+pub async fn recent_actions(
+    db: &impl ConnectionTrait,
+    actor: i64,
+    action: &str,
+    since: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<chrono::DateTime<Utc>>, DbErr> {
+    let rows = audit_event::Entity::find()
+        .filter(audit_event::Column::ActorId.eq(actor))
+        .filter(audit_event::Column::Action.eq(action))
+        .filter(audit_event::Column::At.gt(since))
+        .order_by_desc(audit_event::Column::At)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|e| e.at).collect())
+}
+
 /// One event by id.
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<audit_event::Model>, DbErr> {
     audit_event::Entity::find_by_id(id).one(db).await

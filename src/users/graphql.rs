@@ -669,6 +669,38 @@ pub async fn load_target(
     .await
 }
 
+/// Contract 1.1 §9.5: at most `per_hour` invitations by one requester in any trailing hour,
+/// counted from the audit trail (so every instance agrees); RATE_LIMITED says when the next
+/// one is possible: an hour after the oldest of the last `per_hour`.
+async fn check_invitation_rate(
+    txn: &sea_orm::DatabaseTransaction,
+    requester: i64,
+    per_hour: u32,
+) -> Result<(), MutationError> {
+    let hour = chrono::Duration::hours(1);
+    let now = Utc::now();
+    let recent = crate::audit::store::recent_actions(
+        txn,
+        requester,
+        "user.create",
+        now - hour,
+        u64::from(per_hour),
+    )
+    .await?;
+    match recent.last() {
+        Some(oldest) if recent.len() >= per_hour as usize => Err(UserError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "at most {per_hour} invitations per hour; the next is possible at {}",
+                (*oldest + hour).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            &[],
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 #[derive(Default)]
 pub struct UsersMutation;
 
@@ -699,6 +731,12 @@ impl UsersMutation {
             };
             c.finish().map_err(MutationError::Rejected)?;
             let txn = crate::db::begin_write(writer(ctx)?).await?;
+            let per_hour = state(ctx)?.config.invitations_per_hour;
+            if per_hour > 0 {
+                // First, before the shared lock of `authority`: two of this requester's
+                // invitations, on any instances, count one after the other.
+                store::lock_user(&txn, r.id()).await?;
+            }
             let me = authority(&txn, r).await?;
             let plan =
                 permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
@@ -706,6 +744,9 @@ impl UsersMutation {
                         let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
                         UserError::denied(denial, &path)
                     })?;
+            if per_hour > 0 {
+                check_invitation_rate(&txn, r.id(), per_hour).await?;
+            }
             if let Some(p) = plan.partner_id {
                 if crate::partners::store::find(&txn, p).await?.is_none() {
                     return Err(UserError::new(

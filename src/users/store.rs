@@ -77,6 +77,20 @@ pub async fn find_person_for_share(
     Ok(Some((u, p)))
 }
 
+/// Locks a user's row until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite write
+/// transactions are serialised already): what serialises one requester's invitations while
+/// they are counted, on every instance.
+pub async fn lock_user(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    user::Entity::find_by_id(id)
+        .select_only()
+        .column(user::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(())
+}
+
 /// Whom a mutation acts on: a user, or the holder of a role.
 #[derive(Clone, Copy, Debug)]
 pub enum Target {

@@ -14,6 +14,7 @@ mod faults;
 mod fixtures;
 mod helpers;
 mod http;
+mod invitations;
 mod outbox;
 mod pagination;
 mod partners;
