@@ -141,6 +141,67 @@ fn acquire_timeout(request_timeout: Duration) -> Duration {
     (request_timeout * 3 / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
 }
 
+/// What `idm check-config` found: a line per check, and whether each passed.
+pub async fn check(config: &Config) -> Vec<(bool, String)> {
+    let mut found = vec![(
+        true,
+        format!(
+            "configuration: valid (listening on {}{})",
+            config.bind,
+            config
+                .metrics_bind
+                .map(|m| format!(", metrics on {m}"))
+                .unwrap_or_default()
+        ),
+    )];
+    let acquire = Duration::from_secs(5);
+    match crate::db::connect(&config.database_url, 1, acquire, None).await {
+        Err(e) => found.push((false, format!("database: cannot connect: {e}"))),
+        Ok(db) => {
+            let pending = Migrator::get_pending_migrations(&db).await.map(|m| m.len());
+            found.push(match pending {
+                Ok(0) => (
+                    true,
+                    "database: reachable, migrations up to date".to_owned(),
+                ),
+                Ok(n) => (
+                    true,
+                    format!("database: reachable, {n} migration(s) to apply at the next start"),
+                ),
+                Err(e) => (false, format!("database: reachable, but: {e}")),
+            });
+            let keys = match (&config.jwt.secret, &config.jwt.public_key_file) {
+                (Some(_), _) | (None, Some(_)) => JwtKeys::load(&config.jwt, &db)
+                    .await
+                    .map(|_| "tokens: keys loaded".to_owned()),
+                (None, None) => Ok(
+                    "tokens: HS256 with the secret generated in the database (set IDM_JWT_SECRET or a provider's key in production)"
+                        .to_owned(),
+                ),
+            };
+            found.push(match keys {
+                Ok(line) => (true, line),
+                Err(e) => (false, format!("tokens: {e}")),
+            });
+            db.close().await.ok();
+        }
+    }
+    match Sender::from_config(config.smtp_url.as_deref(), &config.smtp_from) {
+        Err(e) => found.push((false, format!("notifications: {e}"))),
+        Ok(sender) => found.push(
+            match (config.smtp_url.is_some(), sender.reachable().await) {
+                (false, _) => (
+                    true,
+                    "notifications: no IDM_SMTP_URL, written to the log".to_owned(),
+                ),
+                (true, Ok(())) => (true, "notifications: the SMTP server answers".to_owned()),
+                (true, Err(e)) => (false, format!("notifications: {e}")),
+            },
+        ),
+    }
+    found
+}
+
 /// The application state over a migrated database.
 pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let keys = JwtKeys::load(&config.jwt, &db).await?;
@@ -161,6 +222,8 @@ pub async fn state(config: Config, db: DatabaseConnection) -> anyhow::Result<App
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
+    /// The private listener of `/metrics` (IDM_METRICS_BIND), when configured.
+    metrics_listener: Option<TcpListener>,
     state: ServerState,
 }
 
@@ -170,6 +233,13 @@ impl Application {
         let listener = TcpListener::bind(app.config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.bind))?;
+        let metrics_listener =
+            match app.config.metrics_bind {
+                Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {addr} (IDM_METRICS_BIND): {e}")
+                })?),
+                None => None,
+            };
         let schema = graphql::schema(app.clone());
         let explorer = graphql::explorer_schema(app.clone());
         let sign_ins =
@@ -185,12 +255,24 @@ impl Application {
             labels: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     /// The address actually bound.
     pub fn address(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The address of the private metrics listener, when there is one.
+    pub fn metrics_address(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(match &self.metrics_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        })
     }
 
     /// The router with its middleware.
@@ -210,6 +292,7 @@ impl Application {
                 crate::http::refuse_oversized(limit, body_timeout, request, next)
             }))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(axum::middleware::from_fn(crate::http::log_request))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
     }
@@ -241,10 +324,18 @@ impl Application {
             }
             tracing::info!("draining requests");
         };
+        // The metrics listener stops with the public one (its serve future is dropped).
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = crate::http::metrics_router(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let router = Self::router(self.state);
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         let _ = stop_tx.send(true);
         let _ = worker.await;
         tracing::info!("stopped");

@@ -33,6 +33,19 @@ pub struct Config {
     pub sign_in_capacity: usize,
     /// `createUser` calls per requester in any trailing hour; zero: no limit.
     pub invitations_per_hour: u32,
+    /// Where `/metrics` is served instead of the public listener; None: on the public one.
+    pub metrics_bind: Option<SocketAddr>,
+    /// Bearer token `/metrics` requires, on whichever listener; None: none.
+    pub metrics_token: Option<String>,
+}
+
+/// How log lines are written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal (never with NO_COLOR).
+    Text,
+    /// One JSON object per line: timestamp, level, target, message, fields, span fields.
+    Json,
 }
 
 /// How bearer tokens are checked. Its `Debug` hides the secret.
@@ -100,6 +113,8 @@ impl Config {
             sign_in_ttl: Duration::from_secs(DEFAULT_SIGN_IN_TTL_SECS),
             sign_in_capacity: DEFAULT_SIGN_IN_CAPACITY,
             invitations_per_hour: DEFAULT_INVITATIONS_PER_HOUR,
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 }
@@ -252,6 +267,17 @@ pub struct ConfigArgs {
         default_value_t = DEFAULT_INVITATIONS_PER_HOUR
     )]
     pub invitations_per_hour: u32,
+    /// Serve /metrics only on this address (e.g. 127.0.0.1:9090); the public listener then
+    /// answers 404 for it
+    #[arg(long, global = true, env = "IDM_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+    /// Bearer token that /metrics requires, on whichever listener serves it
+    #[arg(long, global = true, env = "IDM_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Log format: text (coloured on a terminal unless NO_COLOR) or json (one object per
+    /// line) [default: text on a terminal, json otherwise]
+    #[arg(long, global = true, env = "IDM_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 impl fmt::Debug for Config {
@@ -271,6 +297,11 @@ impl fmt::Debug for Config {
             .field("sign_in_ttl", &self.sign_in_ttl)
             .field("sign_in_capacity", &self.sign_in_capacity)
             .field("invitations_per_hour", &self.invitations_per_hour)
+            .field("metrics_bind", &self.metrics_bind)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -384,6 +415,14 @@ impl ConfigArgs {
                 "IDM_DB_MAX_CONNECTIONS must be at least 1".into(),
             ));
         }
+        let metrics_bind = match &self.metrics_bind {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                ConfigError(format!(
+                    "IDM_METRICS_BIND must be an address such as 127.0.0.1:9090, not {text:?}"
+                ))
+            })?),
+        };
         let db_max_connections = self
             .db_max_connections
             .unwrap_or_else(|| default_pool_size(&self.database_url));
@@ -419,6 +458,8 @@ impl ConfigArgs {
             sign_in_ttl: Duration::from_secs(self.sign_in_ttl_secs),
             sign_in_capacity: self.sign_in_capacity,
             invitations_per_hour: self.invitations_per_hour,
+            metrics_bind,
+            metrics_token: self.metrics_token.filter(|t| !t.is_empty()),
         })
     }
 }

@@ -138,17 +138,83 @@ pub async fn refuse_oversized(
     response
 }
 
+/// What one request's log line says beyond HTTP: the operation and the requester's user id
+/// (never its email or token), noted by the GraphQL handlers while they run.
+#[derive(Default)]
+struct RequestNote {
+    operation: std::sync::OnceLock<String>,
+    user_id: std::sync::OnceLock<i64>,
+}
+
+tokio::task_local! {
+    /// The note of the request this task serves (see [`log_request`]).
+    static NOTE: std::sync::Arc<RequestNote>;
+}
+
+/// Notes the operation (its metrics label: a bounded name) of the request being served.
+fn note_operation(label: &str) {
+    let _ = NOTE.try_with(|note| note.operation.set(label.to_owned()));
+}
+
+/// Notes whom the request being served acts for.
+fn note_user(id: i64) {
+    let _ = NOTE.try_with(|note| note.user_id.set(id));
+}
+
+/// Logs one line per request when it is answered: request id, method, path (never the query
+/// string, which carries variables), status, latency, and for GraphQL the operation and the
+/// requester's user id.
+pub async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let note = std::sync::Arc::new(RequestNote::default());
+    let response = NOTE.scope(note.clone(), next.run(request)).await;
+    tracing::info!(
+        request_id,
+        method = %method,
+        path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        operation = note.operation.get().map(String::as_str),
+        user.id = note.user_id.get(),
+        "request"
+    );
+    response
+}
+
 /// Builds the router over the state.
 pub fn router(state: ServerState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql_page))
         .route("/graphiql/", get(graphiql_page))
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/schema.graphql", get(schema_sdl));
+    // With IDM_METRICS_BIND, /metrics lives on its own listener (`metrics_router`) only.
+    let router = if state.app.config.metrics_bind.is_none() {
+        router.route("/metrics", get(metrics))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+/// The router of the private metrics listener (IDM_METRICS_BIND): `/metrics` and nothing else.
+pub fn metrics_router(state: ServerState) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
-        .route("/schema.graphql", get(schema_sdl))
         .with_state(state)
 }
 
@@ -304,6 +370,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
     }
     let remembered = auth::bearer_token(authorization(headers)).and_then(|t| state.sign_ins.get(t));
     if let Some(remembered) = remembered {
+        note_user(remembered.id());
         let auth = graphql::Auth::remembered(remembered);
         match run(state, request, doc.clone(), auth, deadline).await {
             Ok(Some(response)) => return json_response(&response),
@@ -325,6 +392,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
         Ok(requester) => requester,
         Err(response) => return response,
     };
+    note_user(requester.id());
     match run(
         state,
         request,
@@ -364,6 +432,7 @@ async fn execute_batch(
         Ok(requester) => requester,
         Err(response) => return response,
     };
+    note_user(requester.id());
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
         let auth = graphql::Auth::signed_in(requester.clone());
@@ -484,6 +553,8 @@ async fn run(
         Err(error) => return Ok(Some(answer(error))),
     };
     let operation_name = limits::operation_name(&doc, request.operation_name.clone());
+    let label = state.labels.label(operation_name.as_deref());
+    note_operation(&label);
     if !confirmed && !limits::may_start_remembered(&doc, operation_name.as_deref()) {
         return Ok(None);
     }
@@ -520,11 +591,7 @@ async fn run(
     if signs_in_again(&response) || !auth.is_confirmed() {
         return Ok(None);
     }
-    limits::record_operation(
-        state.labels.label(operation_name.as_deref()),
-        response.errors.is_empty(),
-        started.elapsed(),
-    );
+    limits::record_operation(label, response.errors.is_empty(), started.elapsed());
     Ok(Some(with_codes(response)))
 }
 
@@ -549,17 +616,15 @@ async fn introspect(
         return refused(error);
     }
     let operation_name = limits::operation_name(&doc, request.operation_name.clone());
+    let label = state.labels.label(operation_name.as_deref());
+    note_operation(&label);
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
     let schema = state.explorer.clone();
     let execution = async move { schema.execute(request).await };
     match detach::finish_or_detach(execution, deadline).await {
         Some(Ok(response)) => {
-            limits::record_operation(
-                state.labels.label(operation_name.as_deref()),
-                response.errors.is_empty(),
-                started.elapsed(),
-            );
+            limits::record_operation(label, response.errors.is_empty(), started.elapsed());
             json_response(&with_codes(response))
         }
         Some(Err(())) => error_response(
@@ -628,7 +693,17 @@ async fn readyz(State(state): State<ServerState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<ServerState>) -> Response {
+/// The Prometheus text; with IDM_METRICS_TOKEN only for `Authorization: Bearer <token>`.
+async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.app.config.metrics_token {
+        if auth::bearer_token(authorization(&headers)) != Some(expected.as_str()) {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "metrics need the IDM_METRICS_TOKEN bearer token",
+            );
+        }
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -1,11 +1,12 @@
-//! The `idm` command line: serve, migrate, import, token, schema.
+//! The `idm` command line: serve, migrate, import, token, schema, check-config.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use idm::app::{self, Application};
-use idm::config::ConfigArgs;
+use idm::config::{ConfigArgs, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: the service allocates many small strings per request (rows, JSON); it is
@@ -49,18 +50,43 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL)
     Schema,
+    /// Check the configuration, reach the database and the SMTP server, and say what was
+    /// found; exits non-zero on a problem (run it before a deploy)
+    CheckConfig,
+}
+
+/// Logs to stderr: JSON lines (`IDM_LOG_FORMAT=json`, and by default when stderr is not a
+/// terminal: a file, a pipe, journald) for log collectors, or text, coloured only on a
+/// terminal and never with `NO_COLOR`.
+fn init_logging(format: Option<LogFormat>) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let terminal = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format.unwrap_or(if terminal {
+        LogFormat::Text
+    } else {
+        LogFormat::Json
+    }) {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            builder.with_ansi(terminal && !no_color).init()
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.config.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -76,6 +102,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = cli.config.into_config()?;
+    if let Command::CheckConfig = cli.command {
+        let found = app::check(&config).await;
+        for (ok, line) in &found {
+            println!("{} {line}", if *ok { "ok  " } else { "FAIL" });
+        }
+        return match found.iter().filter(|(ok, _)| !ok).count() {
+            0 => Ok(()),
+            n => Err(anyhow::anyhow!("check-config: {n} problem(s)")),
+        };
+    }
     let purpose = match cli.command {
         Command::Serve { .. } => app::Purpose::Serve,
         _ => app::Purpose::Command,
@@ -106,9 +142,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 idm::demo::load_and_print(&state, addr).await?;
             }
             let shutdown = app::shutdown_signal();
+            if let Some(metrics) = server.metrics_address()? {
+                tracing::info!(%metrics, "metrics at http://{metrics}/metrics");
+            }
             tracing::info!(%addr, "listening; GraphiQL at http://{addr}/graphiql");
             server.run_until(shutdown).await
         }
-        Command::Schema => Ok(()),
+        Command::Schema | Command::CheckConfig => Ok(()),
     }
 }

@@ -56,6 +56,18 @@ impl Sender {
         }
     }
 
+    /// Whether the SMTP server answers (connects and greets); true when there is none to ask.
+    pub async fn reachable(&self) -> Result<(), String> {
+        match self {
+            Sender::Log => Ok(()),
+            Sender::Smtp { transport, .. } => match transport.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the SMTP server refused the connection".to_owned()),
+                Err(e) => Err(format!("the SMTP server cannot be reached: {e}")),
+            },
+        }
+    }
+
     async fn send(&self, row: &outbox::Model) -> Result<(), String> {
         match self {
             Sender::Log => {

@@ -62,6 +62,8 @@ fn rand_suffix() -> u32 {
 /// A running idm over a fresh database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The private metrics listener, when the config asks for one.
+    pub metrics_addr: Option<SocketAddr>,
     /// The database the app serves (to start the real binary beside it).
     pub database_url: String,
     pub state: AppState,
@@ -162,12 +164,14 @@ impl TestApp {
         }
         let server = Application::build(state.clone()).await.expect("bind");
         let addr = server.address().expect("address");
+        let metrics_addr = server.metrics_address().expect("metrics address");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server.run_until(async move {
             let _ = stopped.await;
         }));
         Self {
             addr,
+            metrics_addr,
             database_url: url.to_owned(),
             state,
             db,

@@ -15,6 +15,7 @@ mod fixtures;
 mod helpers;
 mod http;
 mod invitations;
+mod operability;
 mod outbox;
 mod pagination;
 mod partners;
