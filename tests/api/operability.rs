@@ -81,7 +81,9 @@ async fn a_short_session(url: &str, env: &[(&str, &str)], token: &str) -> Vec<St
 async fn logs_into_a_pipe_are_json_lines_without_escape_codes_and_name_each_request() {
     let (app, admin) = app_with_admin().await;
     let token = app.token(admin);
-    let lines = a_short_session(&app.database_url, &[], &token).await;
+    // By default off a terminal, and when asked for.
+    let mut lines = a_short_session(&app.database_url, &[], &token).await;
+    lines.extend(a_short_session(&app.database_url, &[("IDM_LOG_FORMAT", "json")], &token).await);
     assert!(!lines.is_empty());
     let mut requests = Vec::new();
     for line in &lines {
@@ -229,6 +231,19 @@ async fn check_config_says_what_it_found_and_fails_with_a_reason() {
         out.trim(),
         "idm: invalid configuration: IDM_JWT_SECRET must be at least 32 bytes (RFC 7518)"
     );
+
+    let (ok, out) = check_config(&[
+        ("DATABASE_URL", app.database_url.as_str()),
+        // A readable file that holds no key.
+        (
+            "IDM_JWT_PUBLIC_KEY_FILE",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+        ),
+        ("IDM_JWT_ISSUER", "https://login.example.org"),
+        ("IDM_JWT_AUDIENCE", "idm"),
+    ]);
+    assert!(!ok, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("FAIL tokens")), "{out}");
 
     let (ok, out) = check_config(&[
         ("DATABASE_URL", app.database_url.as_str()),
