@@ -20,27 +20,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::graphql::{self, AppState, IdmSchema};
+use crate::graphql::{self, AppState};
+use crate::http::ServerState;
 use crate::outbox::worker::{self, Sender};
-
-/// What the HTTP handlers share.
-#[derive(Clone)]
-pub struct ServerState {
-    pub app: AppState,
-    pub schema: IdmSchema,
-    /// The schema of documents that only introspect (see `graphql::explorer_schema`).
-    pub explorer: IdmSchema,
-    pub metrics: PrometheusHandle,
-    pub sdl: Arc<String>,
-    /// Parsed GraphQL documents by query text.
-    pub documents: Arc<crate::documents::DocumentCache>,
-    /// The sign-ins this instance made, by token (checked at every use, see `graphql::Auth`).
-    pub sign_ins: Arc<crate::auth::SignIns>,
-    /// The operation names the metrics label (bounded).
-    pub labels: Arc<crate::limits::OperationLabels>,
-    /// Set when shutdown begins: `/readyz` answers 503 from then on.
-    pub draining: Arc<AtomicBool>,
-}
 
 /// The process-wide metrics recorder (metrics are process-global by nature).
 fn metrics_handle() -> PrometheusHandle {

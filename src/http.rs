@@ -2,6 +2,8 @@
 //! readiness, metrics and the SDL. Authentication happens here, before GraphQL runs; a
 //! document that only introspects needs none.
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::ServerError;
 use axum::body::Bytes;
@@ -13,11 +15,30 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::ServerState;
 use crate::auth;
 use crate::batches::Batches;
 use crate::error::{ApiError, QueryCode};
+use crate::graphql::{AppState, IdmSchema};
 use crate::{detach, graphql, limits};
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub schema: IdmSchema,
+    /// The schema of documents that only introspect (see `graphql::explorer_schema`).
+    pub explorer: IdmSchema,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub sdl: Arc<String>,
+    /// Parsed GraphQL documents by query text.
+    pub documents: Arc<crate::documents::DocumentCache>,
+    /// The sign-ins this instance made, by token (checked at every use, see `graphql::Auth`).
+    pub sign_ins: Arc<crate::auth::SignIns>,
+    /// The operation names the metrics label (bounded).
+    pub labels: Arc<crate::limits::OperationLabels>,
+    /// Set when shutdown begins: `/readyz` answers 503 from then on.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
+}
 
 /// A GraphQL request body: exactly these fields, nothing else.
 #[derive(Deserialize, Debug)]
