@@ -75,3 +75,13 @@ pub fn finish<T>(mut rows: Vec<T>, limit: u64, backward: bool) -> (Vec<T>, bool)
     }
     (rows, more)
 }
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    /// Ascending
+    #[default]
+    Asc,
+    /// Descending
+    Desc,
+}

@@ -19,10 +19,10 @@ use crate::graphql::{
     authority, db, loader, page_size, payload, requester, writer, DbLoader, PageInfo,
 };
 use crate::ids::{self, Kind};
+use crate::keyset::SortDirection;
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
 use crate::users::graphql::{decode_cursor, decode_ids};
-use crate::users::store::SortDirection;
 use crate::validate::Checker;
 use crate::workspaces::graphql::{load_cluster, Cluster};
 

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use crate::entity::{partner, partner_cluster};
 use crate::keyset;
+use crate::keyset::SortDirection;
 use crate::permissions::PartnerScope;
-use crate::users::store::SortDirection;
 
 /// A partner as a list of users read it: whole, or only what such lists show of it.
 #[derive(Clone, Debug)]

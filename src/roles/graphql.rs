@@ -371,7 +371,7 @@ async fn remove_role(
 ) -> Result<(), MutationError> {
     let role = &bundle.role;
     let notice = RoleType::parse(&role.role).map(|t| {
-        let scope = workspaces::store::bundle_scope_label(bundle);
+        let scope = scope_label_of(bundle);
         notify::role_notice(email, RoleChange::Removed, t, &scope)
     });
     apply_and_record(
@@ -415,6 +415,16 @@ async fn load_role(
     let row = users::store::role_row(&role.role)
         .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
     Ok((role, row, parties))
+}
+
+/// The human name of the scope of a role read with its scope.
+fn scope_label_of(b: &RoleBundle) -> String {
+    workspaces::store::read_scope_label(
+        b.workspace.as_ref(),
+        b.cluster.as_ref(),
+        b.plan.as_ref(),
+        b.plan_workspace.as_ref(),
+    )
 }
 
 #[derive(Default)]
@@ -617,7 +627,7 @@ impl RolesMutation {
             }
             let (write, after) = store::update_statement(after);
             let notice = RoleType::parse(&after.role).map(|t| {
-                let scope = workspaces::store::bundle_scope_label(&bundle);
+                let scope = scope_label_of(&bundle);
                 notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
             });
             apply_and_record(

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::loader::{RolesOfUser, UserKey};
 use super::store::{
-    self, NewUser, RoleBundle, SortDirection, UserFilter as StoreFilter, UserOrderField, UserPage,
+    self, NewUser, RoleBundle, UserFilter as StoreFilter, UserOrderField, UserPage,
 };
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
@@ -20,6 +20,7 @@ use crate::graphql::{
     auth, authority, db, loader, page_size, payload, requester, state, writer, Auth, PageInfo,
 };
 use crate::ids::{self, Kind};
+use crate::keyset::SortDirection;
 use crate::partners::graphql::{load_partner, Partner};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self, Person};

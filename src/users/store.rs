@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::domain::{RoleType, UserStatus};
 use crate::entity::positional::FromRowAt;
 use crate::entity::{cluster, partner, prp_role, response_plan, user, workspace};
-use crate::keyset;
+use crate::keyset::{self, SortDirection};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{Person, RoleRow, UserScope};
 
@@ -496,16 +496,6 @@ pub enum UserOrderField {
     Partner,
     /// Status, in the order of the UserStatus enum
     Status,
-}
-
-/// Sort direction.
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
-pub enum SortDirection {
-    /// Ascending
-    #[default]
-    Asc,
-    /// Descending
-    Desc,
 }
 
 /// The filters of `users`, decoded.

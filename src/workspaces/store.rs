@@ -229,13 +229,19 @@ pub fn join_cluster_context(q: &mut SelectStatement, c: Alias, p: Alias, w: Alia
     );
 }
 
-/// The human name of the scope of a role read with its scope (no database access).
-pub fn bundle_scope_label(b: &crate::users::store::RoleBundle) -> String {
-    if let Some(w) = &b.workspace {
+/// The human name of a role's scope read with the role: its workspace, or its cluster with
+/// the cluster's plan and the plan's workspace (no database access).
+pub fn read_scope_label(
+    workspace: Option<&workspace::Model>,
+    cluster: Option<&cluster::Model>,
+    plan: Option<&response_plan::Model>,
+    plan_workspace: Option<&workspace::Model>,
+) -> String {
+    if let Some(w) = workspace {
         return w.title.clone();
     }
-    match &b.cluster {
-        Some(c) => cluster_full_title(c, b.plan.as_ref(), b.plan_workspace.as_ref()),
+    match cluster {
+        Some(c) => cluster_full_title(c, plan, plan_workspace),
         None => "the Cluster portal".to_owned(),
     }
 }
