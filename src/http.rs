@@ -583,14 +583,13 @@ async fn run(
         return Ok(confirmed.then(|| answer(error)));
     }
     let batches = Batches::default();
-    let auth_handle = auth.clone();
+    // Kept to see, once the run ends, whether it confirmed a remembered sign-in.
+    let confirmation = auth.clone();
     let mut request = request
         .data(auth)
         .data(graphql::new_loader(state.app.db.clone(), &batches));
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
-    // Kept to see, once the run ends, whether it confirmed a remembered sign-in.
-    let auth = auth_handle;
     // Never dropped half-way through a database call (see `detach`): a request past its
     // deadline is answered TIMEOUT while its execution finishes (or rolls back) on its own.
     let schema = state.schema.clone();
@@ -606,10 +605,10 @@ async fn run(
         }
         None => return Err(timeout_response()),
     };
-    // A run on a remembered sign-in that never confirmed it (`{ __typename }`, a validation
-    // error, skipped fields) proves nothing about the requester: its answer is thrown away
+    // A run on a remembered sign-in that never confirmed it (a validation error, skipped
+    // fields, bad arguments) proves nothing about the requester: its answer is thrown away
     // and the token signs in again, so a deactivated user gets its 401.
-    if signs_in_again(&response) || !auth.is_confirmed() {
+    if signs_in_again(&response) || !confirmation.is_confirmed() {
         return Ok(None);
     }
     limits::record_operation(label, response.errors.is_empty(), started.elapsed());
