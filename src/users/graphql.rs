@@ -680,14 +680,9 @@ async fn check_invitation_rate(
 ) -> Result<(), MutationError> {
     let hour = chrono::Duration::hours(1);
     let now = Utc::now();
-    let recent = crate::audit::store::recent_actions(
-        txn,
-        requester,
-        "user.create",
-        now - hour,
-        u64::from(per_hour),
-    )
-    .await?;
+    let recent =
+        crate::audit::store::recent_invitations(txn, requester, now - hour, u64::from(per_hour))
+            .await?;
     match recent.last() {
         Some(oldest) if recent.len() >= per_hour as usize => Err(UserError::new(
             ErrorCode::RateLimited,
