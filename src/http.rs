@@ -111,6 +111,11 @@ pub async fn body_too_large_as_json(limit: usize, response: Response) -> Respons
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
+    too_large_response(limit)
+}
+
+/// The 413 of a body over `limit` bytes, in the GraphQL error shape.
+fn too_large_response(limit: usize) -> Response {
     error_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         "BAD_REQUEST",
@@ -148,11 +153,7 @@ pub async fn refuse_oversized(
         };
         let _ = tokio::time::timeout(within, drain).await;
     }
-    let mut response = error_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "BAD_REQUEST",
-        &format!("the request body is larger than {limit} bytes"),
-    );
+    let mut response = too_large_response(limit);
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -597,11 +598,7 @@ async fn run(
     let response = match detach::finish_or_detach(execution, deadline).await {
         Some(Ok(response)) => response,
         Some(Err(())) => {
-            return Err(error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            ));
+            return Err(internal_response());
         }
         None => return Err(timeout_response()),
     };
@@ -647,11 +644,7 @@ async fn introspect(
             limits::record_operation(label, response.errors.is_empty(), started.elapsed());
             json_response(&with_codes(response))
         }
-        Some(Err(())) => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            "internal error",
-        ),
+        Some(Err(())) => internal_response(),
         None => timeout_response(),
     }
 }
@@ -660,11 +653,7 @@ async fn introspect(
 /// confirmed requester may run every operation).
 fn unreachable_response() -> Response {
     let _ = ApiError::internal(&"a signed-in run was refused");
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "internal error",
-    )
+    internal_response()
 }
 
 /// Gives errors without a code (parse and validation errors of async-graphql) BAD_USER_INPUT.
@@ -684,13 +673,18 @@ fn json_response(body: &impl serde::Serialize) -> Response {
         Ok(body) => (StatusCode::OK, JSON_HEADERS, body).into_response(),
         Err(e) => {
             let _ = ApiError::internal(&e);
-            error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
+            internal_response()
         }
     }
+}
+
+/// The answer to an unexpected failure (already logged where it happened).
+fn internal_response() -> Response {
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
 }
 
 /// The answer to a request that ran out of time (IDM_REQUEST_TIMEOUT_SECS).

@@ -64,6 +64,17 @@ pub fn check_nesting(query: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A refusal of the document, with the code every such refusal carries.
+fn bad_input(message: String) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    err.extensions = Some({
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "BAD_USER_INPUT");
+        ext
+    });
+    err
+}
+
 fn count_aliases(set: &SelectionSet, counts: &mut HashMap<String, usize>) {
     for selection in &set.items {
         match &selection.node {
@@ -92,18 +103,9 @@ pub fn check_aliases(doc: &ExecutableDocument, max: usize) -> Result<(), ServerE
     }
     match counts.into_iter().find(|(_, n)| *n > max) {
         None => Ok(()),
-        Some((name, n)) => {
-            let mut err = ServerError::new(
-                format!("field {name:?} is aliased {n} times; at most {max} allowed"),
-                None,
-            );
-            err.extensions = Some({
-                let mut ext = async_graphql::ErrorExtensionValues::default();
-                ext.set("code", "BAD_USER_INPUT");
-                ext
-            });
-            Err(err)
-        }
+        Some((name, n)) => Err(bad_input(format!(
+            "field {name:?} is aliased {n} times; at most {max} allowed"
+        ))),
     }
 }
 
@@ -284,18 +286,9 @@ pub fn check_introspection(doc: &ExecutableDocument, max: usize) -> Result<(), S
     if most <= max {
         return Ok(());
     }
-    let mut err = ServerError::new(
-        format!(
-            "introspection nests the schema's lists (fields, types, args, …) {most} deep; at most {max} allowed"
-        ),
-        None,
-    );
-    err.extensions = Some({
-        let mut ext = async_graphql::ErrorExtensionValues::default();
-        ext.set("code", "BAD_USER_INPUT");
-        ext
-    });
-    Err(err)
+    Err(bad_input(format!(
+        "introspection nests the schema's lists (fields, types, args, …) {most} deep; at most {max} allowed"
+    )))
 }
 
 /// Whether the operation `name` of `doc` may start from a remembered sign-in (see

@@ -353,27 +353,6 @@ async fn emails_fold_ascii_case_only() {
     }
 }
 
-/// A client sending a body far over the limit reads its 413 instead of a broken pipe.
-#[tokio::test]
-async fn an_oversized_body_gets_a_413_the_client_can_read() {
-    let app = TestApp::spawn().await;
-    let big = format!(
-        r#"{{"query": "{{ me {{ email }} }}", "variables": {{"x": "{}"}}}}"#,
-        "a".repeat(4 * 1024 * 1024)
-    );
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .expect("the 413 arrives");
-    assert_eq!(res.status(), 413);
-    let body: Value = res.json().await.expect("a JSON body");
-    assert_eq!(code(&body), "BAD_REQUEST", "{body}");
-}
-
 /// On PostgreSQL a statement of the serving pool ends with the request timeout, so a timed
 /// out request frees its connection; SQLite has no statement timeout (see the README).
 #[tokio::test]
