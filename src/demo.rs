@@ -51,6 +51,7 @@ pub async fn load_and_print(state: &AppState, addr: SocketAddr) -> anyhow::Resul
         println!("The database already has users; the demo data set was not loaded again.");
     }
     println!();
+    println!("Console:  http://{addr}/admin  (paste a token below to sign in)");
     println!(
         "GraphiQL: http://{addr}/graphiql  (paste a token after \"Bearer \" in the Headers tab)"
     );
@@ -58,6 +59,7 @@ pub async fn load_and_print(state: &AppState, addr: SocketAddr) -> anyhow::Resul
     for (email, roles) in demo_users() {
         let token = state.keys.issue(&email, TOKEN_TTL_SECONDS)?;
         println!("{email}  [{roles}]");
+        println!("  console: http://{addr}/admin  token: {token}");
         println!("  {{\"Authorization\": \"Bearer {token}\"}}");
     }
     println!();

@@ -230,7 +230,7 @@ pub fn router(state: ServerState) -> Router {
     } else {
         router
     };
-    router.with_state(state)
+    router.merge(crate::console::router()).with_state(state)
 }
 
 /// The router of the private metrics listener (IDM_METRICS_BIND): `/metrics` and nothing else.

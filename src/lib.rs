@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod detach;

@@ -1,0 +1,4 @@
+// Placeholder until the CSV export is built.
+export function ExportCsv() {
+  return null;
+}
