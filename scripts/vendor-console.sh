@@ -10,9 +10,12 @@ set -euo pipefail
 
 PREACT_VERSION="10.29.8"
 HTM_VERSION="3.1.1"
+# axe-core is for the browser tests only (tests/browser/vendor/), never served.
+AXE_VERSION="4.11.4"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${repo_root}/assets/admin/vendor"
+test_dest="${repo_root}/tests/browser/vendor"
 
 command -v npm >/dev/null 2>&1 || { echo "error: npm is required" >&2; exit 1; }
 
@@ -64,6 +67,13 @@ sed -i '/sourceMappingURL/d' "${dest}/preact.module.js" "${dest}/hooks.module.js
         echo "${f} $(sha256sum "${dest}/${f}" | cut -d' ' -f1) ${pkg}"
     done
 } > "${dest}/VERSIONS"
+
+mkdir -p "${test_dest}"
+axe="$(fetch axe-core "${AXE_VERSION}")"
+install -m 0644 "${axe}/axe.min.js" "${test_dest}/axe.min.js"
+install -m 0644 "${axe}/LICENSE" "${test_dest}/LICENSE.axe-core"
+echo "axe.min.js $(sha256sum "${test_dest}/axe.min.js" | cut -d' ' -f1) axe-core@${AXE_VERSION} MPL-2.0" \
+    > "${test_dest}/VERSIONS"
 
 echo "vendored into ${dest#"${repo_root}/"}:"
 cat "${dest}/VERSIONS"

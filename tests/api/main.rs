@@ -9,6 +9,7 @@
 mod abuse;
 mod audit;
 mod concurrency;
+mod console;
 mod explore;
 mod faults;
 mod fixtures;
