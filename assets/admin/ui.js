@@ -4,22 +4,23 @@ import { html, useState, useEffect, useRef, useCallback } from './lib.js';
 import { gql, gqlRaw, ApiError } from './api.js';
 import { STATUS_LABELS } from './labels.js';
 
-// Runs a query whenever `key` changes: { data, error, loading, reload }.
+// Runs a query whenever `key` changes: { data, error, loading, reload }. `loading` is true
+// from the very render that changes the key, so a screen never shows old data as current.
 export function useQuery(query, variables, key = JSON.stringify(variables ?? {})) {
-  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const [state, setState] = useState({ data: null, error: null, done: null });
   const [round, setRound] = useState(0);
+  const ask = `${key}#${round}`;
   useEffect(() => {
     let live = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
     gql(query, variables ?? {})
-      .then((data) => live && setState({ data, error: null, loading: false }))
-      .catch((error) => live && setState({ data: null, error, loading: false }));
+      .then((data) => live && setState({ data, error: null, done: ask }))
+      .catch((error) => live && setState({ data: null, error, done: ask }));
     return () => {
       live = false;
     };
-  }, [query, key, round]);
+  }, [query, ask]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
-  return { ...state, reload };
+  return { data: state.data, error: state.error, loading: state.done !== ask, reload };
 }
 
 // A mutation: `run(input)` resolves to the payload (whose `errors` the screen shows in place),

@@ -12,4 +12,5 @@
 mod helpers;
 
 mod driver;
+mod console;
 mod graphiql;
