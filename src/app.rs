@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::graphql::{self, AppState};
+use crate::context::AppState;
+use crate::graphql::{self};
 use crate::http::ServerState;
 use crate::outbox::worker::{self, Sender};
 

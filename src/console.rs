@@ -2,11 +2,11 @@
 //! (`assets/admin/`), compiled into the binary and served under a strict CSP. Asset URLs carry
 //! a hash of the whole set, so browsers may cache them for good.
 
-use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Router;
 use rust_embed::Embed;
 use sha2::Digest;
 use tower_http::compression::CompressionLayer;
@@ -85,8 +85,11 @@ impl Console {
         let Some(content_type) = content_type(file) else {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         };
-        let mut response =
-            ([(header::CONTENT_TYPE, content_type)], found.data.into_owned()).into_response();
+        let mut response = (
+            [(header::CONTENT_TYPE, content_type)],
+            found.data.into_owned(),
+        )
+            .into_response();
         // During a rolling upgrade an old page may ask a new instance for its assets: it gets
         // today's files, but not for keeps.
         let caching = if version == &*self.version {
@@ -114,7 +117,10 @@ fn content_type(file: &str) -> Option<&'static str> {
 
 fn secure(response: &mut Response, caching: &'static str) {
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+use crate::context::AppState;
 use crate::entity::user;
-use crate::graphql::AppState;
 
 /// The demo document, in the import format.
 pub const DEMO_JSON: &str = include_str!("../demo/demo.json");

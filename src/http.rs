@@ -17,9 +17,10 @@ use serde_json::{json, Value};
 
 use crate::auth;
 use crate::batches::Batches;
+use crate::context::AppState;
 use crate::error::{ApiError, QueryCode};
-use crate::graphql::{AppState, IdmSchema};
-use crate::{detach, graphql, limits};
+use crate::graphql::IdmSchema;
+use crate::{context, detach, limits};
 
 /// What the HTTP handlers share.
 #[derive(Clone)]
@@ -393,7 +394,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
     let remembered = auth::bearer_token(authorization(headers)).and_then(|t| state.sign_ins.get(t));
     if let Some(remembered) = remembered {
         note_user(remembered.id());
-        let auth = graphql::Auth::remembered(remembered);
+        let auth = context::Auth::remembered(remembered);
         match run(state, request, doc.clone(), auth, deadline).await {
             Ok(Some(response)) => return json_response(&response),
             // The operation may not start from a remembered sign-in, or the run did not
@@ -419,7 +420,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
         state,
         request,
         doc,
-        graphql::Auth::signed_in(requester),
+        context::Auth::signed_in(requester),
         deadline,
     )
     .await
@@ -457,7 +458,7 @@ async fn execute_batch(
     note_user(requester.id());
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
-        let auth = graphql::Auth::signed_in(requester.clone());
+        let auth = context::Auth::signed_in(requester.clone());
         let doc = state.documents.parse(&request.query);
         match run(state, request, doc, auth, deadline).await {
             Ok(Some(response)) => answers.push(response),
@@ -562,7 +563,7 @@ async fn run(
     state: &ServerState,
     request: async_graphql::Request,
     doc: Result<ExecutableDocument, ServerError>,
-    auth: graphql::Auth,
+    auth: context::Auth,
     deadline: tokio::time::Instant,
 ) -> Result<Option<async_graphql::Response>, Response> {
     let answer = |error| with_codes(async_graphql::Response::from_errors(vec![error]));
@@ -588,7 +589,7 @@ async fn run(
     let confirmation = auth.clone();
     let mut request = request
         .data(auth)
-        .data(graphql::new_loader(state.app.db.clone(), &batches));
+        .data(context::new_loader(state.app.db.clone(), &batches));
     request.set_parsed_query(doc);
     let started = std::time::Instant::now();
     // Never dropped half-way through a database call (see `detach`): a request past its

@@ -5,8 +5,8 @@
 use async_graphql::{Context, Interface, Object, ID};
 
 use crate::audit::graphql::{visible_event, AuditEvent};
+use crate::context::db;
 use crate::error::ApiError;
-use crate::graphql::db;
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{visible_partner, Partner};
 use crate::roles::graphql::{visible_role, PrpRole};

@@ -4,13 +4,15 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::store::{self, EventQuery};
+use crate::context::{db, requester, state};
 use crate::domain::Portal;
 use crate::entity::audit_event;
 use crate::error::ApiError;
-use crate::graphql::{db, page_size, requester, state, PageInfo};
 use crate::ids::{self, Kind};
+use crate::pagination::decode_cursor;
+use crate::pagination::{page_size, PageInfo};
 use crate::permissions;
-use crate::users::graphql::{decode_cursor, visible_user, User};
+use crate::users::graphql::{visible_user, User};
 
 /// One recorded change
 pub struct AuditEvent(pub audit_event::Model);
@@ -149,7 +151,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// Audit events, newest first: all for cluster system admins; for anyone else those it
     /// performed and those about a user it may see now
-    #[graphql(complexity = "crate::graphql::page_complexity(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::pagination::page_complexity(first, None, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -12,17 +12,16 @@ use super::store::{
     self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage, PartnerRow,
 };
 use crate::audit::store::{record, Change};
+use crate::context::{authority, db, loader, payload, requester, writer, DbLoader};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{
-    authority, db, loader, page_size, payload, requester, writer, DbLoader, PageInfo,
-};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
+use crate::pagination::{decode_cursor, decode_ids};
+use crate::pagination::{page_size, PageInfo};
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
-use crate::users::graphql::{decode_cursor, decode_ids};
 use crate::validate::Checker;
 use crate::workspaces::graphql::{load_cluster, Cluster};
 
@@ -251,7 +250,7 @@ impl Partner {
         Ok(m.external_source.as_deref().and_then(ExternalSource::parse))
     }
     /// The clusters the partner works in
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let ids = loader(ctx)?
             .load_one(ClustersOfPartner(self.row_id()))
@@ -374,7 +373,7 @@ impl PartnersQuery {
     /// The partners the requester may see
     #[allow(clippy::too_many_arguments)]
     #[graphql(
-        complexity = "crate::graphql::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.title.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
+        complexity = "crate::pagination::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.title.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
     )]
     async fn partners(
         &self,
@@ -405,7 +404,7 @@ impl PartnersQuery {
             .into_iter()
             .map(|o| (o.field, o.direction))
             .collect();
-        crate::graphql::check_order(&order)?;
+        crate::pagination::check_order(&order)?;
         let backward = last.is_some() || (before.is_some() && first.is_none());
         let cursor = if backward {
             decode_cursor("before", before.as_deref())?
@@ -429,7 +428,7 @@ impl PartnersQuery {
     }
 
     /// The partners the requester may give to new users
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn assignable_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>, ApiError> {
         let r = requester(ctx)?;
         let scope = permissions::assignable_partner_scope(&r.person)?;
@@ -758,7 +757,7 @@ impl PartnersMutation {
             };
             draft.validate_into(&mut c, &mut model);
             c.finish().map_err(MutationError::Rejected)?;
-            let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
+            let max = crate::context::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_partners(&authority(&txn, r).await?)
@@ -808,7 +807,7 @@ impl PartnersMutation {
             permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
             let id = ids::decode(Kind::Partner, &input.id)
                 .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
-            let max = crate::graphql::state(ctx)?.config.limits.max_list_input;
+            let max = crate::context::state(ctx)?.config.limits.max_list_input;
             let txn = crate::db::begin_write(writer(ctx)?).await?;
             // Checked again with the requester's roles as they are inside the transaction.
             permissions::check_manage_partners(&authority(&txn, r).await?)

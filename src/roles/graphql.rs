@@ -9,10 +9,10 @@ use sea_orm::ConnectionTrait;
 
 use super::store;
 use crate::audit::store::{apply_and_record, record_with_notice, Change};
+use crate::context::{auth, db, payload, requester, state, writer, Auth};
 use crate::domain::{Portal, RoleType};
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{auth, db, payload, requester, state, writer, Auth};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
@@ -81,7 +81,7 @@ impl PrpRole {
         let holder = match &self.holder {
             Some(holder) => holder.clone(),
             None => {
-                let loader = crate::graphql::loader(ctx)?;
+                let loader = crate::context::loader(ctx)?;
                 let user = loader
                     .load_one(users::loader::UserKey(self.model.user_id))
                     .await?
@@ -121,7 +121,7 @@ impl PrpRole {
         if self.model.user_id == r.id() {
             return Ok(User::new(r.user.clone()));
         }
-        let loaded = crate::graphql::loader(ctx)?
+        let loaded = crate::context::loader(ctx)?
             .load_one(users::loader::UserKey(self.model.user_id))
             .await?;
         loaded

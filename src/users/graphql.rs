@@ -13,14 +13,13 @@ use super::store::{
 };
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
+use crate::context::{auth, authority, db, loader, payload, requester, state, writer, Auth};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{
-    auth, authority, db, loader, page_size, payload, requester, state, writer, Auth, PageInfo,
-};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
+use crate::pagination::{decode_cursor, decode_ids, page_size, PageInfo};
 use crate::partners::graphql::{load_partner, Partner};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self, Person};
@@ -242,44 +241,6 @@ pub struct UserOrder {
     pub direction: SortDirection,
 }
 
-/// Decodes a list of global IDs of one kind, or BAD_USER_INPUT naming the argument.
-pub fn decode_ids(
-    ctx: &Context<'_>,
-    kind: Kind,
-    name: &str,
-    ids: Option<&Vec<ID>>,
-) -> Result<Option<Vec<i64>>, ApiError> {
-    let Some(ids) = ids else { return Ok(None) };
-    let max = state(ctx)?.config.limits.max_list_input;
-    if ids.len() > max {
-        return Err(ApiError::bad_input(format!(
-            "{name} may list at most {max} IDs"
-        )));
-    }
-    ids.iter()
-        .map(|id| {
-            ids::decode(kind, id).ok_or_else(|| {
-                ApiError::bad_input(format!(
-                    "{name}: {:?} is not a {} ID",
-                    id.as_str(),
-                    kind.type_name()
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-/// Decodes an optional cursor, or BAD_USER_INPUT.
-pub fn decode_cursor(name: &str, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
-    cursor
-        .map(|c| {
-            ids::decode_cursor(c)
-                .ok_or_else(|| ApiError::bad_input(format!("{name} is not a valid cursor")))
-        })
-        .transpose()
-}
-
 /// An edge of the users connection
 #[derive(SimpleObject)]
 pub struct UserEdge {
@@ -380,7 +341,7 @@ impl UsersQuery {
     /// The users the requester may see on a portal (never the requester itself)
     #[allow(clippy::too_many_arguments)]
     #[graphql(
-        complexity = "crate::graphql::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.name_email.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
+        complexity = "crate::pagination::search_page_complexity(first, last, filter.as_ref().and_then(|f| f.name_email.as_deref()), order_by.as_ref().map_or(0, Vec::len), child_complexity)"
     )]
     async fn users(
         &self,
@@ -422,7 +383,7 @@ impl UsersQuery {
                 .into_iter()
                 .map(|o| (o.field, o.direction))
                 .collect();
-            crate::graphql::check_order(&order)?;
+            crate::pagination::check_order(&order)?;
             let backward =
                 last.is_some() || (before.is_some() && after.is_none() && first.is_none());
             if after.is_some() && before.is_some() {

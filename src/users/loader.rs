@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 
 use super::store::RoleBundle;
+use crate::context::DbLoader;
 use crate::entity::user;
-use crate::graphql::DbLoader;
 
 /// Key: a user id.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -5,10 +5,10 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::loader::{ClusterKey, ClustersOfPlan, PlanKey, PlansOfWorkspace, WorkspaceKey};
 use super::store;
 use crate::audit::store::{record, Change};
+use crate::context::{authority, db, loader, payload, requester, writer};
 use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
-use crate::graphql::{authority, db, loader, payload, requester, writer};
 use crate::ids::{self, Kind};
 use crate::permissions;
 use crate::scalars::Date;
@@ -36,7 +36,7 @@ impl Workspace {
         self.0.business_area_code.as_deref()
     }
     /// The response plans of this workspace
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn response_plans(&self, ctx: &Context<'_>) -> Result<Vec<ResponsePlan>, ApiError> {
         let plans = loader(ctx)?.load_one(PlansOfWorkspace(self.0.id)).await?;
         Ok(plans
@@ -81,7 +81,7 @@ impl ResponsePlan {
             .ok_or_else(|| ApiError::internal(&"response plan without workspace"))
     }
     /// The clusters of the plan
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let clusters = loader(ctx)?.load_one(ClustersOfPlan(self.0.id)).await?;
         Ok(clusters
@@ -203,7 +203,7 @@ pub struct WorkspacesQuery;
 #[Object]
 impl WorkspacesQuery {
     /// The workspaces the requester works in
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn workspaces(&self, ctx: &Context<'_>) -> Result<Vec<Workspace>, ApiError> {
         let r = requester(ctx)?;
         let scope = permissions::workspace_scope(&r.person);
@@ -212,7 +212,7 @@ impl WorkspacesQuery {
     }
 
     /// The clusters in which the requester may assign cluster roles
-    #[graphql(complexity = "crate::graphql::list_complexity(child_complexity)")]
+    #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
     async fn assignable_clusters(&self, ctx: &Context<'_>) -> Result<Vec<Cluster>, ApiError> {
         let r = requester(ctx)?;
         let scope = permissions::assignable_cluster_scope(&r.person)?;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::context::DbLoader;
 use crate::entity::{cluster, response_plan, workspace};
-use crate::graphql::DbLoader;
 
 /// Key: a workspace id.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use idm::app::{self, Application};
 use idm::config::Config;
+use idm::context::AppState;
 use idm::domain::RoleType;
-use idm::graphql::AppState;
 use idm::ids::{self, Kind};
 use idm::{partners, roles, users, workspaces};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement};

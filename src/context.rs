@@ -1,0 +1,173 @@
+//! What every resolver may use: the application state, whom the request acts for, the
+//! per-request loader, and the two helpers every mutation shares (its payload and the
+//! requester's authority inside its transaction).
+
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{JwtKeys, Requester};
+use crate::batches::Batches;
+use crate::config::Config;
+use crate::error::{ApiError, MutationError, UserError};
+use crate::permissions::Person;
+
+/// What every resolver may reach: the database, the configuration and the keys.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// Where write transactions start: on SQLite a pool of one connection, so writers queue
+    /// in order on an async wait instead of polling SQLite's lock (its busy handler sleeps
+    /// up to 100 ms between tries); on PostgreSQL the same pool as `db`.
+    pub writer: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: JwtKeys,
+    /// Substring searches running at once on this instance: half the pool (at least one).
+    /// A search may read a whole table; past this bound it waits for a permit instead of a
+    /// connection, so the other half of the pool keeps serving everyone else (`me`, pages).
+    pub searches: Arc<tokio::sync::Semaphore>,
+}
+
+/// Batches relation loads of one request; holds no cache across requests.
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+/// The state of the schema.
+pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, ApiError> {
+    ctx.data::<AppState>()
+        .map_err(|_| ApiError::internal(&"schema built without state"))
+}
+
+/// The database connection.
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    Ok(&state(ctx)?.db)
+}
+
+/// The connection write transactions begin on (see [`AppState::writer`]).
+pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    Ok(&state(ctx)?.writer)
+}
+
+/// Whom a request acts for (request data). Normally a requester signed in for this request.
+/// A request whose token signed in earlier on this instance may instead start from that
+/// remembered sign-in (`cached`): resolvers that read the requester's authority in the same
+/// statement as their data confirm it there ([`Auth::confirm_authority`], [`Auth::confirm`]);
+/// any other use of the requester before that is [`ApiError::stale_sign_in`], and so is a
+/// confirmation that finds the authority changed. The HTTP layer then signs the token in and reruns the request, which is
+/// why only operations whose every resolver confirms before it writes start that way.
+/// Clones share one confirmation, so the HTTP layer can see what the run confirmed.
+#[derive(Clone)]
+pub struct Auth {
+    cached: Option<Arc<Requester>>,
+    confirmed: Arc<OnceLock<Arc<Requester>>>,
+}
+
+impl Auth {
+    /// A requester signed in for this request.
+    pub fn signed_in(requester: Arc<Requester>) -> Self {
+        Self {
+            cached: None,
+            confirmed: Arc::new(OnceLock::from(requester)),
+        }
+    }
+
+    /// A remembered sign-in, to be confirmed before use.
+    pub fn remembered(requester: Arc<Requester>) -> Self {
+        Self {
+            cached: Some(requester),
+            confirmed: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Whether the request acts for a confirmed requester.
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmed.get().is_some()
+    }
+
+    /// The requester to act for and whether it is confirmed; an unconfirmed one may be used
+    /// only in a statement that also reads its authority, to compare with
+    /// `Requester::authority`.
+    pub fn acting(&self) -> Result<(&Requester, bool), ApiError> {
+        match (self.confirmed.get(), &self.cached) {
+            (Some(r), _) => Ok((r, true)),
+            (None, Some(r)) => Ok((r, false)),
+            (None, None) => Err(ApiError::unauthenticated("authentication required")),
+        }
+    }
+
+    /// Records that `requester` is who the request acts for, as the database holds it now.
+    pub fn confirm(&self, requester: Arc<Requester>) {
+        let _ = self.confirmed.set(requester);
+    }
+
+    /// Confirms the remembered sign-in when `authority` (read from the database) matches it.
+    pub fn confirm_authority(&self, authority: Option<&str>) -> Result<(), ApiError> {
+        if self.confirmed.get().is_some() {
+            return Ok(());
+        }
+        match &self.cached {
+            Some(r) if authority == Some(r.authority.as_str()) => {
+                self.confirm(r.clone());
+                Ok(())
+            }
+            _ => Err(ApiError::stale_sign_in()),
+        }
+    }
+}
+
+/// Whom this request acts for.
+pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Auth, ApiError> {
+    ctx.data::<Auth>()
+        .map_err(|_| ApiError::unauthenticated("authentication required"))
+}
+
+/// The authenticated requester of this request, confirmed against the database.
+pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
+    match auth(ctx)?.acting()? {
+        (r, true) => Ok(r),
+        (_, false) => Err(ApiError::stale_sign_in()),
+    }
+}
+
+/// The per-request loader.
+pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>, ApiError> {
+    ctx.data::<DataLoader<DbLoader>>()
+        .map_err(|_| ApiError::internal(&"request without loader"))
+}
+
+/// A fresh loader for one request, whose batches `batches` starts (see [`Batches::drive`]).
+pub fn new_loader(db: DatabaseConnection, batches: &Batches) -> DataLoader<DbLoader> {
+    batches.loader(DbLoader { db })
+}
+
+/// Turns a mutation outcome into its payload: expected failures go into `errors`.
+pub fn payload<T, P>(
+    result: Result<T, MutationError>,
+    ok: impl FnOnce(T) -> P,
+    rejected: impl FnOnce(Vec<UserError>) -> P,
+) -> Result<P, ApiError> {
+    match result {
+        Ok(value) => Ok(ok(value)),
+        Err(MutationError::Rejected(errors)) => Ok(rejected(errors)),
+        Err(MutationError::Api(err)) => Err(err),
+    }
+}
+
+/// The requester's authority as it stands inside a mutation's transaction: its row
+/// share-locked and its roles read afresh. What authentication read may be stale by the time
+/// the transaction starts; two admins deactivating each other at the same moment would
+/// otherwise both succeed. A requester deactivated meanwhile is UNAUTHENTICATED, as its next
+/// request would be.
+pub async fn authority(
+    txn: &sea_orm::DatabaseTransaction,
+    requester: &Requester,
+) -> Result<Person, ApiError> {
+    crate::users::store::find_person_for_share(txn, requester.id())
+        .await?
+        .map(|(_, person)| person)
+        .filter(|person| person.is_active)
+        .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))
+}
