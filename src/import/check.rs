@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::json::{key_path, kind, Errors, Record};
 use crate::domain::{ClusterType, ResponsePlanType, RoleType};
 use crate::entity::partner;
-use crate::partners::graphql::PartnerDraft;
+use crate::partners::draft::PartnerDraft;
 use crate::scalars::{Date, Decimal};
 use crate::validate::Checker;
 

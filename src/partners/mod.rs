@@ -1,4 +1,5 @@
 //! Partner organisations and their clusters.
 
+pub mod draft;
 pub mod graphql;
 pub mod store;

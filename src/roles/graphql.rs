@@ -16,10 +16,10 @@ use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
+use crate::roles::store::RoleBundle;
 use crate::users::graphql::{
     load_parties, load_target, visible_person, visible_user, Parties, User,
 };
-use crate::users::store::RoleBundle;
 use crate::users::store::Target;
 use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, Workspace};
 use crate::{users, workspaces};
@@ -328,7 +328,7 @@ async fn write_roles(
         .iter()
         .any(|e| e.role == RoleType::ClusterSystemAdmin)
     {
-        for old in users::store::role_bundles(txn, &[target.id]).await? {
+        for old in crate::roles::store::role_bundles(txn, &[target.id]).await? {
             if RoleType::parse(&old.role.role).is_some_and(|t| !t.is_ip()) {
                 remove_role(txn, actor, &target_user.email, &old).await?;
             }

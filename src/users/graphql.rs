@@ -8,9 +8,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::loader::{RolesOfUser, UserKey};
-use super::store::{
-    self, NewUser, RoleBundle, UserFilter as StoreFilter, UserOrderField, UserPage,
-};
+use super::store::{self, NewUser, UserFilter as StoreFilter, UserOrderField, UserPage};
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
 use crate::context::{auth, authority, db, loader, payload, requester, state, writer, Auth};
@@ -24,6 +22,7 @@ use crate::partners::graphql::{load_partner, Partner};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self, Person};
 use crate::roles::graphql::PrpRole;
+use crate::roles::store::RoleBundle;
 use crate::validate::Checker;
 use crate::{notify, roles};
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 
-use super::store::RoleBundle;
 use crate::context::DbLoader;
 use crate::entity::user;
+use crate::roles::store::RoleBundle;
 
 /// Key: a user id.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,7 +39,7 @@ impl Loader<RolesOfUser> for DbLoader {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut map: HashMap<RolesOfUser, Vec<RoleBundle>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        for bundle in super::store::role_bundles(&self.db, &ids).await? {
+        for bundle in crate::roles::store::role_bundles(&self.db, &ids).await? {
             map.entry(RolesOfUser(bundle.role.user_id))
                 .or_default()
                 .push(bundle);

@@ -43,8 +43,9 @@ async fn every_operation_of_the_console_is_valid_against_the_schema() {
     );
     // A schema without data: validation runs before any resolver, so an invalid document is
     // refused with errors that have no path, and a valid one fails only in its resolvers.
-    let schema = idm::graphql::schema_builder(&idm::config::Config::for_database("sqlite::memory:"))
-        .finish();
+    let schema =
+        idm::graphql::schema_builder(&idm::config::Config::for_database("sqlite::memory:"))
+            .finish();
     for (name, document) in operations {
         assert!(
             document.trim_start().starts_with("query ")
@@ -64,8 +65,9 @@ async fn every_operation_of_the_console_is_valid_against_the_schema() {
 
 #[tokio::test]
 async fn an_invalid_operation_would_be_caught() {
-    let schema = idm::graphql::schema_builder(&idm::config::Config::for_database("sqlite::memory:"))
-        .finish();
+    let schema =
+        idm::graphql::schema_builder(&idm::config::Config::for_database("sqlite::memory:"))
+            .finish();
     for document in [
         "query A { me { noSuchField } }",
         "query B($p: Portal!) { users(portal: $p, first: \"x\") { totalCount } }",
@@ -101,7 +103,11 @@ fn the_vendored_libraries_are_the_recorded_ones() {
 fn the_console_fits_its_budget_and_runs_no_inline_or_evaluated_code() {
     let loaded: Vec<_> = idm::console::files()
         .into_iter()
-        .filter(|(name, _)| [".js", ".css", ".html", ".svg"].iter().any(|e| name.ends_with(e)))
+        .filter(|(name, _)| {
+            [".js", ".css", ".html", ".svg"]
+                .iter()
+                .any(|e| name.ends_with(e))
+        })
         .collect();
     let total: usize = loaded.iter().map(|(_, size)| size).sum();
     assert!(
@@ -145,12 +151,20 @@ fn header(res: &reqwest::Response, name: &str) -> String {
 async fn the_console_is_served_under_a_strict_policy_with_versioned_assets() {
     let app = TestApp::spawn().await;
     let version = idm::console::asset_version();
-    for path in ["/admin", "/admin/", "/admin/users/VXNlcjox?portal=IP", "/admin/partners"] {
+    for path in [
+        "/admin",
+        "/admin/",
+        "/admin/users/VXNlcjox?portal=IP",
+        "/admin/partners",
+    ] {
         let res = get(&app, path, None).await;
         assert_eq!(res.status(), 200, "{path}");
         let csp = header(&res, "content-security-policy");
         assert!(csp.starts_with("default-src 'self'"), "{path}: {csp}");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{csp}"
+        );
         assert_eq!(header(&res, "cache-control"), "no-cache", "{path}");
         let page = res.text().await.expect("page");
         assert!(
@@ -169,7 +183,12 @@ async fn the_console_is_served_under_a_strict_policy_with_versioned_assets() {
         header(&main, "cache-control"),
         "public, max-age=31536000, immutable"
     );
-    let hooks = get(&app, &format!("/admin/assets/{version}/vendor/hooks.module.js"), None).await;
+    let hooks = get(
+        &app,
+        &format!("/admin/assets/{version}/vendor/hooks.module.js"),
+        None,
+    )
+    .await;
     assert_eq!(hooks.status(), 200);
     assert!(hooks
         .text()

@@ -179,7 +179,10 @@ async fn a_pasted_token_signs_in_for_the_tab_and_an_expired_one_returns_to_sign_
     wait_for(&client, "textarea[name='token']").await;
     assert!(text(&client).await.contains("Sign in again"));
     let left = client
-        .execute("return sessionStorage.getItem('idm.console.token');", vec![])
+        .execute(
+            "return sessionStorage.getItem('idm.console.token');",
+            vec![],
+        )
         .await
         .expect("storage");
     assert_eq!(left, Value::Null, "the dead token is forgotten");
@@ -252,7 +255,9 @@ async fn a_system_admin_filters_sorts_and_pages_the_users_as_the_api_does() {
         let (sorted, _) = api_emails(
             &app,
             csa,
-            &format!("portal: CLUSTER, first: 20, orderBy: [{{field: EMAIL, direction: {direction}}}]"),
+            &format!(
+                "portal: CLUSTER, first: 20, orderBy: [{{field: EMAIL, direction: {direction}}}]"
+            ),
         )
         .await;
         assert_eq!(listed_emails(&client).await, sorted, "sorted {direction}");

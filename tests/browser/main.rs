@@ -11,6 +11,6 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
-mod driver;
 mod console;
+mod driver;
 mod graphiql;

@@ -1,0 +1,123 @@
+//! A partner's values before validation, shared by `createPartner`, `updatePartner` and the
+//! import: the one place the partner's fields are checked and written into a row.
+
+use sea_orm::ActiveValue::Set;
+
+use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
+use crate::entity::partner;
+use crate::error::ErrorCode;
+use crate::scalars::Decimal;
+use crate::validate::Checker;
+
+/// A partner's values before validation; shared by create, update and import.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerDraft {
+    pub title: String,
+    pub short_title: Option<String>,
+    pub alternate_title: Option<String>,
+    pub partner_type: Option<PartnerType>,
+    pub shared_partner: Option<SharedPartner>,
+    pub cso_type: Option<CsoType>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub street_address: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub country_code: Option<String>,
+    pub total_ct_cp: Option<Decimal>,
+    pub total_ct_cy: Option<Decimal>,
+    pub vendor_number: Option<String>,
+    pub alternate_id: Option<i32>,
+    pub rating: Option<String>,
+    pub basis_for_risk_rating: Option<String>,
+    pub type_of_assessment: Option<String>,
+    pub ocha_external_id: Option<String>,
+    pub external_id: Option<String>,
+    pub external_source: Option<ExternalSource>,
+}
+
+impl PartnerDraft {
+    /// The values of a stored partner, to apply an update over.
+    pub fn from_model(p: &partner::Model) -> Self {
+        Self {
+            title: p.title.clone(),
+            short_title: Some(p.short_title.clone()),
+            alternate_title: p.alternate_title.clone(),
+            partner_type: PartnerType::parse(&p.partner_type),
+            shared_partner: SharedPartner::parse(&p.shared_partner),
+            cso_type: p.cso_type.as_deref().and_then(CsoType::parse),
+            email: p.email.clone(),
+            phone_number: p.phone_number.clone(),
+            street_address: p.street_address.clone(),
+            city: p.city.clone(),
+            postal_code: p.postal_code.clone(),
+            country_code: p.country_code.clone(),
+            total_ct_cp: p.total_ct_cp_cents.map(Decimal::from_cents),
+            total_ct_cy: p.total_ct_cy_cents.map(Decimal::from_cents),
+            vendor_number: p.vendor_number.clone(),
+            alternate_id: p.alternate_id,
+            rating: p.rating.clone(),
+            basis_for_risk_rating: p.basis_for_risk_rating.clone(),
+            type_of_assessment: p.type_of_assessment.clone(),
+            ocha_external_id: p.ocha_external_id.clone(),
+            external_id: p.external_id.clone(),
+            external_source: p.external_source.as_deref().and_then(ExternalSource::parse),
+        }
+    }
+
+    /// Validates every field and writes the cleaned values into `model`.
+    pub fn validate_into(&self, c: &mut Checker, model: &mut partner::ActiveModel) {
+        let partner_type = self.partner_type.unwrap_or(PartnerType::Government);
+        if self.cso_type.is_some() && partner_type != PartnerType::CivilSocietyOrganization {
+            c.fail(
+                ErrorCode::Validation,
+                "csoType",
+                "only allowed when partnerType is CIVIL_SOCIETY_ORGANIZATION",
+            );
+        }
+        if self.external_id.is_some() != self.external_source.is_some() {
+            c.fail(
+                ErrorCode::Validation,
+                "externalSource",
+                "externalId and externalSource go together",
+            );
+        }
+        model.title = Set(c.text("title", &self.title, 1, 255));
+        model.short_title = Set(c
+            .optional_text("shortTitle", self.short_title.as_deref(), 50)
+            .unwrap_or_default());
+        model.alternate_title =
+            Set(c.optional_text("alternateTitle", self.alternate_title.as_deref(), 255));
+        model.partner_type = Set(partner_type.as_str().to_owned());
+        model.shared_partner = Set(self
+            .shared_partner
+            .unwrap_or(SharedPartner::No)
+            .as_str()
+            .to_owned());
+        model.cso_type = Set(self.cso_type.map(|t| t.as_str().to_owned()));
+        model.email = Set(c.optional_email("email", self.email.as_deref()));
+        model.phone_number = Set(c.optional_text("phoneNumber", self.phone_number.as_deref(), 64));
+        model.street_address =
+            Set(c.optional_text("streetAddress", self.street_address.as_deref(), 512));
+        model.city = Set(c.optional_text("city", self.city.as_deref(), 64));
+        model.postal_code = Set(c.optional_text("postalCode", self.postal_code.as_deref(), 32));
+        model.country_code = Set(c.country_code("countryCode", self.country_code.as_deref()));
+        model.total_ct_cp_cents = Set(c.money("totalCtCp", self.total_ct_cp));
+        model.total_ct_cy_cents = Set(c.money("totalCtCy", self.total_ct_cy));
+        model.vendor_number =
+            Set(c.optional_text("vendorNumber", self.vendor_number.as_deref(), 30));
+        model.alternate_id = Set(self.alternate_id);
+        model.rating = Set(c.optional_text("rating", self.rating.as_deref(), 50));
+        model.basis_for_risk_rating = Set(c.optional_text(
+            "basisForRiskRating",
+            self.basis_for_risk_rating.as_deref(),
+            50,
+        ));
+        model.type_of_assessment =
+            Set(c.optional_text("typeOfAssessment", self.type_of_assessment.as_deref(), 50));
+        model.ocha_external_id =
+            Set(c.optional_text("ochaExternalId", self.ocha_external_id.as_deref(), 128));
+        model.external_id = Set(c.optional_text("externalId", self.external_id.as_deref(), 128));
+        model.external_source = Set(self.external_source.map(|s| s.as_str().to_owned()));
+    }
+}
