@@ -11,35 +11,38 @@ use crate::helpers::TestApp;
 
 const CONSOLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/admin");
 
-/// The console's operations: every `export const NAME = \`...\`` of `ops.js` whose text is a
-/// whole document (no `${…}`), with its name.
+/// The console's operations: every string `ops.js` exports that is a GraphQL document (a
+/// document builder exports a built sample), read by Node importing the module as the browser
+/// does, with its export name.
 fn console_operations() -> Vec<(String, String)> {
-    let source = std::fs::read_to_string(Path::new(CONSOLE).join("ops.js")).expect("ops.js");
-    let mut found = Vec::new();
-    let mut rest = source.as_str();
-    while let Some(start) = rest.find("export const ") {
-        rest = &rest[start + "export const ".len()..];
-        let Some((name, after)) = rest.split_once('=') else {
-            break;
-        };
-        let after = after.trim_start();
-        if let Some(body) = after.strip_prefix('`') {
-            let end = body.find('`').expect("a closed template literal");
-            let text = &body[..end];
-            if !text.contains("${") {
-                found.push((name.trim().to_owned(), text.to_owned()));
-            }
-        }
-    }
-    found
+    let module = Path::new(CONSOLE).join("ops.js");
+    let script = format!(
+        "import * as ops from {:?};\n\
+         console.log(JSON.stringify(Object.entries(ops).filter(([, v]) => typeof v === 'string')));",
+        format!("file://{}", module.display())
+    );
+    let output = std::process::Command::new("node")
+        .args(["--input-type=module", "-e", &script])
+        .output()
+        .expect("node runs (apt-get install nodejs): it reads the console's operations");
+    assert!(
+        output.status.success(),
+        "ops.js loads in node: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("name and document pairs")
 }
 
 #[tokio::test]
 async fn every_operation_of_the_console_is_valid_against_the_schema() {
     let operations = console_operations();
     assert!(
-        operations.len() >= 5,
+        operations.len() >= 15,
         "ops.js holds the console's operations: {operations:?}"
+    );
+    assert!(
+        operations.iter().any(|(_, d)| d.contains("query GrantMatrix(")),
+        "the grant matrix builder's sample is checked too"
     );
     // A schema without data: validation runs before any resolver, so an invalid document is
     // refused with errors that have no path, and a valid one fails only in its resolvers.

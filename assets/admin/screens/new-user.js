@@ -1,6 +1,168 @@
-// Placeholder until the screen is built.
-import { html } from '../lib.js';
+// Add a user to a portal: the fields `createUser` takes, the API's answer at its field, and on
+// success the new user's page (which then offers its first roles).
+import { html, useState, useEffect, useRef } from '../lib.js';
+import { ADD_USER_PARTNERS, CREATE_USER } from '../ops.js';
+import { navigate, href, Link } from '../router.js';
+import { useViewer } from '../viewer.js';
+import { PORTAL_LABELS, USER_TYPE_LABELS } from '../labels.js';
+import { errorsByField } from '../api.js';
+import { useMutation, useId, gqlRaw, Field, Notice, Loading, Button } from '../ui.js';
+import { TextPicker, Refusals, useFocusInvalid, asErrors } from './partners.js';
 
-export function NewUser() {
-  return html`<h1>NewUser</h1><p>Not built yet.</p>`;
+const PORTALS = ['IP', 'CLUSTER'];
+const USER_TYPES = {
+  PARTNER: 'Works for a partner organisation.',
+  IMO: 'Information management officer of clusters.',
+  CLUSTER_ADMIN: 'Cluster system admin: the role comes with the new user.',
+};
+// Up to this many partners: a select; more: a text field with suggestions.
+const SELECT_MAX = 12;
+const SHOWN = ['input.email', 'input.firstName', 'input.lastName', 'input.position', 'input.userType', 'input.partnerId'];
+
+export function NewUser({ query }) {
+  const { me, portals } = useViewer();
+  const portal = PORTALS.includes(query.get('portal')) ? query.get('portal') : portals[0];
+  if (!portal) {
+    return html`<h1>Add user</h1><${Notice}>You hold no role that lets you add users.
+      <${Link} to="/admin/profile">See your roles</${Link}>.</${Notice}>`;
+  }
+  return html`<${NewUserForm} key=${portal} portal=${portal} me=${me} />`;
+}
+
+// The partners a PARTNER user may join: { list, error }, list null while loading.
+function usePartners(enabled) {
+  const [state, setState] = useState({ list: null, error: null });
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let live = true;
+    gqlRaw(ADD_USER_PARTNERS)
+      .then((r) => live && setState({
+        list: (r.data?.assignablePartners || []).map((p) => ({
+          id: p.id, label: p.shortTitle && p.shortTitle !== p.title ? `${p.title} (${p.shortTitle})` : p.title,
+        })),
+        error: r.errors[0] || null,
+      }))
+      .catch((error) => live && setState({ list: [], error }));
+    return () => { live = false; };
+  }, [enabled]);
+  return state;
+}
+
+function NewUserForm({ portal, me }) {
+  const cluster = portal === 'CLUSTER';
+  const [v, setV] = useState({
+    email: '', firstName: '', lastName: '', position: '', userType: cluster ? 'PARTNER' : '', partnerId: '', partnerText: '',
+  });
+  const [errors, setErrors] = useState([]);
+  const formRef = useRef(null);
+  useFocusInvalid(formRef, errors);
+  const partners = usePartners(cluster);
+  const { run, busy } = useMutation(CREATE_USER, 'createUser');
+  const set = (changes) => setV((old) => ({ ...old, ...changes }));
+  const byField = errorsByField(errors);
+
+  // One partner to choose from: it is the choice.
+  useEffect(() => {
+    const list = partners.list;
+    if (list?.length === 1 && !v.partnerId) set({ partnerId: list[0].id, partnerText: list[0].label });
+  }, [partners.list]);
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const local = [];
+    const need = (name, message) => local.push({ code: 'REQUIRED', field: ['input', name], message });
+    if (!v.email.trim()) need('email', 'Required.');
+    if (!v.firstName.trim()) need('firstName', 'Required.');
+    if (cluster && !v.userType) need('userType', 'Choose a user type.');
+    if (cluster && v.userType === 'PARTNER' && !v.partnerId) {
+      need('partnerId', v.partnerText ? 'Choose one of the suggested partners.' : 'Required.');
+    }
+    if (local.length) {
+      setErrors(local);
+      return;
+    }
+    const input = {
+      portal,
+      email: v.email.trim(),
+      firstName: v.firstName,
+      lastName: v.lastName,
+      position: v.position.trim() || null,
+    };
+    if (cluster) input.userType = v.userType;
+    if (cluster && v.userType === 'PARTNER') input.partnerId = v.partnerId;
+    try {
+      const payload = await run({ input });
+      if (payload.user) {
+        navigate(href(`/admin/users/${encodeURIComponent(payload.user.id)}`, { portal, new: 1 }));
+        return;
+      }
+      setErrors(payload.errors);
+    } catch (err) {
+      setErrors(asErrors(err));
+    }
+  };
+
+  const text = (name, label, props = {}) => html`<${Field} label=${label} errors=${byField[`input.${name}`]} hint=${props.hint}>
+    ${(p) => html`<input ...${p} name=${name} value=${v[name]} onInput=${(e) => set({ [name]: e.currentTarget.value })}
+      type=${props.type || 'text'} autocomplete=${props.autocomplete || 'off'} aria-required=${props.required ? 'true' : undefined} />`}
+  </${Field}>`;
+  const req = (label) => html`${label} <span class="req">(required)</span>`;
+
+  return html`<div class="new-user">
+    <p class="crumbs"><${Link} to=${href('/admin/users', { portal })}>${PORTAL_LABELS[portal]} users</${Link}></p>
+    <h1>${cluster ? 'Add a cluster user' : 'Add an IP user'}</h1>
+    <form ref=${formRef} class="card" noValidate onSubmit=${submit}>
+      ${!cluster && html`<${Notice}>The new user joins your partner organisation${me.partner ? html`, <strong>${me.partner.title}</strong>` : ''}.
+        Roles come next, on the user's page.</${Notice}>`}
+      <div class="form-grid">
+        ${text('email', req('Email'), { type: 'email', required: true, hint: 'The invitation goes to this address.' })}
+        ${text('firstName', req('First name'), { required: true })}
+        ${text('lastName', 'Last name')}
+        ${text('position', 'Position')}
+      </div>
+      ${cluster && html`<${UserTypes} value=${v.userType} errors=${byField['input.userType']}
+        onChange=${(userType) => set({ userType })} />`}
+      ${cluster && v.userType === 'PARTNER' && html`<div class="form-grid">
+        <${PartnerChoice} partners=${partners} v=${v} set=${set} errors=${byField['input.partnerId']} />
+      </div>`}
+      <${Refusals} errors=${errors} shown=${SHOWN} />
+      <div class="actions">
+        <${Link} class="btn btn-secondary" to=${href('/admin/users', { portal })}>Cancel</${Link}>
+        <${Button} type="submit" busy=${busy}>Add user</${Button}>
+      </div>
+    </form>
+  </div>`;
+}
+
+function UserTypes({ value, errors, onChange }) {
+  const id = useId('usertype');
+  const messages = (errors || []).map((e) => e.message);
+  return html`<fieldset class=${`radios ${messages.length ? 'invalid' : ''}`} aria-describedby=${messages.length ? `${id}-error` : undefined}>
+    <legend>${html`User type <span class="req">(required)</span>`}</legend>
+    ${Object.entries(USER_TYPES).map(([type, hint]) => html`<label key=${type}>
+      <input type="radio" name="userType" value=${type} checked=${value === type}
+        aria-invalid=${messages.length ? 'true' : undefined} onChange=${() => onChange(type)} />
+      <span><strong>${USER_TYPE_LABELS[type]}</strong> <span class="muted">${hint}</span></span>
+    </label>`)}
+    ${messages.length > 0 && html`<small id=${`${id}-error`} class="error-text" role="alert">${messages.join(' ')}</small>`}
+  </fieldset>`;
+}
+
+function PartnerChoice({ partners, v, set, errors }) {
+  const label = html`Partner <span class="req">(required)</span>`;
+  if (partners.list === null) return html`<${Loading} what="Loading partners" />`;
+  const problem = partners.error ? [`The partners cannot be listed: ${partners.error.message}`] : [];
+  const all = [...problem, ...(errors || [])];
+  if (partners.list.length > SELECT_MAX) {
+    return html`<${TextPicker} label=${label} name="partner" text=${v.partnerText} options=${partners.list}
+      hint=${v.partnerId ? null : 'Type, then choose'} errors=${all}
+      onText=${(partnerText) => set({ partnerText })} onPick=${(p) => set({ partnerId: p ? p.id : '' })} />`;
+  }
+  return html`<${Field} label=${label} errors=${all}>
+    ${(p) => html`<select ...${p} name="partner" value=${v.partnerId}
+      onChange=${(e) => set({ partnerId: e.currentTarget.value, partnerText: '' })}>
+      ${partners.list.length !== 1 && html`<option value="">Choose a partner</option>`}
+      ${partners.list.map((o) => html`<option key=${o.id} value=${o.id}>${o.label}</option>`)}
+    </select>`}
+  </${Field}>`;
 }

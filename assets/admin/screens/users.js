@@ -105,6 +105,12 @@ export function Users({ query }) {
   };
   const { data, error, loading } = useQuery(USERS_PAGE, variables);
   const page = data?.users;
+  // The moment the first page is on screen, for bench/console.py (navigation → visible).
+  useEffect(() => {
+    if (page && !loading && !performance.getEntriesByName('idm:users-visible').length) {
+      performance.mark('idm:users-visible');
+    }
+  }, [page, loading]);
 
   return html`<div class="users">
     <div class="page-head">
