@@ -58,6 +58,28 @@ pub struct JwtConfig {
     pub public_key_file: Option<PathBuf>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// An OpenID provider: its keys come from `<issuer>/.well-known/openid-configuration`.
+    pub oidc_issuer: Option<String>,
+    /// A provider's key set (JWKS) by URL, without discovery.
+    pub jwks_url: Option<String>,
+    /// The claim that holds the user's email (an array claim gives its first element).
+    pub email_claim: String,
+    /// How long to wait for the provider at start, as for the database.
+    pub provider_startup_wait: Duration,
+    /// The console's OpenID client: sign-in through the provider when set.
+    pub console_client_id: Option<String>,
+    /// Which of the provider's tokens the console sends as its bearer token.
+    pub console_token: ConsoleToken,
+}
+
+/// The token the console uses as its bearer after signing in at the provider.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsoleToken {
+    /// The ID token (its `aud` is the console's client id).
+    #[default]
+    Id,
+    /// The access token (for providers that issue JWT access tokens for idm's audience).
+    Access,
 }
 
 /// Limits that bound the work one request can cause.
@@ -101,7 +123,11 @@ impl Config {
         Self {
             database_url: database_url.to_owned(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            jwt: JwtConfig::default(),
+            jwt: JwtConfig {
+                email_claim: "email".to_owned(),
+                provider_startup_wait: Duration::from_secs(DEFAULT_DB_STARTUP_WAIT_SECS),
+                ..JwtConfig::default()
+            },
             limits: Limits::default(),
             introspection: true,
             smtp_url: None,
@@ -168,6 +194,32 @@ pub struct ConfigArgs {
     /// Required `aud` claim
     #[arg(long, global = true, env = "IDM_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+    /// OpenID provider whose published keys verify tokens (discovery)
+    #[arg(long, global = true, env = "IDM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// A provider's JWKS URL, without discovery
+    #[arg(long, global = true, env = "IDM_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// The token claim holding the email (an array claim gives its first element)
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_JWT_EMAIL_CLAIM",
+        default_value = "email"
+    )]
+    pub jwt_email_claim: String,
+    /// The console's OpenID client id: the console signs in at the provider (PKCE)
+    #[arg(long, global = true, env = "IDM_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The provider token the console sends: id or access
+    #[arg(
+        long,
+        global = true,
+        env = "IDM_OIDC_CONSOLE_TOKEN",
+        value_enum,
+        default_value = "id"
+    )]
+    pub oidc_console_token: ConsoleToken,
     /// Maximum query depth
     #[arg(long, global = true, env = "IDM_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
@@ -313,6 +365,11 @@ impl fmt::Debug for JwtConfig {
             .field("public_key_file", &self.public_key_file)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("jwks_url", &self.jwks_url)
+            .field("email_claim", &self.email_claim)
+            .field("console_client_id", &self.console_client_id)
+            .field("console_token", &self.console_token)
             .finish()
     }
 }
@@ -392,6 +449,30 @@ impl ConfigArgs {
                 ));
             }
         }
+        if self.oidc_issuer.is_some() || self.jwt_jwks_url.is_some() {
+            if self.jwt_public_key_file.is_some() {
+                return Err(ConfigError(
+                    "IDM_OIDC_ISSUER / IDM_JWT_JWKS_URL and IDM_JWT_PUBLIC_KEY_FILE exclude each other"
+                        .into(),
+                ));
+            }
+            if self.jwt_audience.is_none() {
+                return Err(ConfigError(
+                    "IDM_OIDC_ISSUER / IDM_JWT_JWKS_URL need IDM_JWT_AUDIENCE: a provider's tokens \
+                     are accepted only when issued for idm"
+                        .into(),
+                ));
+            }
+            if self.oidc_issuer.is_none() && self.jwt_issuer.is_none() {
+                return Err(ConfigError("IDM_JWT_JWKS_URL needs IDM_JWT_ISSUER".into()));
+            }
+        }
+        if self.oidc_client_id.is_some() && self.oidc_issuer.is_none() {
+            return Err(ConfigError(
+                "IDM_OIDC_CLIENT_ID needs IDM_OIDC_ISSUER (the console discovers the provider)"
+                    .into(),
+            ));
+        }
         if let Some(path) = &self.jwt_public_key_file {
             if !path.is_file() {
                 return Err(ConfigError(format!(
@@ -444,8 +525,14 @@ impl ConfigArgs {
             jwt: JwtConfig {
                 secret: self.jwt_secret,
                 public_key_file: self.jwt_public_key_file,
-                issuer: self.jwt_issuer,
+                issuer: self.jwt_issuer.or_else(|| self.oidc_issuer.clone()),
                 audience: self.jwt_audience,
+                oidc_issuer: self.oidc_issuer,
+                jwks_url: self.jwt_jwks_url,
+                email_claim: self.jwt_email_claim,
+                provider_startup_wait: Duration::from_secs(self.db_startup_wait_secs),
+                console_client_id: self.oidc_client_id,
+                console_token: self.oidc_console_token,
             },
             limits,
             introspection: parse_bool("IDM_INTROSPECTION", &self.introspection)?,

@@ -391,7 +391,8 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
             return introspect(state, request, doc.clone(), deadline).await;
         }
     }
-    let remembered = auth::bearer_token(authorization(headers)).and_then(|t| state.sign_ins.get(t));
+    let remembered = auth::bearer_token(authorization(headers))
+        .and_then(|t| state.sign_ins.get(t, &state.app.keys));
     if let Some(remembered) = remembered {
         note_user(remembered.id());
         let auth = context::Auth::remembered(remembered);
@@ -407,7 +408,7 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
             Err(response) => return *response,
         };
     }
-    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
+    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)).await {
         Ok(bearer) => bearer,
         Err(err) => return unauthenticated_response(err),
     };
@@ -447,7 +448,7 @@ async fn execute_batch(
             Err(response) => return *response,
         }
     }
-    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)) {
+    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)).await {
         Ok(bearer) => bearer,
         Err(err) => return unauthenticated_response(err),
     };

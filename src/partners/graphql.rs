@@ -8,6 +8,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
+use super::draft::PartnerDraft;
 use super::store::{
     self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage, PartnerRow,
 };
@@ -23,7 +24,6 @@ use crate::pagination::{page_size, PageInfo};
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
 use crate::validate::Checker;
-use super::draft::PartnerDraft;
 use crate::workspaces::graphql::{load_cluster, Cluster};
 
 /// Key: a partner id.

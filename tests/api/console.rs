@@ -41,7 +41,9 @@ async fn every_operation_of_the_console_is_valid_against_the_schema() {
         "ops.js holds the console's operations: {operations:?}"
     );
     assert!(
-        operations.iter().any(|(_, d)| d.contains("query GrantMatrix(")),
+        operations
+            .iter()
+            .any(|(_, d)| d.contains("query GrantMatrix(")),
         "the grant matrix builder's sample is checked too"
     );
     // A schema without data: validation runs before any resolver, so an invalid document is

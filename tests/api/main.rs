@@ -16,6 +16,7 @@ mod fixtures;
 mod helpers;
 mod http;
 mod invitations;
+mod oidc;
 mod operability;
 mod outbox;
 mod pagination;

@@ -1,7 +1,10 @@
 //! Bearer-token authentication: JWT -> the requester with its roles.
 //!
-//! HS256 with a shared secret and RS256/ES256 with a PEM public key; each key accepts only its
-//! own algorithm, so `alg: none` and HS/RS confusion (a public key used as an HMAC secret) fail.
+//! HS256 with a shared secret, RS256/ES256 with a PEM public key, or the keys an OpenID
+//! provider publishes (`jwks`); each key accepts only its own algorithms, so `alg: none` and
+//! HS/RS confusion (a public key used as an HMAC secret) fail.
+
+pub mod jwks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,8 +25,10 @@ use crate::{settings, users};
 pub struct JwtKeys {
     secret: Option<(DecodingKey, EncodingKey)>,
     public: Option<(DecodingKey, Algorithm)>,
+    provider: Option<Arc<jwks::ProviderKeys>>,
     issuer: Option<String>,
     audience: Option<String>,
+    email_claim: Arc<str>,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -31,15 +36,14 @@ impl std::fmt::Debug for JwtKeys {
         f.debug_struct("JwtKeys")
             .field("hs256", &self.secret.is_some())
             .field("public", &self.public.as_ref().map(|(_, alg)| alg))
+            .field("provider", &self.provider.is_some())
             .finish()
     }
 }
 
-/// The claims the service reads.
+/// The claims the service reads; the email is in `other`, under the configured claim.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
-    #[serde(default)]
-    pub email: Option<String>,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
@@ -52,6 +56,21 @@ pub struct Claims {
     /// OIDC's flag; a token that says the email is not verified is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Claims {
+    /// The email under `claim`: a string, or the first string of an array (Azure AD B2C's
+    /// `emails`).
+    pub fn email(&self, claim: &str) -> Option<&str> {
+        match self.other.get(claim)? {
+            serde_json::Value::String(email) => Some(email),
+            serde_json::Value::Array(values) => values.first()?.as_str(),
+            _ => None,
+        }
+    }
 }
 
 /// The `aud` claim: one audience or several (identity providers send either).
@@ -87,12 +106,27 @@ impl JwtKeys {
                  provider's tokens are accepted only when it issued them for idm"
             );
         }
-        let secret = match (&config.secret, &public) {
+        let source = match (&config.oidc_issuer, &config.jwks_url) {
+            (Some(issuer), _) => Some(jwks::Source::Discovery {
+                issuer: issuer.clone(),
+            }),
+            (None, Some(url)) => Some(jwks::Source::Url(url.clone())),
+            (None, None) => None,
+        };
+        let provider = match source {
+            Some(source) => Some(Arc::new(
+                jwks::ProviderKeys::load(source, config.provider_startup_wait).await?,
+            )),
+            None => None,
+        };
+        let secret = match (&config.secret, public.is_some() || provider.is_some()) {
             (Some(secret), _) => Some(secret.clone()),
-            (None, Some(_)) => None,
-            (None, None) => Some(settings::jwt_secret(db).await?),
+            (None, true) => None,
+            (None, false) => Some(settings::jwt_secret(db).await?),
         };
         Ok(Self {
+            provider,
+            email_claim: config.email_claim.as_str().into(),
             secret: secret.map(|s| {
                 (
                     DecodingKey::from_secret(s.as_bytes()),
@@ -106,11 +140,22 @@ impl JwtKeys {
     }
 
     /// Checks signature, algorithm, `exp`, `nbf` and, when configured, `iss` and `aud`.
-    pub fn verify(&self, token: &str) -> Result<Claims, &'static str> {
+    pub async fn verify(&self, token: &str) -> Result<Claims, &'static str> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
-        let key = match header.alg {
-            Algorithm::HS256 => self.secret.as_ref().map(|(d, _)| d),
-            alg => self
+        let provided;
+        let key = match (header.alg, &self.provider) {
+            (Algorithm::HS256, _) => self.secret.as_ref().map(|(d, _)| d),
+            (alg, Some(provider)) => {
+                provided = provider
+                    .key(header.kid.as_deref(), alg)
+                    .await
+                    .map_err(|e| match e {
+                        jwks::KeyError::Unknown => "token signed by an unknown key",
+                        jwks::KeyError::WrongAlgorithm => "token algorithm not accepted",
+                    })?;
+                Some(&provided.0)
+            }
+            (alg, None) => self
                 .public
                 .as_ref()
                 .filter(|(_, expected)| *expected == alg)
@@ -153,14 +198,19 @@ impl JwtKeys {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("no HS256 secret is configured"))?;
         let now = Utc::now().timestamp();
+        let mut other = serde_json::Map::new();
+        other.insert(
+            self.email_claim.to_string(),
+            serde_json::Value::String(email.to_ascii_lowercase()),
+        );
         let claims = Claims {
-            email: Some(email.to_ascii_lowercase()),
             exp: now + ttl_seconds,
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
             aud: self.audience.clone().map(Audience::One),
             email_verified: None,
+            other,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -200,6 +250,8 @@ pub struct Bearer<'a> {
     email: String,
     iat: Option<i64>,
     exp: i64,
+    /// The provider key that signed it (tokens checked against a provider's key set).
+    kid: Option<String>,
 }
 
 /// The token of an `Authorization` header value (`Bearer <token>`), unchecked.
@@ -214,16 +266,18 @@ pub fn bearer_token(authorization: Option<&str>) -> Option<&str> {
 
 /// Checks an `Authorization` header value's token: UNAUTHENTICATED when it is missing,
 /// malformed, badly signed, expired or names no verified email. Reads no database.
-pub fn verify_bearer<'a>(
+pub async fn verify_bearer<'a>(
     keys: &JwtKeys,
     authorization: Option<&'a str>,
 ) -> Result<Bearer<'a>, ApiError> {
     let token = bearer_token(authorization)
         .ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
-    let claims = keys.verify(token).map_err(ApiError::unauthenticated)?;
+    let claims = keys
+        .verify(token)
+        .await
+        .map_err(ApiError::unauthenticated)?;
     let email = claims
-        .email
-        .as_deref()
+        .email(&keys.email_claim)
         .map(str::to_ascii_lowercase)
         .ok_or_else(|| ApiError::unauthenticated("token lacks an email claim"))?;
     if claims.email_verified == Some(false) {
@@ -234,11 +288,16 @@ pub fn verify_bearer<'a>(
     if email.len() > 254 || email.contains('\0') {
         return Err(ApiError::unauthenticated("unknown or deactivated user"));
     }
+    let kid = match keys.provider {
+        Some(_) => jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid),
+        None => None,
+    };
     Ok(Bearer {
         token,
         email,
         iat: claims.iat,
         exp: claims.exp,
+        kid,
     })
 }
 
@@ -281,7 +340,7 @@ pub async fn authenticate(
     db: &impl ConnectionTrait,
     authorization: Option<&str>,
 ) -> Result<Requester, ApiError> {
-    sign_in(db, &verify_bearer(keys, authorization)?).await
+    sign_in(db, &verify_bearer(keys, authorization).await?).await
 }
 
 /// The sign-ins this instance made, by token. A request whose token is here may run on the
@@ -307,6 +366,7 @@ struct Remembered {
     requester: Arc<Requester>,
     at: Instant,
     exp: i64,
+    kid: Option<String>,
 }
 
 impl SignIns {
@@ -319,11 +379,16 @@ impl SignIns {
         }
     }
 
-    /// The remembered sign-in of `token`, if it is recent and the token has not expired.
-    pub fn get(&self, token: &str) -> Option<Arc<Requester>> {
+    /// The remembered sign-in of `token`, if it is recent, the token has not expired and
+    /// the key that signed it is still published.
+    pub fn get(&self, token: &str, keys: &JwtKeys) -> Option<Arc<Requester>> {
         let map = self.map.lock().ok()?;
         let entry = map.get(token)?;
-        (entry.at.elapsed() < self.ttl && Utc::now().timestamp() < entry.exp)
+        let published = match &keys.provider {
+            Some(provider) => provider.publishes(entry.kid.as_deref()),
+            None => true,
+        };
+        (published && entry.at.elapsed() < self.ttl && Utc::now().timestamp() < entry.exp)
             .then(|| entry.requester.clone())
     }
 
@@ -340,6 +405,7 @@ impl SignIns {
                 requester,
                 at: Instant::now(),
                 exp: bearer.exp,
+                kid: bearer.kid.clone(),
             };
             map.insert(bearer.token.to_owned(), entry);
         }

@@ -1,0 +1,396 @@
+//! Tokens of a real OpenID provider (npm `oidc-provider`, `tests/oidc/provider.mjs`): keys
+//! found by discovery, rotated without restarting idm, a flood of forged key ids bounded at the
+//! provider, every kind of bad token refused, and the provider down at start and later.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const AUDIENCE: &str = "urn:idm";
+const PROVIDER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
+
+/// Installs the provider's npm package once per test binary (`npm ci`, from the lock file).
+fn install_provider() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        if std::path::Path::new(PROVIDER_DIR)
+            .join("node_modules/oidc-provider")
+            .is_dir()
+        {
+            return;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix", PROVIDER_DIR])
+            .status()
+            .expect(
+                "npm runs (apt-get install nodejs npm): the tests start a real OpenID provider",
+            );
+        assert!(status.success(), "npm ci in tests/oidc");
+    });
+}
+
+/// A running provider; killed when dropped.
+pub struct Provider {
+    pub issuer: String,
+    process: Child,
+    http: reqwest::Client,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Test users: client id → email (each client's access tokens carry that email).
+const CLIENTS: &str = r#"{"csa":"csa@example.org","other":"nobody@example.org"}"#;
+
+impl Provider {
+    /// Starts the provider on `port` (0: any) signing with `algs`.
+    pub fn start(port: u16, algs: &str, console_redirect: Option<&str>) -> Self {
+        install_provider();
+        let mut command = Command::new("node");
+        command
+            .arg(format!("{PROVIDER_DIR}/provider.mjs"))
+            .env("PORT", port.to_string())
+            .env("CLIENTS", CLIENTS)
+            .env("AUDIENCE", AUDIENCE)
+            .env("ALGS", algs)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(redirect) = console_redirect {
+            command.env("CONSOLE_REDIRECT", redirect);
+        }
+        let mut process = command.spawn().expect("node runs the provider");
+        let stdout = process.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the provider says where it listens");
+        let started: Value = serde_json::from_str(&line).expect("{\"issuer\": ...}");
+        Self {
+            issuer: started["issuer"].as_str().expect("issuer").to_owned(),
+            process,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// An access token of the provider's client-credentials grant for `client`.
+    pub async fn token(&self, client: &str) -> String {
+        let res: Value = self
+            .http
+            .post(format!("{}/token", self.issuer))
+            .basic_auth(client, Some("secret"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("resource", AUDIENCE),
+                ("scope", "openid"),
+            ])
+            .send()
+            .await
+            .expect("token endpoint")
+            .json()
+            .await
+            .expect("token json");
+        res["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token: {res}"))
+            .to_owned()
+    }
+
+    /// A token with exactly these claims, signed by the provider's current key (or the one of
+    /// `alg`), with `kid` in its header when given.
+    pub async fn sign(&self, claims: Value, alg: Option<&str>, kid: Option<&str>) -> String {
+        let res: Value = self
+            .http
+            .post(format!("{}/test/sign", self.issuer))
+            .json(&json!({ "claims": claims, "alg": alg, "kid": kid }))
+            .send()
+            .await
+            .expect("sign")
+            .json()
+            .await
+            .expect("json");
+        res["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn rotate(&self, algs: &[&str], keep: bool) {
+        self.http
+            .post(format!("{}/test/rotate", self.issuer))
+            .json(&json!({ "algs": algs, "keep": keep }))
+            .send()
+            .await
+            .expect("rotate");
+    }
+
+    /// How many times the key set was fetched.
+    pub async fn fetches(&self) -> i64 {
+        let res: Value = self
+            .http
+            .get(format!("{}/test/jwks-fetches", self.issuer))
+            .send()
+            .await
+            .expect("count")
+            .json()
+            .await
+            .expect("json");
+        res["fetches"].as_i64().expect("fetches")
+    }
+
+    /// Good claims for `email`, valid for ten minutes.
+    pub fn claims(&self, email: &str) -> Value {
+        let now = chrono::Utc::now().timestamp();
+        json!({ "email": email, "iss": self.issuer, "aud": AUDIENCE, "iat": now, "exp": now + 600 })
+    }
+}
+
+/// idm trusting `issuer`'s keys (and no shared secret), with a system admin csa@example.org.
+async fn app_for(issuer: &str) -> TestApp {
+    let issuer = issuer.to_owned();
+    let app = TestApp::spawn_with(move |c| {
+        c.jwt.secret = None;
+        c.jwt.oidc_issuer = Some(issuer.clone());
+        c.jwt.issuer = Some(issuer);
+        c.jwt.audience = Some(AUDIENCE.to_owned());
+        c.jwt.provider_startup_wait = std::time::Duration::from_secs(20);
+    })
+    .await;
+    app.user(
+        "csa@example.org",
+        None,
+        &[(idm::domain::RoleType::ClusterSystemAdmin, None, None)],
+    )
+    .await;
+    app
+}
+
+/// The status and email `me` answers with `token`.
+async fn me(app: &TestApp, token: &str) -> (u16, Value) {
+    let (status, body) = app.post(Some(token), "{ me { email } }", json!({})).await;
+    (status, body["data"]["me"]["email"].clone())
+}
+
+#[tokio::test]
+async fn a_token_of_the_provider_found_by_discovery_signs_in() {
+    let provider = Provider::start(0, "RS256", None);
+    let app = app_for(&provider.issuer).await;
+    let token = provider.token("csa").await;
+    assert_eq!(me(&app, &token).await, (200, json!("csa@example.org")));
+    // A provider token for an email idm does not know.
+    let stranger = provider.token("other").await;
+    assert_eq!(me(&app, &stranger).await.0, 401);
+}
+
+#[tokio::test]
+async fn rotated_keys_are_taken_up_without_a_restart_and_withdrawn_ones_refused() {
+    let provider = Provider::start(0, "RS256", None);
+    let app = app_for(&provider.issuer).await;
+    let old = provider.token("csa").await;
+    assert_eq!(me(&app, &old).await.0, 200);
+
+    // The provider signs with a new key and still publishes the old one.
+    provider.rotate(&["ES256"], true).await;
+    let new = provider.token("csa").await;
+    assert_ne!(new, old);
+    assert_eq!(me(&app, &new).await, (200, json!("csa@example.org")));
+    assert_eq!(me(&app, &old).await.0, 200, "the overlap keeps old tokens");
+
+    // Both old keys are withdrawn. An instance reading the set now (this one reads it again
+    // within 30 s, the bound on fetches for unknown key ids) takes the new key and refuses
+    // tokens of the withdrawn ones.
+    provider.rotate(&["EdDSA"], false).await;
+    let newest = provider.token("csa").await;
+    let fresh = TestApp::spawn_on(&app.database_url, {
+        let issuer = provider.issuer.clone();
+        move |c| {
+            c.jwt.secret = None;
+            c.jwt.oidc_issuer = Some(issuer.clone());
+            c.jwt.issuer = Some(issuer);
+            c.jwt.audience = Some(AUDIENCE.to_owned());
+        }
+    })
+    .await;
+    assert_eq!(me(&fresh, &newest).await.0, 200);
+    assert_eq!(
+        me(&fresh, &old).await.0,
+        401,
+        "a key the provider no longer publishes signs nothing"
+    );
+    assert_eq!(me(&fresh, &new).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_flood_of_forged_key_ids_makes_at_most_one_fetch() {
+    let provider = Provider::start(0, "RS256", None);
+    let app = app_for(&provider.issuer).await;
+    let before = provider.fetches().await;
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let forged = provider
+            .sign(
+                provider.claims("csa@example.org"),
+                None,
+                Some(&format!("forged-{i}")),
+            )
+            .await;
+        statuses.push(me(&app, &forged).await.0);
+    }
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    let after = provider.fetches().await;
+    assert!(
+        after - before <= 1,
+        "{} fetches of the key set for 40 forged key ids",
+        after - before
+    );
+    // The genuine key still works meanwhile.
+    assert_eq!(me(&app, &provider.token("csa").await).await.0, 200);
+}
+
+#[tokio::test]
+async fn tokens_with_a_wrong_audience_issuer_algorithm_or_age_are_refused() {
+    let provider = Provider::start(0, "RS256,ES256", None);
+    let app = app_for(&provider.issuer).await;
+    let good = provider
+        .sign(provider.claims("csa@example.org"), None, None)
+        .await;
+    assert_eq!(me(&app, &good).await.0, 200, "the control token signs in");
+
+    let mut cases = Vec::new();
+    let mut claims = provider.claims("csa@example.org");
+    claims["aud"] = json!("urn:another-service");
+    cases.push(("wrong audience", provider.sign(claims, None, None).await));
+    let mut claims = provider.claims("csa@example.org");
+    claims["iss"] = json!("https://evil.example.org");
+    cases.push(("wrong issuer", provider.sign(claims, None, None).await));
+    let mut claims = provider.claims("csa@example.org");
+    claims.as_object_mut().expect("claims").remove("aud");
+    cases.push(("no audience", provider.sign(claims, None, None).await));
+    let mut claims = provider.claims("csa@example.org");
+    claims["exp"] = json!(chrono::Utc::now().timestamp() - 120);
+    cases.push(("expired", provider.sign(claims, None, None).await));
+    cases.push((
+        "HS256 keyed with the public key",
+        provider
+            .sign(provider.claims("csa@example.org"), Some("HS256"), None)
+            .await,
+    ));
+    // The RSA key's id on an ES256 signature: the key does not verify that algorithm.
+    let rsa_kid = {
+        let token = provider.token("csa").await;
+        let header = jsonwebtoken::decode_header(&token).expect("header");
+        header.kid.expect("kid")
+    };
+    cases.push((
+        "ES256 under the RSA key's id",
+        provider
+            .sign(
+                provider.claims("csa@example.org"),
+                Some("ES256"),
+                Some(&rsa_kid),
+            )
+            .await,
+    ));
+    let unsigned = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            b64.encode(provider.claims("csa@example.org").to_string())
+        )
+    };
+    cases.push(("alg none", unsigned));
+    for (what, token) in cases {
+        let (status, body) = app.post(Some(&token), "{ me { email } }", json!({})).await;
+        assert_eq!(status, 401, "{what}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test]
+async fn an_array_email_claim_gives_its_first_email() {
+    let provider = Provider::start(0, "RS256", None);
+    let issuer = provider.issuer.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.jwt.secret = None;
+        c.jwt.oidc_issuer = Some(issuer.clone());
+        c.jwt.issuer = Some(issuer);
+        c.jwt.audience = Some(AUDIENCE.to_owned());
+        c.jwt.email_claim = "emails".to_owned();
+    })
+    .await;
+    app.user("b2c@example.org", None, &[]).await;
+    let mut claims = provider.claims("ignored@example.org");
+    claims["emails"] = json!(["B2C@example.org", "second@example.org"]);
+    let token = provider.sign(claims, None, None).await;
+    assert_eq!(me(&app, &token).await, (200, json!("b2c@example.org")));
+}
+
+#[tokio::test]
+async fn idm_waits_for_a_provider_that_starts_after_it_and_serves_on_when_it_goes() {
+    // The provider comes up a second after idm starts waiting for it.
+    let port = free_port();
+    let starting = tokio::task::spawn_blocking(move || {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        Provider::start(port, "RS256", None)
+    });
+    let app = app_for(&format!("http://127.0.0.1:{port}")).await;
+    let provider = starting.await.expect("provider");
+    let token = provider.token("csa").await;
+    assert_eq!(me(&app, &token).await.0, 200);
+
+    // The provider goes away: idm keeps serving with the keys it has, says so in a metric,
+    // and refuses what it cannot check.
+    let forged = provider
+        .sign(provider.claims("csa@example.org"), None, Some("unknown"))
+        .await;
+    let fresh = provider.token("csa").await;
+    drop(provider);
+    assert_eq!(me(&app, &fresh).await.0, 200, "known key, provider down");
+    assert_eq!(me(&app, &forged).await.0, 401);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let failures = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("idm_jwks_fetch_failures_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert!(failures.is_some_and(|n| n >= 1.0), "{metrics}");
+}
+
+#[tokio::test]
+async fn every_signing_algorithm_a_provider_may_use_is_accepted() {
+    let algs = [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+    ];
+    let provider = Provider::start(0, &algs.join(","), None);
+    let app = app_for(&provider.issuer).await;
+    for alg in algs {
+        let token = provider
+            .sign(provider.claims("csa@example.org"), Some(alg), None)
+            .await;
+        assert_eq!(
+            jsonwebtoken::decode_header(&token).expect("header").alg,
+            alg.parse().expect("an algorithm")
+        );
+        assert_eq!(me(&app, &token).await.0, 200, "{alg}");
+    }
+}
