@@ -231,7 +231,10 @@ pub fn router(state: ServerState) -> Router {
     } else {
         router
     };
-    router.merge(crate::console::router()).with_state(state)
+    let console = crate::console::Settings::from_config(&state.app.config.jwt);
+    router
+        .merge(crate::console::router(console))
+        .with_state(state)
 }
 
 /// The router of the private metrics listener (IDM_METRICS_BIND): `/metrics` and nothing else.

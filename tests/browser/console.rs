@@ -70,7 +70,7 @@ pub async fn assert_accessible(client: &Client, screen: &str) {
 }
 
 /// The emails in the users table, in order.
-async fn listed_emails(client: &Client) -> Vec<String> {
+pub(crate) async fn listed_emails(client: &Client) -> Vec<String> {
     let value = client
         .execute(
             "return [...document.querySelectorAll('table.list tbody tr td[data-label=\"Email\"]')]
@@ -82,7 +82,8 @@ async fn listed_emails(client: &Client) -> Vec<String> {
     serde_json::from_value(value).unwrap_or_default()
 }
 
-async fn api_emails(app: &TestApp, email: &str, args: &str) -> (Vec<String>, i64) {
+/// The emails `users(args)` answers `email`, in order, and its total count.
+pub(crate) async fn api_emails(app: &TestApp, email: &str, args: &str) -> (Vec<String>, i64) {
     let data = app
         .data(
             email,
@@ -99,7 +100,8 @@ async fn api_emails(app: &TestApp, email: &str, args: &str) -> (Vec<String>, i64
     (emails, data["users"]["totalCount"].as_i64().unwrap_or(-1))
 }
 
-async fn summary(client: &Client) -> String {
+/// The list's summary line ("1–20 of 42") once the page has loaded.
+pub(crate) async fn summary(client: &Client) -> String {
     wait_for(client, "p.summary[aria-busy='false']")
         .await
         .text()

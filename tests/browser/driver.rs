@@ -1,5 +1,6 @@
 //! One chromedriver for the whole test binary and a headless chromium session per test.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -19,8 +20,8 @@ fn paths() -> Option<(PathBuf, PathBuf)> {
     (chromium.exists() && driver.exists()).then_some((chromium, driver))
 }
 
-/// The running chromedriver, started by the first test that needs it and killed when the
-/// binary exits (it dies with its parent's pipe).
+/// The running chromedriver, started by the first test that needs it and ended, with every
+/// browser it started, when the binary exits (see [`start_driver`]).
 struct Driver {
     url: String,
     _process: Mutex<Child>,
@@ -33,10 +34,18 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Starts chromedriver under a shell that leads a process group of its own. chromedriver
+/// outlives its parent, and the browsers of sessions a test did not close outlive
+/// chromedriver; so the shell waits for the end of this binary (its stdin, a pipe from here,
+/// closes, even on a crash) and then ends the whole group: chromedriver and its browsers.
 fn start_driver(path: &Path) -> Driver {
     let port = free_port();
-    let process = Command::new(path)
-        .arg(format!("--port={port}"))
+    let process = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" --port="$1" & read -r _; kill -TERM -$$"#)
+        .arg(path)
+        .arg(port.to_string())
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -58,6 +67,20 @@ fn start_driver(path: &Path) -> Driver {
 /// A headless chromium session, or None (after saying so) when the browser is missing and
 /// `IDM_REQUIRE_BROWSER` is not set.
 pub async fn browser() -> Option<Client> {
+    session(None).await
+}
+
+/// Like [`browser`], with the screen of a phone of `width` × `height` CSS pixels (chromium's
+/// mobile emulation: a desktop window cannot be made narrower than about 500 px).
+pub async fn phone(width: u32, height: u32) -> Option<Client> {
+    session(Some(serde_json::json!({
+        "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 },
+    })))
+    .await
+}
+
+/// A session; `mobile_emulation` is chromedriver's `mobileEmulation` option.
+async fn session(mobile_emulation: Option<serde_json::Value>) -> Option<Client> {
     static DRIVER: OnceLock<Driver> = OnceLock::new();
     let Some((chromium, driver_path)) = paths() else {
         if std::env::var_os("IDM_REQUIRE_BROWSER").is_some() {
@@ -74,19 +97,20 @@ pub async fn browser() -> Option<Client> {
     };
     let driver = DRIVER.get_or_init(|| start_driver(&driver_path));
     let profile = tempfile::tempdir().expect("profile dir").keep();
+    let mut options = serde_json::json!({
+        "binary": chromium,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--window-size=1400,900",
+            format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    if let Some(emulation) = mobile_emulation {
+        options["mobileEmulation"] = emulation;
+    }
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
+    capabilities.insert("goog:chromeOptions".to_owned(), options);
     // chromedriver listens on loopback: plain HTTP, no TLS stack.
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let client = ClientBuilder::new(connector)
@@ -99,14 +123,24 @@ pub async fn browser() -> Option<Client> {
 
 /// Waits (up to 20 s) for an element and returns it.
 pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    wait_for_element(client, Locator::Css(css)).await
+}
+
+/// Waits (up to 20 s) for an element found by any locator (XPath for a label's control or a
+/// button's text) and returns it.
+pub async fn wait_for_element(
+    client: &Client,
+    locator: Locator<'_>,
+) -> fantoccini::elements::Element {
+    let what = format!("{locator:?}");
     match client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
+        .for_element(locator)
         .await
     {
         Ok(element) => element,
-        Err(e) => fail(client, &format!("no {css} within 20 s: {e}")).await,
+        Err(e) => fail(client, &format!("no {what} within 20 s: {e}")).await,
     }
 }
 

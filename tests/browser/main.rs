@@ -14,3 +14,4 @@ mod helpers;
 mod console;
 mod driver;
 mod graphiql;
+mod jobs;
