@@ -154,16 +154,17 @@ impl Partner {
     }
     /// Kind of organisation
     async fn partner_type(&self, ctx: &Context<'_>) -> Result<PartnerType, ApiError> {
-        Ok(kind(self.model(ctx).await?))
+        kind(self.model(ctx).await?)
     }
     /// Label of the kind, e.g. "Civil Society Organization"
     async fn partner_type_display(&self, ctx: &Context<'_>) -> Result<&'static str, ApiError> {
-        Ok(kind(self.model(ctx).await?).label())
+        Ok(kind(self.model(ctx).await?)?.label())
     }
     /// Shared with UNDP and/or UNFPA
     async fn shared_partner(&self, ctx: &Context<'_>) -> Result<SharedPartner, ApiError> {
         let m = self.model(ctx).await?;
-        Ok(SharedPartner::parse(&m.shared_partner).unwrap_or(SharedPartner::No))
+        SharedPartner::parse(&m.shared_partner)
+            .ok_or_else(|| ApiError::unknown_stored("shared partner", &m.shared_partner))
     }
     /// Kind of civil society organisation
     async fn cso_type(&self, ctx: &Context<'_>) -> Result<Option<CsoType>, ApiError> {
@@ -278,8 +279,9 @@ impl Partner {
 }
 
 /// The kind of a partner.
-fn kind(m: &partner::Model) -> PartnerType {
-    PartnerType::parse(&m.partner_type).unwrap_or(PartnerType::Government)
+fn kind(m: &partner::Model) -> Result<PartnerType, ApiError> {
+    PartnerType::parse(&m.partner_type)
+        .ok_or_else(|| ApiError::unknown_stored("partner type", &m.partner_type))
 }
 
 /// A partner visible to the requester, or None.

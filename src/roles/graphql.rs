@@ -64,8 +64,9 @@ impl PrpRole {
         &self.model
     }
 
-    fn role_type(&self) -> RoleType {
-        RoleType::parse(&self.model.role).unwrap_or(RoleType::IpViewer)
+    fn role_type(&self) -> Result<RoleType, ApiError> {
+        RoleType::parse(&self.model.role)
+            .ok_or_else(|| ApiError::unknown_stored("role type", &self.model.role))
     }
 
     /// What the guard needs to answer `viewerCan…`: the requester, this row and its holder.
@@ -104,16 +105,16 @@ impl PrpRole {
         ids::encode(Kind::Role, self.model.id)
     }
     /// The role type
-    async fn role(&self) -> RoleType {
+    async fn role(&self) -> Result<RoleType, ApiError> {
         self.role_type()
     }
     /// Human label, e.g. "IP Authorized Officer"
-    async fn role_display(&self) -> &'static str {
-        self.role_type().label()
+    async fn role_display(&self) -> Result<&'static str, ApiError> {
+        Ok(self.role_type()?.label())
     }
     /// The portal of the role
-    async fn portal(&self) -> Portal {
-        self.role_type().portal()
+    async fn portal(&self) -> Result<Portal, ApiError> {
+        Ok(self.role_type()?.portal())
     }
     /// The holder of the role
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {

@@ -61,8 +61,9 @@ impl ResponsePlan {
         &self.0.title
     }
     /// Kind of plan
-    async fn plan_type(&self) -> ResponsePlanType {
-        ResponsePlanType::parse(&self.0.plan_type).unwrap_or(ResponsePlanType::Other)
+    async fn plan_type(&self) -> Result<ResponsePlanType, ApiError> {
+        ResponsePlanType::parse(&self.0.plan_type)
+            .ok_or_else(|| ApiError::unknown_stored("plan type", &self.0.plan_type))
     }
     /// First day of the plan
     async fn start(&self) -> Option<Date> {
@@ -113,8 +114,9 @@ impl Cluster {
         Cluster(model, Some((plan, workspace)))
     }
 
-    fn cluster_type(&self) -> ClusterType {
-        ClusterType::parse(&self.0.cluster_type).unwrap_or(ClusterType::Imported)
+    fn cluster_type(&self) -> Result<ClusterType, ApiError> {
+        ClusterType::parse(&self.0.cluster_type)
+            .ok_or_else(|| ApiError::unknown_stored("cluster type", &self.0.cluster_type))
     }
 
     /// "<title> (<plan title> <workspace title>)", or the title without a plan.
@@ -151,7 +153,7 @@ impl Cluster {
     }
     /// Sector of the cluster
     #[graphql(name = "type")]
-    async fn kind(&self) -> ClusterType {
+    async fn kind(&self) -> Result<ClusterType, ApiError> {
         self.cluster_type()
     }
     /// Name of an imported sector, when the type is IMPORTED

@@ -204,10 +204,9 @@ pub fn cluster_full_title(
 pub fn cluster_title(c: &cluster::Model) -> String {
     match &c.imported_type {
         Some(t) => t.clone(),
+        // An unknown stored type shows as stored, never as another type's label.
         None => ClusterType::parse(&c.cluster_type)
-            .unwrap_or(ClusterType::Imported)
-            .label()
-            .to_owned(),
+            .map_or_else(|| c.cluster_type.clone(), |t| t.label().to_owned()),
     }
 }
 

@@ -1270,3 +1270,52 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         .await;
     assert_eq!(d["node"], json!({"role": "IP_EDITOR"}));
 }
+
+#[tokio::test]
+async fn stored_kinds_this_version_does_not_know_are_internal_errors_not_other_kinds() {
+    // Role names are held by the database's CHECK constraint; cluster, plan and partner kinds
+    // are refused by the API, as a newer version (or a hand-made row) might leave them.
+    let (app, admin) = app_with_admin().await;
+    let w = app.workspace("SY").await;
+    app.cluster(w, ClusterType::Health).await;
+    app.partner("Alpha").await;
+    use sea_orm::ConnectionTrait;
+    for sql in [
+        "UPDATE cluster SET cluster_type = 'SPACE_AOR'",
+        "UPDATE response_plan SET plan_type = 'FLASH'",
+        "UPDATE partner SET partner_type = 'PRIVATE_SECTOR'",
+    ] {
+        app.db.execute_unprepared(sql).await.expect("update");
+    }
+    for (query, shown) in [
+        (
+            "{ workspaces { responsePlans { clusters { type } } } }",
+            "HEALTH",
+        ),
+        ("{ workspaces { responsePlans { planType } } }", "OTHER"),
+        ("{ partners { nodes { partnerType } } }", "GOVERNMENT"),
+        (
+            "{ partners { nodes { partnerTypeDisplay } } }",
+            "Government",
+        ),
+    ] {
+        let body = app.gql(admin, query, json!({})).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INTERNAL",
+            "{query}: {body}"
+        );
+        assert!(!body.to_string().contains(shown), "{query}: {body}");
+    }
+    // A cluster's title shows the stored kind as it is.
+    let body = app
+        .gql(
+            admin,
+            "{ workspaces { responsePlans { clusters { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["workspaces"][0]["responsePlans"][0]["clusters"][0]["title"], "SPACE_AOR",
+        "{body}"
+    );
+}
