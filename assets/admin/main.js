@@ -8,6 +8,7 @@ import { ViewerContext, holds } from './viewer.js';
 import { PORTAL_LABELS } from './labels.js';
 import { Loading, ErrorNotice } from './ui.js';
 import { SignIn } from './screens/signin.js';
+import { finishSignIn, signOut } from './oidc.js';
 import { Users } from './screens/users.js';
 import { UserDetail } from './screens/user.js';
 import { NewUser } from './screens/new-user.js';
@@ -42,7 +43,7 @@ function useSession() {
   return token;
 }
 
-function App() {
+function App({ settings, failure }) {
   const token = useSession();
   const route = useRoute();
   const [viewer, setViewer] = useState(null);
@@ -55,12 +56,12 @@ function App() {
     loadViewer().then(setViewer).catch(setError);
   }, [token]);
 
-  if (!token) return html`<${SignIn} reason=${session.endedBecause()} />`;
+  if (!token) return html`<${SignIn} reason=${failure || session.endedBecause()} oidc=${settings.oidc} />`;
   if (error) return html`<main class="page"><${ErrorNotice} error=${error} /></main>`;
   if (!viewer) return html`<${Loading} what="Signing in" />`;
 
   return html`<${ViewerContext.Provider} value=${viewer}>
-    <${Header} viewer=${viewer} route=${route} />
+    <${Header} viewer=${viewer} route=${route} settings=${settings} />
     <main id="main" class="page" tabindex="-1"><${Screen} route=${route} viewer=${viewer} /></main>
   </${ViewerContext.Provider}>`;
 }
@@ -80,7 +81,7 @@ function Screen({ route, viewer }) {
   return html`<h1>Not found</h1><p>No screen lives at ${route.path}. <${Link} to="/admin">Back to the start</${Link}>.</p>`;
 }
 
-function Header({ viewer, route }) {
+function Header({ viewer, route, settings }) {
   const { me, portals } = viewer;
   const portal = route.query.get('portal') || portals[0];
   const partners = holds(me, 'CLUSTER_SYSTEM_ADMIN', 'CLUSTER_IMO');
@@ -101,9 +102,13 @@ function Header({ viewer, route }) {
       <${Link} to="/admin/profile" aria-current=${current('/admin/profile')} title="My profile">
         <span class="who-name">${me.fullName}</span>${me.partner && html`<span class="who-partner">${me.partner.title}</span>`}
       </${Link}>
-      <button type="button" class="btn btn-secondary" onClick=${() => session.end()}>Sign out</button>
+      <button type="button" class="btn btn-secondary" onClick=${() => (settings.oidc ? signOut(settings.oidc) : session.end())}>Sign out</button>
     </div>
   </header>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// The server's settings (an OpenID provider to sign in at, or none), then a sign-in the
+// provider may just have sent the browser back from.
+const settings = await fetch('/admin/config.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+const failure = settings.oidc ? await finishSignIn(settings.oidc).catch((e) => e.message) : null;
+render(html`<${App} settings=${settings} failure=${failure} />`, document.getElementById('app'));

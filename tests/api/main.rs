@@ -23,6 +23,7 @@ mod pagination;
 mod partners;
 mod performance;
 mod props;
+mod provider;
 mod reference;
 mod roles;
 mod schema;

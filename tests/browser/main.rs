@@ -15,3 +15,6 @@ mod console;
 mod driver;
 mod graphiql;
 mod jobs;
+mod oidc;
+#[path = "../api/provider.rs"]
+mod provider;

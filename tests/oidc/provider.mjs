@@ -4,7 +4,7 @@
 // confidential client whose client-credentials access tokens carry that email), AUDIENCE (the
 // `aud` of access tokens), ALGS (comma-separated signing algorithms, first signs; default
 // RS256), CONSOLE_REDIRECT (the console's redirect URI for the public PKCE client
-// `idm-console`). Prints one JSON line {"issuer": ...} when listening.
+// `idm-console`), TOKEN_TTL (seconds, default 600). Prints one JSON line {"issuer": ...} when listening.
 //
 // Test endpoints beside the provider's own:
 //   GET  /test/jwks-fetches      how many times the key set was fetched
@@ -22,6 +22,7 @@ const port = Number(process.env.PORT || 0);
 const clients = JSON.parse(process.env.CLIENTS || '{}');
 const audience = process.env.AUDIENCE || 'urn:idm';
 const consoleRedirect = process.env.CONSOLE_REDIRECT || 'http://127.0.0.1/admin/';
+const tokenTtl = Number(process.env.TOKEN_TTL || 600);
 
 function keyFor(alg) {
   let pair;
@@ -77,19 +78,26 @@ function build() {
           scope: 'openid email',
           audience,
           accessTokenFormat: 'jwt',
-          accessTokenTTL: 600,
+          accessTokenTTL: tokenTtl,
           jwt: { sign: { alg: keys[0].alg } },
         }),
       },
     },
-    extraTokenClaims: (ctx, token) => (token.clientId && clients[token.clientId]
-      ? { email: clients[token.clientId] } : undefined),
+    // The email in access tokens: the signed-in account's (its login), or a test client's.
+    extraTokenClaims: (ctx, token) => {
+      if (token.accountId) return { email: token.accountId.toLowerCase() };
+      return clients[token.clientId] ? { email: clients[token.clientId] } : undefined;
+    },
     pkce: { required: () => true, methods: ['S256'] },
+    // The console exchanges its code from the page: the token endpoint answers its origin only
+    // (what "single-page application" platforms of real providers do).
+    clientBasedCORS: (ctx, origin, client) => client.clientId === 'idm-console'
+      && origin === new URL(consoleRedirect).origin,
     conformIdTokenClaims: false,
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'],
     },
-    ttl: { AccessToken: 600, IdToken: 600, Session: 3600, Interaction: 600, Grant: 3600 },
+    ttl: { AccessToken: tokenTtl, IdToken: tokenTtl, Session: 3600, Interaction: 600, Grant: 3600 },
     cookies: { keys: ['idm-test-cookie-key'] },
   });
   p.proxy = false;

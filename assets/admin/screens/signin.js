@@ -1,9 +1,34 @@
-// Sign-in: paste a bearer token. It is checked against the API before the session starts.
+// Sign-in: at the organisation's OpenID provider when idm has one, else by pasting a bearer
+// token, checked against the API before the session starts.
 import { html, useState } from '../lib.js';
 import { session } from '../session.js';
 import { Button, Field, Notice } from '../ui.js';
+import { signIn } from '../oidc.js';
 
-export function SignIn({ reason }) {
+export function SignIn({ reason, oidc }) {
+  if (oidc) return html`<${ProviderSignIn} reason=${reason} oidc=${oidc} />`;
+  return html`<${TokenSignIn} reason=${reason} />`;
+}
+
+function ProviderSignIn({ reason, oidc }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const go = () => {
+    setBusy(true);
+    signIn(oidc).catch((e) => { setError(e.message); setBusy(false); });
+  };
+  return html`<main class="signin" id="main">
+    <h1>Sign in to idm</h1>
+    ${reason && html`<${Notice} kind="info">${reason} Sign in again.</${Notice}>`}
+    ${error && html`<${Notice} kind="error">${error}</${Notice}>`}
+    <div class="card">
+      <p>You sign in at your organisation's identity provider and come back here.</p>
+      <${Button} class="btn btn-primary provider-sign-in" busy=${busy} onClick=${go}>Sign in with your organisation</${Button}>
+    </div>
+  </main>`;
+}
+
+function TokenSignIn({ reason }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
