@@ -62,7 +62,10 @@ impl Settings {
                 },
                 scope: "openid email",
                 resource: match jwt.console_token {
-                    crate::config::ConsoleToken::Access => jwt.audience.clone(),
+                    crate::config::ConsoleToken::Access => jwt
+                        .audience
+                        .as_deref()
+                        .and_then(|a| crate::auth::audiences(a).first().map(|a| (*a).to_owned())),
                     crate::config::ConsoleToken::Id => None,
                 },
             }),

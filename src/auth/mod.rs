@@ -174,7 +174,9 @@ impl JwtKeys {
             None => validation.iss = None,
         }
         match &self.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            // Several audiences, comma-separated: e.g. the console's client id (its ID tokens)
+            // and an API audience (access tokens of scripts).
+            Some(aud) => validation.set_audience(&audiences(aud)),
             None => validation.validate_aud = false,
         }
         jsonwebtoken::decode::<Claims>(token, key, &validation)
@@ -208,7 +210,10 @@ impl JwtKeys {
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
-            aud: self.audience.clone().map(Audience::One),
+            aud: self
+                .audience
+                .as_deref()
+                .and_then(|a| audiences(a).first().map(|a| Audience::One((*a).to_owned()))),
             email_verified: None,
             other,
         };
@@ -218,6 +223,15 @@ impl JwtKeys {
             encoding,
         )?)
     }
+}
+
+/// The audiences of `IDM_JWT_AUDIENCE`, which may list several, comma-separated.
+pub fn audiences(configured: &str) -> Vec<&str> {
+    configured
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect()
 }
 
 /// The authenticated user of a request, with its roles.

@@ -245,3 +245,23 @@ async fn every_signing_algorithm_a_provider_may_use_is_accepted() {
         assert_eq!(me(&app, &token).await.0, 200, "{alg}");
     }
 }
+
+#[tokio::test]
+async fn several_audiences_may_be_accepted_and_no_other() {
+    let provider = Provider::start(0, "RS256", None);
+    let issuer = provider.issuer.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.jwt.secret = None;
+        c.jwt.oidc_issuer = Some(issuer.clone());
+        c.jwt.issuer = Some(issuer);
+        c.jwt.audience = Some(format!("idm-console, {AUDIENCE}"));
+    })
+    .await;
+    app.user("csa@example.org", None, &[]).await;
+    for (aud, status) in [("idm-console", 200), (AUDIENCE, 200), ("urn:other", 401)] {
+        let mut claims = provider.claims("csa@example.org");
+        claims["aud"] = json!(aud);
+        let token = provider.sign(claims, None, None).await;
+        assert_eq!(me(&app, &token).await.0, status, "{aud}");
+    }
+}
