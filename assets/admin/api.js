@@ -1,5 +1,4 @@
-// The GraphQL fetch helper: one POST per operation with the session's bearer token. A 401
-// (or UNAUTHENTICATED) ends the session: the app returns to the sign-in screen.
+// GraphQL over fetch with the session's token; a 401 (or UNAUTHENTICATED) ends the session.
 import { session } from './session.js';
 
 export class ApiError extends Error {
@@ -61,8 +60,7 @@ export async function gql(query, variables = {}) {
   return data;
 }
 
-// The payload errors of a mutation, keyed by their field path joined with dots
-// ("input.email", "input.roles.0.workspaceId"); "" for errors without a field.
+// Payload errors by field path joined with dots ("input.roles.0.workspaceId"; "" for none).
 export function errorsByField(errors) {
   const byField = {};
   for (const e of errors || []) {

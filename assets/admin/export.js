@@ -1,4 +1,4 @@
-// The users list's CSV export: pages through the filtered list 100 at a time, then downloads one file.
+// The users list's CSV export: 100 users a request, then one download.
 import { html, useState, useRef, useEffect } from './lib.js';
 import { gql } from './api.js';
 import { USERS_CSV } from './ops.js';
@@ -8,15 +8,14 @@ import { Button, Notice, ErrorNotice } from './ui.js';
 const HEADER = ['ID', 'First name', 'Last name', 'Email', 'Position', 'Partner', 'Status', 'Active',
   'Last sign-in', 'Roles'];
 
-// One cell: a leading = + - @ (or tab, CR) would make a spreadsheet run a formula, so it gets a
-// single quote; then RFC 4180 quoting when the value holds a quote, comma or line break.
+// A leading = + - @ (tab, CR) would make a spreadsheet run a formula: quoted away; then RFC 4180.
 function cell(value) {
   let s = value == null ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-// Rows (arrays of cells) as CSV text: CRLF between records, no trailing line break, no BOM.
+// CRLF between records, no trailing line break, no BOM.
 export function toCsv(rows) {
   return rows.map((row) => row.map(cell).join(',')).join('\r\n');
 }
@@ -26,7 +25,6 @@ function roleText(r) {
   return `${r.roleDisplay}${scope ? ` @ ${scope}` : ''}${r.isActive ? '' : ' (inactive)'}`;
 }
 
-// One user of a USERS_CSV page as a row of HEADER.
 export function userRow(u) {
   return [u.id, u.firstName, u.lastName, u.email, u.position, u.partner?.title, STATUS_LABELS[u.status] ?? u.status,
     u.isActive ? 'yes' : 'no', u.lastLogin, u.roles.map(roleText).join('; ')];
@@ -37,6 +35,8 @@ export function csvFilename(portal, date = new Date()) {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   return `idm-users-${portal.toLowerCase()}-${day}.csv`;
 }
+
+const users = (n) => `${n} ${n === 1 ? 'user' : 'users'}`;
 
 function download(parts, filename) {
   // The BOM makes Excel read the file as UTF-8.
@@ -55,13 +55,14 @@ function download(parts, filename) {
 export function ExportCsv({ portal, filter, orderBy, total }) {
   // idle | running | done | cancelled | failed
   const [state, setState] = useState({ phase: 'idle', done: 0, total });
+  const idle = () => setState({ phase: 'idle', done: 0, total });
   const run = useRef(null);
+  const stop = () => { if (run.current) run.current.cancelled = true; };
   // A new filter, sort or portal forgets the last outcome; leaving the screen stops a running export.
-  const key = JSON.stringify([portal, filter, orderBy]);
   useEffect(() => {
-    setState({ phase: 'idle', done: 0, total });
-    return () => { if (run.current) run.current.cancelled = true; };
-  }, [key]);
+    idle();
+    return stop;
+  }, [JSON.stringify([portal, filter, orderBy])]);
 
   const start = async () => {
     const me = { cancelled: false };
@@ -95,12 +96,12 @@ export function ExportCsv({ portal, filter, orderBy, total }) {
   };
 
   const cancel = () => {
-    if (run.current) run.current.cancelled = true;
+    stop();
     run.current = null;
     setState((s) => ({ ...s, phase: 'cancelled' }));
   };
 
-  // The button pressed is replaced (Export by Cancel and back): keep the keyboard focus in the section.
+  // The button pressed is replaced (Export by Cancel and back): keep the focus in the section.
   const box = useRef(null);
   useEffect(() => {
     const el = box.current;
@@ -119,10 +120,10 @@ export function ExportCsv({ portal, filter, orderBy, total }) {
           <${Button} kind="secondary" onClick=${cancel}>Cancel export</${Button}>
         </div>`
       : html`<${Button} kind="secondary" disabled=${!total} onClick=${start}>
-          Export CSV (${total} ${total === 1 ? 'user' : 'users'})</${Button}>`}
-    ${phase === 'done' && html`<${Notice} kind="success" onClose=${() => setState({ phase: 'idle', done: 0, total })}>
-      Downloaded ${done} ${done === 1 ? 'user' : 'users'} in ${state.seconds < 0.1 ? 'under 0.1' : state.seconds.toFixed(1)} s.</${Notice}>`}
-    ${phase === 'cancelled' && html`<${Notice} onClose=${() => setState({ phase: 'idle', done: 0, total })}>
+          Export CSV (${users(total)})</${Button}>`}
+    ${phase === 'done' && html`<${Notice} kind="success" onClose=${idle}>
+      Downloaded ${users(done)} in ${state.seconds < 0.1 ? 'under 0.1' : state.seconds.toFixed(1)} s.</${Notice}>`}
+    ${phase === 'cancelled' && html`<${Notice} onClose=${idle}>
       Export cancelled after ${done} of ${n}; nothing was downloaded.</${Notice}>`}
     ${phase === 'failed' && html`<${ErrorNotice} error=${state.error} />`}
   </section>`;

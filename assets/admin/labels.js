@@ -17,6 +17,7 @@ export const PORTAL_ROLES = {
 };
 
 export const PORTAL_LABELS = { IP: 'IP', CLUSTER: 'Cluster' };
+export const PORTALS = Object.keys(PORTAL_LABELS);
 
 export const STATUS_LABELS = {
   ACTIVE: 'Active',
@@ -49,16 +50,12 @@ export const SHARED_PARTNER_LABELS = {
   WITH_UNDP_AND_UNFPA: 'with UNDP & UNFPA',
 };
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-export function formatDateTime(iso) {
-  return iso ? dateTime.format(new Date(iso)) : '—';
-}
-
-export function formatDate(iso) {
-  return iso ? dateOnly.format(new Date(iso)) : '—';
-}
+const format = (options) => {
+  const f = new Intl.DateTimeFormat(undefined, options);
+  return (iso) => (iso ? f.format(new Date(iso)) : '—');
+};
+export const formatDateTime = format({ dateStyle: 'medium', timeStyle: 'short' });
+export const formatDate = format({ dateStyle: 'medium' });
 
 export function scopeLabel(role) {
   if (role.workspace) return role.workspace.title;

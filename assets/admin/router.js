@@ -1,5 +1,4 @@
-// A small history router: the path and query string are the whole state of a screen, so a
-// reload, a bookmark and back/forward all land where the user was.
+// A history router: the URL is the whole state of a screen (reload, bookmarks, back).
 import { html, useState, useEffect } from './lib.js';
 
 const EVENT = 'idm:navigate';
@@ -29,7 +28,6 @@ export function useRoute() {
   return route;
 }
 
-// `/admin/users/:id` against a path: the params, or null.
 export function match(pattern, path) {
   const p = pattern.split('/');
   const s = path.split('/');
@@ -42,7 +40,10 @@ export function match(pattern, path) {
   return params;
 }
 
-// A URL with its query from an object; empty values are left out.
+export const userPath = (id) => `/admin/users/${encodeURIComponent(id)}`;
+export const partnerPath = (id) => `/admin/partners/${encodeURIComponent(id)}`;
+
+// Empty values are left out of the query.
 export function href(path, query = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {

@@ -1,13 +1,14 @@
-// Giving a user roles: rows of (scope, role), each role offered only when the API's guard allows
-// it (assignableRoles), all rows sent in one all-or-nothing createRoles.
-import { html, useState, useEffect, useRef, useCallback } from '../lib.js';
-import { ADD_ROLES_WORKSPACES, ADD_ROLES_CLUSTERS, ADD_ROLES_ASSIGNABLE, ADD_ROLES_CREATE } from '../ops.js';
+// Giving a user roles: rows of (scope, role) as assignableRoles allows, in one createRoles.
+import { html, useState, useEffect, useRef } from '../lib.js';
+import { WORKSPACES, CLUSTERS, ADD_ROLES_ASSIGNABLE, ADD_ROLES_CREATE } from '../ops.js';
 import { ROLE_LABELS, scopeLabel } from '../labels.js';
-import { gql, gqlRaw, useMutation, useId, Field, Notice, ErrorNotice, PayloadErrors, Loading, Button } from '../ui.js';
+import {
+  gql, gqlRaw, useMutation, useId, Field, Select, Notice, ErrorNotice, PayloadErrors, Loading, Button, errorLine,
+} from '../ui.js';
 
 const CSA = '*'; // the scope-less Cluster System Admin entry
 const CSA_LABEL = 'Everywhere (Cluster System Admin)';
-const BIG = 30; // more clusters than this: a text picker with suggestions, not a <select>
+const BIG = 30; // more clusters than this: a text picker, not a <select>
 let rowKey = 0;
 const newRow = () => ({ key: (rowKey += 1), scope: '', text: '', role: '' });
 
@@ -19,7 +20,7 @@ function useScopes(userId, portal, round) {
     const ip = portal === 'IP';
     setState({ loading: true, scopes: [] });
     Promise.all([
-      gqlRaw(ip ? ADD_ROLES_WORKSPACES : ADD_ROLES_CLUSTERS),
+      gqlRaw(ip ? WORKSPACES : CLUSTERS),
       ip ? null : gqlRaw(ADD_ROLES_ASSIGNABLE, { userId }),
     ]).then(([list, csa]) => {
       if (!live) return;
@@ -69,7 +70,7 @@ export function AddRoles({ user, portal, onAdded, autoFocus = false }) {
   }, [autoFocus, scopes.loading]);
 
   // Asks the guard which roles this user may get in a scope, once per scope.
-  const ask = useCallback((scope) => {
+  const ask = (scope) => {
     if (!scope || scope === CSA || asked.current[scope]) return;
     asked.current[scope] = true;
     const set = (v) => setAllowed((a) => ({ ...a, [scope]: v }));
@@ -77,7 +78,7 @@ export function AddRoles({ user, portal, onAdded, autoFocus = false }) {
     gql(ADD_ROLES_ASSIGNABLE, { userId: user.id, [`${kind}Id`]: scope })
       .then((d) => set({ roles: d.assignableRoles }))
       .catch((error) => { asked.current[scope] = false; set({ error }); });
-  }, [user.id, kind]);
+  };
 
   const change = (key, changes) => {
     setRows((rs) => rs.map((r) => (r.key === key ? { ...r, ...changes } : r)));
@@ -168,7 +169,7 @@ function Row({ i, row, kind, big, listId, scopes, allowed, user, errors, inputRe
     </${Field}>
     <${RoleChoice} row=${row} allowed=${allowed} user=${user} errors=${at('role')} onChange=${onChange} />
     ${count > 1 && html`<div class="row-remove"><${Button} kind="secondary" onClick=${onRemove} aria-label=${`Remove role ${i + 1}`}>Remove</${Button}></div>`}
-    ${rest.length > 0 && html`<p class="error-text row-errors" role="alert">${rest.map((e) => `${e.message} (${e.code})`).join(' ')}</p>`}
+    ${rest.length > 0 && html`<p class="error-text row-errors" role="alert">${errorLine(rest)}</p>`}
   </fieldset>`;
 }
 
@@ -188,10 +189,6 @@ function RoleChoice({ row, allowed, user, errors, onChange }) {
       ${held && html`<small class="hint">${user.fullName} already holds ${held.roleDisplay} in ${scopeLabel(held)}; change it in the roles table.</small>`}
       ${!user.isActive && html`<small class="hint">The user is deactivated.</small>`}`);
   }
-  return html`<${Field} label="Role" errors=${errors}>
-    ${(p) => html`<select ...${p} value=${row.role} onChange=${(e) => onChange({ role: e.currentTarget.value })}>
-      <option value="">Choose a role</option>
-      ${allowed.roles.map((r) => html`<option value=${r}>${ROLE_LABELS[r] ?? r}</option>`)}
-    </select>`}
-  </${Field}>`;
+  return html`<${Select} label="Role" errors=${errors} value=${row.role} empty="Choose a role"
+    options=${allowed.roles.map((r) => [r, ROLE_LABELS[r] ?? r])} onChange=${(role) => onChange({ role })} />`;
 }

@@ -1,13 +1,13 @@
-// The audit log: events newest first, filtered by action, actor, subject or object (all in the URL).
-import { html, useState, useEffect, useMemo, useRef } from '../lib.js';
-import { AUDIT_EVENTS, AUDIT_USER, AUDIT_FIND_USERS } from '../ops.js';
-import { navigate, href, Link } from '../router.js';
+// The audit log: events newest first, filtered by action, actor, subject or object.
+import { html, useState, useEffect, useRef } from '../lib.js';
+import { AUDIT_USER, AUDIT_FIND_USERS } from '../ops.js';
+import { navigate, href, Link, userPath, partnerPath } from '../router.js';
 import { useViewer, holds } from '../viewer.js';
 import { formatDateTime } from '../labels.js';
 import {
-  gql, useQuery, Field, ErrorNotice, Loading, Button,
+  gql, useQuery, useLoad, Field, ErrorNotice, Loading, Button, TextPicker,
 } from '../ui.js';
-import { Diff } from '../diff.js';
+import { Diff, useEvents } from '../events.js';
 
 const PAGE = 25;
 
@@ -60,40 +60,20 @@ export function AuditLog({ query }) {
   const s = auditState(query);
   const update = (changes) => navigate(auditHref(s, changes));
   const filter = apiFilter(s);
-  const key = JSON.stringify(filter);
-  const [list, setList] = useState({ loading: true, nodes: [] });
-
-  useEffect(() => {
-    let live = true;
-    setList((l) => ({ ...l, loading: true, error: null }));
-    gql(AUDIT_EVENTS, { filter, first: PAGE, after: null })
-      .then(({ auditEvents: c }) => live && setList({ nodes: c.nodes, pageInfo: c.pageInfo, totalCount: c.totalCount }))
-      .catch((error) => live && setList({ nodes: [], error }));
-    return () => { live = false; };
-  }, [key]);
+  const list = useEvents(filter, PAGE);
 
   // After "Load more", the keyboard focus goes to the first event of the new page.
   const focusFrom = useRef(null);
   const listEl = useRef(null);
   useEffect(() => {
     const at = focusFrom.current;
-    if (at == null || list.more) return;
+    if (at == null || list.loading) return;
     focusFrom.current = null;
     listEl.current?.children[at]?.focus();
-  }, [list.nodes.length, list.more]);
-
-  // A page that arrives after the filters changed is dropped.
-  const current = useRef(key);
-  current.current = key;
-  const more = async () => {
+  }, [list.nodes.length, list.loading]);
+  const more = () => {
     focusFrom.current = list.nodes.length;
-    setList((l) => ({ ...l, more: true, error: null }));
-    try {
-      const { auditEvents: c } = await gql(AUDIT_EVENTS, { filter, first: PAGE, after: list.pageInfo.endCursor });
-      if (current.current === key) setList((l) => ({ nodes: [...l.nodes, ...c.nodes], pageInfo: c.pageInfo, totalCount: c.totalCount }));
-    } catch (error) {
-      if (current.current === key) setList((l) => ({ ...l, more: false, error }));
-    }
+    list.more();
   };
 
   const csa = holds(me, 'CLUSTER_SYSTEM_ADMIN');
@@ -111,7 +91,7 @@ export function AuditLog({ query }) {
       <ol class="plain audit-events" ref=${listEl}>${list.nodes.map((e) => html`<${AuditItem} key=${e.id} e=${e} portal=${userPortal}
         only=${s.target === e.targetId} onTarget=${(target) => update({ target })} />`)}</ol>
       ${list.pageInfo.hasNextPage && html`<div class="pager">
-        <${Button} kind="secondary" busy=${list.more} onClick=${more}>Load more</${Button}>
+        <${Button} kind="secondary" busy=${list.loading} onClick=${more}>Load more</${Button}>
       </div>`}`}
   </div>`;
 }
@@ -131,10 +111,8 @@ function Filters({ s, me, portal, update }) {
         ${ACTIONS.map((a) => html`<option value=${a}>${ACTION_LABELS[a]} (${a})</option>`)}
       </select>`}
     </${Field}>
-    <${UserPick} label="Actor (who did it)" name="actor" id=${s.actor} me=${me} portal=${portal}
-      onChoose=${(id) => update({ actor: id })} />
-    <${UserPick} label="Subject (whom it is about)" name="subject" id=${s.subject} me=${me} portal=${portal}
-      onChoose=${(id) => update({ subject: id })} />
+    ${[['actor', 'Actor (who did it)'], ['subject', 'Subject (whom it is about)']].map(([name, label]) => html`<${UserPick}
+      label=${label} name=${name} id=${s[name]} me=${me} portal=${portal} onChoose=${(id) => update({ [name]: id })} />`)}
     ${s.target && html`<div class="field">
       <span class="label-like">Object</span>
       <span><code>${s.target}</code> <button type="button" class="link" onClick=${() => update({ target: '' })}>Remove</button></span>
@@ -147,8 +125,7 @@ function Filters({ s, me, portal, update }) {
   </form>`;
 }
 
-// A user filter: when chosen, its name and a remove button; else a search with suggestions
-// from the users list of the requester's first portal.
+// A user filter: the chosen one with a remove button, else a search in the first portal.
 function UserPick({ label, name, id, me, portal, onChoose }) {
   if (id) return html`<${Picked} label=${label} name=${name} id=${id} me=${me} onClear=${() => onChoose('')} />`;
   if (!portal) return null;
@@ -167,34 +144,17 @@ function Picked({ label, name, id, me, onClear }) {
 
 function UserSearch({ label, name, portal, onChoose }) {
   const [text, setText] = useState('');
-  const [users, setUsers] = useState([]);
-  useEffect(() => {
-    if (!text.trim()) { setUsers([]); return undefined; }
-    let live = true;
-    const t = setTimeout(() => {
-      gql(AUDIT_FIND_USERS, { portal, q: text.trim() })
-        .then((d) => live && setUsers(d.users.nodes))
-        .catch(() => live && setUsers([]));
-    }, 250);
-    return () => { live = false; clearTimeout(t); };
-  }, [text, portal]);
-  const options = useMemo(() => users.map((u) => ({ id: u.id, label: `${u.fullName} <${u.email}>` })), [users]);
-  const listId = `${name}-users`;
-  const input = (e) => {
-    const value = e.currentTarget.value;
-    setText(value);
-    const hit = options.find((o) => o.label === value);
-    if (hit) onChoose(hit.id);
-  };
-  return html`<${Field} label=${label} hint="Type a name or email, then choose">
-    ${(p) => html`<input ...${p} name=${name} list=${listId} value=${text} autocomplete="off" onInput=${input} />`}
-  </${Field}>
-  <datalist id=${listId}>${options.map((o) => html`<option value=${o.label}></option>`)}</datalist>`;
+  const q = text.trim();
+  const options = useLoad(() => (q ? gql(AUDIT_FIND_USERS, { portal, q })
+    .then((d) => d.users.nodes.map((u) => ({ id: u.id, label: `${u.fullName} <${u.email}>` }))) : Promise.resolve([])),
+  [text, portal], [], q ? 250 : 0);
+  return html`<${TextPicker} label=${label} name=${name} text=${text} options=${options}
+    hint="Type a name or email, then choose" onText=${setText} onPick=${(o) => o && onChoose(o.id)} />`;
 }
 
 function UserLink({ user, portal }) {
   if (!user) return html`<span class="muted">—</span>`;
-  return html`<${Link} to=${href(`/admin/users/${encodeURIComponent(user.id)}`, { portal })}>${user.fullName}</${Link}>`;
+  return html`<${Link} to=${href(userPath(user.id), { portal })}>${user.fullName}</${Link}>`;
 }
 
 function AuditItem({ e, portal, only, onTarget }) {
@@ -210,7 +170,7 @@ function AuditItem({ e, portal, only, onTarget }) {
       <dd><${UserLink} user=${e.subject} portal=${portal} /></dd>
       <dt>Object</dt>
       <dd>${e.targetType === 'Partner'
-        ? html`<${Link} to=${`/admin/partners/${encodeURIComponent(e.targetId)}`}>Partner</${Link}>`
+        ? html`<${Link} to=${partnerPath(e.targetId)}>Partner</${Link}>`
         : e.targetType} <span class="muted">${e.targetId}</span>
         ${!only && html` <button type="button" class="link" onClick=${() => onTarget(e.targetId)}>Only this object</button>`}</dd>
     </dl>

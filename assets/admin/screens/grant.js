@@ -1,34 +1,31 @@
 // "What can I grant": the requester's scopes × role types, each cell answered by assignableRoles.
 import { html, useState, useEffect } from '../lib.js';
 import {
-  GRANT_USER, GRANT_WORKSPACES, GRANT_CLUSTERS, GRANT_BATCH, grantMatrixQuery,
+  GRANT_USER, WORKSPACES, CLUSTERS, GRANT_BATCH, grantMatrixQuery,
 } from '../ops.js';
-import { href, Link, navigate } from '../router.js';
+import { href, Link, navigate, userPath } from '../router.js';
 import { useViewer } from '../viewer.js';
-import { ROLE_LABELS, PORTAL_ROLES, PORTAL_LABELS, scopeLabel } from '../labels.js';
+import { ROLE_LABELS, PORTAL_ROLES, PORTAL_LABELS, PORTALS } from '../labels.js';
 import {
-  useQuery, gqlRaw, Notice, ErrorNotice, Loading, StatusChip, ApiError,
+  useQuery, gqlRaw, Notice, ErrorNotice, Loading, StatusChip, ApiError, RoleList, heads,
 } from '../ui.js';
 
 const SCOPELESS = 'CLUSTER_SYSTEM_ADMIN';
 
-// The requester's scopes of a portal: { scopes: [{ kind, id, title }] } or { forbidden: true }.
+// { scopes: [{ kind, id, title }] } or { forbidden: true }.
 async function loadScopes(portal) {
   const ip = portal === 'IP';
-  const { data, errors } = await gqlRaw(ip ? GRANT_WORKSPACES : GRANT_CLUSTERS);
+  const { data, errors } = await gqlRaw(ip ? WORKSPACES : CLUSTERS);
   if (errors.length) {
     const code = errors[0].extensions?.code;
     if (code === 'FORBIDDEN') return { forbidden: true };
     throw new ApiError(errors[0].message, { code, errors });
   }
-  const scopes = ip
-    ? data.workspaces.map((w) => ({ kind: 'workspace', id: w.id, title: w.title }))
-    : data.assignableClusters.map((c) => ({ kind: 'cluster', id: c.id, title: c.fullTitle }));
-  return { scopes };
+  const kind = ip ? 'workspace' : 'cluster';
+  return { scopes: (ip ? data.workspaces : data.assignableClusters).map((s) => ({ kind, id: s.id, title: s.title ?? s.fullTitle })) };
 }
 
-// assignableRoles for every scope, GRANT_BATCH aliases per request, one request after the other.
-// Resolves to one entry per scope: the role types, or null when the API did not answer that cell.
+// assignableRoles of every scope, GRANT_BATCH at a time: role types, or null when unanswered.
 async function askAll(userId, scopes, onProgress) {
   const answers = [];
   const errors = [];
@@ -67,7 +64,8 @@ export function Grant({ params, query }) {
   const asked = query.get('portal');
   const portal = PORTAL_ROLES[asked] ? asked : (portals[0] || 'CLUSTER');
   const only = query.get('only') === '1';
-  const userHref = href(`/admin/users/${encodeURIComponent(params.id)}`, { portal });
+  const path = userPath(params.id);
+  const userHref = href(path, { portal });
   const { data, error, loading } = useQuery(GRANT_USER, { id: params.id, portal });
   const user = data?.user;
 
@@ -77,14 +75,14 @@ export function Grant({ params, query }) {
     return html`<h1>What can I grant</h1><${Notice} kind="error">No such user, or you may not see it.
       <${Link} to=${href('/admin/users', { portal: portals[0] })}>Back to the users</${Link}>.</${Notice}>`;
   }
-  const to = (changes) => href(`/admin/users/${encodeURIComponent(params.id)}/grant`, { portal, only: only ? '1' : '', ...changes });
+  const to = (changes) => href(`${path}/grant`, { portal, only: only ? '1' : '', ...changes });
 
   return html`<div class="grant">
     <p class="crumbs"><${Link} to=${userHref}>← ${user.fullName}</${Link}></p>
     <div class="page-head">
       <h1>What can I grant to ${user.fullName}</h1>
       <span class="portal-tabs" role="group" aria-label="Portal">
-        ${['IP', 'CLUSTER'].map((p) => html`<${Link} class="btn btn-secondary" to=${to({ portal: p })}
+        ${PORTALS.map((p) => html`<${Link} class="btn btn-secondary" to=${to({ portal: p })}
           aria-current=${p === portal ? 'page' : undefined}>${PORTAL_LABELS[p]} roles</${Link}>`)}
       </span>
     </div>
@@ -100,26 +98,21 @@ export function Grant({ params, query }) {
       </section>
       <section class="card grant-current" aria-labelledby="grant-current-h">
         <h2 id="grant-current-h">Current ${PORTAL_LABELS[portal]} roles</h2>
-        <${CurrentRoles} roles=${user.roles} />
+        ${user.roles.length ? html`<${RoleList} roles=${user.roles} />` : html`<p class="muted">None.</p>`}
         <p><${Link} to=${userHref}>Manage ${user.fullName}'s roles</${Link}></p>
       </section>
     </div>
   </div>`;
 }
 
-function CurrentRoles({ roles }) {
-  if (!roles.length) return html`<p class="muted">None.</p>`;
-  return html`<ul class="plain roles">${roles.map((r) => html`<li key=${r.id} class=${r.isActive ? '' : 'inactive'}>
-    ${r.roleDisplay} <span class="muted">· ${scopeLabel(r)}</span>${r.isActive ? '' : html` <span class="chip">inactive</span>`}
-  </li>`)}</ul>`;
-}
-
 function Cell({ row, role }) {
-  const applies = (row.kind === 'none') === (role === SCOPELESS);
-  if (!applies) return html`<td class="na" data-label=${ROLE_LABELS[role]}><span aria-hidden="true">·</span><span class="visually-hidden">not applicable</span></td>`;
-  if (row.roles === null) return html`<td class="unknown" data-label=${ROLE_LABELS[role]}>? <span class="visually-hidden">no answer</span></td>`;
+  const label = ROLE_LABELS[role];
+  if ((row.kind === 'none') !== (role === SCOPELESS)) {
+    return html`<td class="na" data-label=${label}><span aria-hidden="true">·</span><span class="visually-hidden">not applicable</span></td>`;
+  }
+  if (row.roles === null) return html`<td class="unknown" data-label=${label}>? <span class="visually-hidden">no answer</span></td>`;
   const yes = row.roles.includes(role);
-  return html`<td class=${yes ? 'yes' : 'no'} data-label=${ROLE_LABELS[role]}>
+  return html`<td class=${yes ? 'yes' : 'no'} data-label=${label}>
     <span aria-hidden="true">${yes ? '✓' : '—'}</span><span class="visually-hidden">${yes ? 'can grant' : 'cannot grant'}</span>
   </td>`;
 }
@@ -137,16 +130,12 @@ function Matrix({ userId, portal, only }) {
   return html`
     ${m.forbidden && html`<${Notice}>You may assign cluster roles in no cluster (the API answers FORBIDDEN for your clusters).</${Notice}>`}
     ${m.errors.length > 0 && html`<${Notice} kind="error">Some cells could not be asked: ${m.errors[0].message}${m.errors[0].extensions?.code ? ` (${m.errors[0].extensions.code})` : ''}</${Notice}>`}
-    ${!m.forbidden && html`<p class="summary" role="status">${portal === 'IP'
-      ? `You can grant something in ${some} of the ${scoped.length} workspaces you work in.`
-      : `You can grant something in ${some} of the ${scoped.length} clusters where you may assign roles.`}</p>`}
+    ${!m.forbidden && html`<p class="summary" role="status">You can grant something in ${some} of the ${scoped.length} ${portal === 'IP'
+      ? 'workspaces you work in' : 'clusters where you may assign roles'}.</p>`}
     ${rows.length === 0
       ? html`<p class="muted">Nothing to show.</p>`
       : html`<div class="table-wrap"><table class="list grant-matrix">
-        <thead><tr>
-          <th scope="col">${portal === 'IP' ? 'Workspace' : 'Cluster'}</th>
-          ${roles.map((r) => html`<th scope="col">${ROLE_LABELS[r]}</th>`)}
-        </tr></thead>
+        ${heads([portal === 'IP' ? 'Workspace' : 'Cluster', ...roles.map((r) => ROLE_LABELS[r])])}
         <tbody>${rows.map((row) => html`<tr key=${row.id || 'none'}>
           <th scope="row">${row.title}</th>
           ${roles.map((role) => html`<${Cell} row=${row} role=${role} />`)}

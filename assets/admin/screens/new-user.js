@@ -1,15 +1,13 @@
-// Add a user to a portal: the fields `createUser` takes, the API's answer at its field, and on
-// success the new user's page (which then offers its first roles).
-import { html, useState, useEffect, useRef } from '../lib.js';
+// Add a user to a portal, then go to the new user's page for its first roles.
+import { html, useEffect } from '../lib.js';
 import { ADD_USER_PARTNERS, CREATE_USER } from '../ops.js';
-import { navigate, href, Link } from '../router.js';
+import { navigate, href, Link, userPath } from '../router.js';
 import { useViewer } from '../viewer.js';
-import { PORTAL_LABELS, USER_TYPE_LABELS } from '../labels.js';
-import { errorsByField } from '../api.js';
-import { useMutation, useId, gqlRaw, Field, Notice, Loading, Button } from '../ui.js';
-import { TextPicker, Refusals, useFocusInvalid, asErrors } from './partners.js';
+import { PORTALS, PORTAL_LABELS, USER_TYPE_LABELS } from '../labels.js';
+import {
+  useMutation, useLoad, useForm, useId, gqlRaw, Field, Select, Notice, Loading, Button, TextPicker, PayloadErrors, req,
+} from '../ui.js';
 
-const PORTALS = ['IP', 'CLUSTER'];
 const USER_TYPES = {
   PARTNER: 'Works for a partner organisation.',
   IMO: 'Information management officer of clusters.',
@@ -17,7 +15,7 @@ const USER_TYPES = {
 };
 // Up to this many partners: a select; more: a text field with suggestions.
 const SELECT_MAX = 12;
-const SHOWN = ['input.email', 'input.firstName', 'input.lastName', 'input.position', 'input.userType', 'input.partnerId'];
+const SHOWN = ['email', 'firstName', 'lastName', 'position', 'userType', 'partnerId'].map((k) => `input.${k}`);
 
 export function NewUser({ query }) {
   const { me, portals } = useViewer();
@@ -29,37 +27,22 @@ export function NewUser({ query }) {
   return html`<${NewUserForm} key=${portal} portal=${portal} me=${me} />`;
 }
 
-// The partners a PARTNER user may join: { list, error }, list null while loading.
-function usePartners(enabled) {
-  const [state, setState] = useState({ list: null, error: null });
-  useEffect(() => {
-    if (!enabled) return undefined;
-    let live = true;
-    gqlRaw(ADD_USER_PARTNERS)
-      .then((r) => live && setState({
-        list: (r.data?.assignablePartners || []).map((p) => ({
-          id: p.id, label: p.shortTitle && p.shortTitle !== p.title ? `${p.title} (${p.shortTitle})` : p.title,
-        })),
-        error: r.errors[0] || null,
-      }))
-      .catch((error) => live && setState({ list: [], error }));
-    return () => { live = false; };
-  }, [enabled]);
-  return state;
-}
+// { list (null while loading), error }.
+const usePartners = (enabled) => useLoad(() => (enabled ? gqlRaw(ADD_USER_PARTNERS).then((r) => ({
+  list: (r.data?.assignablePartners || []).map((p) => ({
+    id: p.id, label: p.shortTitle && p.shortTitle !== p.title ? `${p.title} (${p.shortTitle})` : p.title,
+  })),
+  error: r.errors[0] || null,
+})) : null), [enabled], { list: null, error: null }, 0, (error) => ({ list: [], error }));
 
 function NewUserForm({ portal, me }) {
   const cluster = portal === 'CLUSTER';
-  const [v, setV] = useState({
+  const { values: v, setValues, errors, byField, ref, submit } = useForm({
     email: '', firstName: '', lastName: '', position: '', userType: cluster ? 'PARTNER' : '', partnerId: '', partnerText: '',
   });
-  const [errors, setErrors] = useState([]);
-  const formRef = useRef(null);
-  useFocusInvalid(formRef, errors);
   const partners = usePartners(cluster);
   const { run, busy } = useMutation(CREATE_USER, 'createUser');
-  const set = (changes) => setV((old) => ({ ...old, ...changes }));
-  const byField = errorsByField(errors);
+  const set = (changes) => setValues((old) => ({ ...old, ...changes }));
 
   // One partner to choose from: it is the choice.
   useEffect(() => {
@@ -67,8 +50,7 @@ function NewUserForm({ portal, me }) {
     if (list?.length === 1 && !v.partnerId) set({ partnerId: list[0].id, partnerText: list[0].label });
   }, [partners.list]);
 
-  const submit = async (e) => {
-    e.preventDefault();
+  const check = () => {
     const local = [];
     const need = (name, message) => local.push({ code: 'REQUIRED', field: ['input', name], message });
     if (!v.email.trim()) need('email', 'Required.');
@@ -77,10 +59,9 @@ function NewUserForm({ portal, me }) {
     if (cluster && v.userType === 'PARTNER' && !v.partnerId) {
       need('partnerId', v.partnerText ? 'Choose one of the suggested partners.' : 'Required.');
     }
-    if (local.length) {
-      setErrors(local);
-      return;
-    }
+    return local;
+  };
+  const send = async () => {
     const input = {
       portal,
       email: v.email.trim(),
@@ -90,28 +71,20 @@ function NewUserForm({ portal, me }) {
     };
     if (cluster) input.userType = v.userType;
     if (cluster && v.userType === 'PARTNER') input.partnerId = v.partnerId;
-    try {
-      const payload = await run({ input });
-      if (payload.user) {
-        navigate(href(`/admin/users/${encodeURIComponent(payload.user.id)}`, { portal, new: 1 }));
-        return;
-      }
-      setErrors(payload.errors);
-    } catch (err) {
-      setErrors(asErrors(err));
-    }
+    const payload = await run({ input });
+    if (payload.user) navigate(href(userPath(payload.user.id), { portal, new: 1 }));
+    return payload.errors;
   };
 
   const text = (name, label, props = {}) => html`<${Field} label=${label} errors=${byField[`input.${name}`]} hint=${props.hint}>
     ${(p) => html`<input ...${p} name=${name} value=${v[name]} onInput=${(e) => set({ [name]: e.currentTarget.value })}
-      type=${props.type || 'text'} autocomplete=${props.autocomplete || 'off'} aria-required=${props.required ? 'true' : undefined} />`}
+      type=${props.type || 'text'} autocomplete="off" aria-required=${props.required ? 'true' : undefined} />`}
   </${Field}>`;
-  const req = (label) => html`${label} <span class="req">(required)</span>`;
 
   return html`<div class="new-user">
     <p class="crumbs"><${Link} to=${href('/admin/users', { portal })}>${PORTAL_LABELS[portal]} users</${Link}></p>
     <h1>${cluster ? 'Add a cluster user' : 'Add an IP user'}</h1>
-    <form ref=${formRef} class="card" noValidate onSubmit=${submit}>
+    <form ref=${ref} class="card" noValidate onSubmit=${submit(check, send)}>
       ${!cluster && html`<${Notice}>The new user joins your partner organisation${me.partner ? html`, <strong>${me.partner.title}</strong>` : ''}.
         Roles come next, on the user's page.</${Notice}>`}
       <div class="form-grid">
@@ -125,7 +98,7 @@ function NewUserForm({ portal, me }) {
       ${cluster && v.userType === 'PARTNER' && html`<div class="form-grid">
         <${PartnerChoice} partners=${partners} v=${v} set=${set} errors=${byField['input.partnerId']} />
       </div>`}
-      <${Refusals} errors=${errors} shown=${SHOWN} />
+      <${PayloadErrors} errors=${errors} shown=${SHOWN} />
       <div class="actions">
         <${Link} class="btn btn-secondary" to=${href('/admin/users', { portal })}>Cancel</${Link}>
         <${Button} type="submit" busy=${busy}>Add user</${Button}>
@@ -138,7 +111,7 @@ function UserTypes({ value, errors, onChange }) {
   const id = useId('usertype');
   const messages = (errors || []).map((e) => e.message);
   return html`<fieldset class=${`radios ${messages.length ? 'invalid' : ''}`} aria-describedby=${messages.length ? `${id}-error` : undefined}>
-    <legend>${html`User type <span class="req">(required)</span>`}</legend>
+    <legend>${req('User type')}</legend>
     ${Object.entries(USER_TYPES).map(([type, hint]) => html`<label key=${type}>
       <input type="radio" name="userType" value=${type} checked=${value === type}
         aria-invalid=${messages.length ? 'true' : undefined} onChange=${() => onChange(type)} />
@@ -149,8 +122,8 @@ function UserTypes({ value, errors, onChange }) {
 }
 
 function PartnerChoice({ partners, v, set, errors }) {
-  const label = html`Partner <span class="req">(required)</span>`;
   if (partners.list === null) return html`<${Loading} what="Loading partners" />`;
+  const label = req('Partner');
   const problem = partners.error ? [`The partners cannot be listed: ${partners.error.message}`] : [];
   const all = [...problem, ...(errors || [])];
   if (partners.list.length > SELECT_MAX) {
@@ -158,11 +131,7 @@ function PartnerChoice({ partners, v, set, errors }) {
       hint=${v.partnerId ? null : 'Type, then choose'} errors=${all}
       onText=${(partnerText) => set({ partnerText })} onPick=${(p) => set({ partnerId: p ? p.id : '' })} />`;
   }
-  return html`<${Field} label=${label} errors=${all}>
-    ${(p) => html`<select ...${p} name="partner" value=${v.partnerId}
-      onChange=${(e) => set({ partnerId: e.currentTarget.value, partnerText: '' })}>
-      ${partners.list.length !== 1 && html`<option value="">Choose a partner</option>`}
-      ${partners.list.map((o) => html`<option key=${o.id} value=${o.id}>${o.label}</option>`)}
-    </select>`}
-  </${Field}>`;
+  return html`<${Select} label=${label} errors=${all} name="partner" value=${v.partnerId}
+    empty=${partners.list.length !== 1 && 'Choose a partner'} options=${partners.list.map((o) => [o.id, o.label])}
+    onChange=${(partnerId) => set({ partnerId, partnerText: '' })} />`;
 }

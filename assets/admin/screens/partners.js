@@ -1,24 +1,23 @@
-// Partners: the list (filters, sort and cursor pages in the URL), a partner's facts with its edit
-// form, and the new-partner form; one list of field descriptors serves all three.
-import { html, useState, useEffect, useMemo, useRef } from '../lib.js';
-import {
-  PARTNERS_PAGE, PARTNER_DETAIL, CREATE_PARTNER, UPDATE_PARTNER, FILTER_CLUSTERS,
-} from '../ops.js';
-import { navigate, href, Link } from '../router.js';
+// Partners: the list, a partner's facts and edit form, the new-partner form.
+import { html, useState, useEffect } from '../lib.js';
+import { PARTNERS_PAGE, PARTNER_DETAIL, CREATE_PARTNER, UPDATE_PARTNER } from '../ops.js';
+import { navigate, href, Link, partnerPath } from '../router.js';
 import { useViewer } from '../viewer.js';
 import {
   PARTNER_TYPE_LABELS, CSO_TYPE_LABELS, SHARED_PARTNER_LABELS, formatDate, formatDateTime,
 } from '../labels.js';
-import { errorsByField } from '../api.js';
 import {
-  useQuery, useMutation, useId, gqlRaw, Field, Notice, ErrorNotice, Loading, Button,
+  useQuery, useMutation, useForm, Field, Select, Notice, ErrorNotice, Loading, Button, TextPicker, PayloadErrors,
+  useClusterOptions, req, facts,
 } from '../ui.js';
+import {
+  pageState, pageQuery, updater, orderOf, pageVariables, HeadRow, Summary, Pager, ListFilters, ClusterFilter,
+} from '../list.js';
 
 const CSO = 'CIVIL_SOCIETY_ORGANIZATION';
 
-// Every editable field of Partner, once, for the detail view and both forms: [name, label,
-// kind (text | email | tel | int | decimal | select), extra], by group. `when` hides a field
-// (and clears its value) while the other values do not allow it.
+// Partner's editable fields for the facts and both forms: [name, label, kind, extra]; `when`
+// hides a field (and clears its value) while the other values forbid it.
 const group = (name, fields) => fields.map(([field, label, kind = 'text', extra = {}]) => ({
   group: name, name: field, label, kind, ...extra,
 }));
@@ -57,110 +56,40 @@ export const PARTNER_FIELDS = [
 const GROUPS = [...new Set(PARTNER_FIELDS.map((f) => f.group))];
 const shows = (f, values) => !f.when || f.when(values);
 const number = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-// == shared pieces (also used by the add-user screen) ==
-
-// A text field with suggestions (native <datalist>): typing an option's label picks it;
-// onPick(option or null, text) follows every keystroke.
-export function TextPicker({ label, name, text, options, onText, onPick, hint, errors }) {
-  const listId = useId(`${name}-options`);
-  const input = (e) => {
-    const value = e.currentTarget.value;
-    onText(value);
-    const lower = value.trim().toLowerCase();
-    onPick(options.find((o) => o.label === value) || options.find((o) => o.label.toLowerCase() === lower) || null, value);
-  };
-  return html`<${Field} label=${label} hint=${hint} errors=${errors}>
-    ${(p) => [
-      html`<input ...${p} name=${name} list=${listId} value=${text} autocomplete="off" onInput=${input} />`,
-      html`<datalist id=${listId}>${options.map((o) => html`<option key=${o.id} value=${o.label}></option>`)}</datalist>`,
-    ]}
-  </${Field}>`;
-}
-
-const LEADS = {
-  FORBIDDEN: 'You may not do this',
-  RATE_LIMITED: 'Not now',
-  NOT_FOUND: 'Not found',
-  CONFLICT: 'Already used',
-};
-
-// The API's messages name times in UTC (ISO 8601): shown in the reader's time zone.
-const localTimes = (text) => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z/g, (iso) => formatDateTime(iso));
-
-// Payload errors that no control of the form shows, as one notice.
-export function Refusals({ errors, shown = [] }) {
-  const rest = (errors || []).filter((e) => !shown.includes((e.field || []).join('.')));
-  if (!rest.length) return null;
-  const kind = rest.every((e) => e.code === 'RATE_LIMITED') ? 'warning' : 'error';
-  return html`<${Notice} kind=${kind}><ul class="plain">${rest.map((e) => html`<li>
-    ${LEADS[e.code] && html`<strong>${LEADS[e.code]}: </strong>`}${e.code === 'RATE_LIMITED' ? localTimes(e.message) : e.message} <span class="muted">(${e.code})</span>
-  </li>`)}</ul></${Notice}>`;
-}
-
-// After errors are shown, keyboard focus goes to the first field at fault.
-export function useFocusInvalid(formRef, errors) {
-  useEffect(() => {
-    if (errors?.length) formRef.current?.querySelector('[aria-invalid="true"]')?.focus();
-  }, [errors]);
-}
-
-// A GraphQL error of a mutation (not a payload error), as the list of payload errors shows it.
-export function asErrors(err) {
-  return [{ code: err.code || 'ERROR', field: null, message: err.message }];
-}
+const clusterList = (clusters, none) => (clusters.length
+  ? html`<ul class="plain">${clusters.map((c) => html`<li key=${c.id}>${c.fullTitle}</li>`)}</ul>`
+  : none);
 
 // == list ==
 
-const PAGE_SIZES = [20, 50, 100];
 const SORTS = { title: 'TITLE', type: 'PARTNER_TYPE', created: 'ID' };
-const FIRST_PAGE = { after: '', before: '', from: 1 };
 
 function listState(query) {
-  const size = Number(query.get('size'));
   return {
     q: query.get('q') || '',
     type: PARTNER_TYPE_LABELS[query.get('type')] ? query.get('type') : '',
     cluster: query.get('cluster') || '',
     clusterName: query.get('clusterName') || '',
-    sort: SORTS[query.get('sort')] ? query.get('sort') : '',
-    dir: query.get('dir') === 'DESC' ? 'DESC' : 'ASC',
-    size: PAGE_SIZES.includes(size) ? size : 20,
-    after: query.get('after') || '',
-    before: query.get('before') || '',
-    from: Math.max(1, Number(query.get('from')) || 1),
+    ...pageState(query, SORTS),
   };
 }
 
 function listHref(s, changes) {
   const n = { ...s, ...changes };
   return href('/admin/partners', {
-    q: n.q,
-    type: n.type,
-    cluster: n.cluster,
-    clusterName: n.cluster ? n.clusterName : '',
-    sort: n.sort,
-    dir: n.sort ? n.dir : '',
-    size: n.size === 20 ? '' : n.size,
-    after: n.after,
-    before: n.before,
-    from: n.from > 1 ? n.from : '',
+    q: n.q, type: n.type, cluster: n.cluster, clusterName: n.cluster ? n.clusterName : '', ...pageQuery(n),
   });
 }
 
 export function Partners({ query }) {
   const s = listState(query);
-  const update = (changes, replace = false) => navigate(listHref(s, { ...FIRST_PAGE, ...changes }), { replace });
+  const hrefOf = (changes) => listHref(s, changes);
+  const update = updater(hrefOf);
   const filter = {};
   if (s.q.trim()) filter.title = s.q.trim();
   if (s.type) filter.partnerType = s.type;
   if (s.cluster) filter.clusterIds = [s.cluster];
-  const variables = {
-    filter,
-    orderBy: s.sort ? [{ field: SORTS[s.sort], direction: s.dir }] : null,
-    ...(s.before ? { last: s.size, before: s.before } : { first: s.size, after: s.after || null }),
-  };
-  const { data, error, loading } = useQuery(PARTNERS_PAGE, variables);
+  const { data, error, loading } = useQuery(PARTNERS_PAGE, { filter, orderBy: orderOf(s, SORTS), ...pageVariables(s) });
   const page = data?.partners;
 
   return html`<div class="partners">
@@ -168,119 +97,37 @@ export function Partners({ query }) {
       <h1>Partners</h1>
       <${Link} class="btn btn-primary" to="/admin/partners/new">New partner</${Link}>
     </div>
-    <${ListFilters} s=${s} update=${update} />
+    <${ListFilters} s=${s} update=${update} label="Filter partners" search="Title" active=${s.q || s.type || s.cluster}
+      clear=${{ q: '', type: '', cluster: '' }}>
+      <${Select} label="Partner type" name="type" value=${s.type} empty="Any type"
+        options=${Object.entries(PARTNER_TYPE_LABELS)} onChange=${(type) => update({ type })} />
+      <${ClusterFilter} s=${s} update=${update} on=${s.cluster} />
+    </${ListFilters}>
     <${ErrorNotice} error=${error} />
     ${loading && !page && html`<${Loading} what="Loading partners" />`}
     ${page && html`
-      <p class="summary" role="status" aria-live="polite" aria-busy=${loading ? 'true' : 'false'}>${page.nodes.length
-        ? `${s.from}–${s.from + page.nodes.length - 1} of ${page.totalCount}`
-        : `No partners match (${page.totalCount} in all).`}</p>
+      <${Summary} s=${s} page=${page} loading=${loading} noun="partners" />
       <${PartnerTable} s=${s} page=${page} update=${update} />
-      <${Pager} s=${s} page=${page} />
+      <${Pager} s=${s} page=${page} hrefOf=${hrefOf} />
     `}
   </div>`;
-}
-
-// The clusters a requester may pick: null while loading, [] when the API refuses.
-function useClusters() {
-  const [clusters, setClusters] = useState(null);
-  useEffect(() => {
-    let live = true;
-    gqlRaw(FILTER_CLUSTERS)
-      .then((r) => live && setClusters((r.data?.assignableClusters || []).map((c) => ({ id: c.id, label: c.fullTitle }))))
-      .catch(() => live && setClusters([]));
-    return () => { live = false; };
-  }, []);
-  return clusters;
-}
-
-function ListFilters({ s, update }) {
-  const [q, setQ] = useState(s.q);
-  useEffect(() => setQ(s.q), [s.q]);
-  useEffect(() => {
-    if (q === s.q) return undefined;
-    const t = setTimeout(() => update({ q }, true), 300);
-    return () => clearTimeout(t);
-  }, [q]);
-  const clusters = useClusters();
-  const [clusterText, setClusterText] = useState(s.clusterName);
-  useEffect(() => setClusterText(s.clusterName), [s.clusterName]);
-  const active = s.q || s.type || s.cluster;
-
-  return html`<form class="filters" role="search" aria-label="Filter partners" onSubmit=${(e) => { e.preventDefault(); update({ q }); }}>
-    <${Field} label="Title">
-      ${(p) => html`<input ...${p} type="search" name="q" value=${q} onInput=${(e) => setQ(e.currentTarget.value)} />`}
-    </${Field}>
-    <${Field} label="Partner type">
-      ${(p) => html`<select ...${p} name="type" value=${s.type} onChange=${(e) => update({ type: e.currentTarget.value })}>
-        <option value="">Any type</option>
-        ${Object.entries(PARTNER_TYPE_LABELS).map(([v, l]) => html`<option value=${v}>${l}</option>`)}
-      </select>`}
-    </${Field}>
-    ${(clusters?.length > 0 || s.cluster) && html`<${TextPicker} label="Cluster" name="cluster" text=${clusterText}
-      options=${clusters || []} hint=${s.cluster ? null : 'Type, then choose'} onText=${setClusterText}
-      onPick=${(c, text) => {
-        if (c) update({ cluster: c.id, clusterName: c.label });
-        else if (!text && s.cluster) update({ cluster: '' });
-      }} />`}
-    <${Field} label="Per page">
-      ${(p) => html`<select ...${p} name="size" value=${String(s.size)} onChange=${(e) => update({ size: Number(e.currentTarget.value) })}>
-        ${PAGE_SIZES.map((n) => html`<option value=${String(n)}>${n}</option>`)}
-      </select>`}
-    </${Field}>
-    ${active && html`<${Button} kind="secondary" onClick=${() => update({ q: '', type: '', cluster: '' })}>Clear filters</${Button}>`}
-  </form>`;
-}
-
-function SortHeader({ s, column, label, update }) {
-  const sorted = s.sort === column;
-  const dir = sorted && s.dir === 'ASC' ? 'DESC' : 'ASC';
-  const ariaSort = sorted ? (s.dir === 'ASC' ? 'ascending' : 'descending') : undefined;
-  return html`<th scope="col" aria-sort=${ariaSort}>
-    <button type="button" class="sort" onClick=${() => update({ sort: column, dir })}>
-      ${label}<span aria-hidden="true">${sorted ? (s.dir === 'ASC' ? ' ▲' : ' ▼') : ''}</span>
-    </button>
-  </th>`;
 }
 
 function PartnerTable({ s, page, update }) {
   if (!page.nodes.length) return null;
   return html`<div class="table-wrap"><table class="list">
-    <thead><tr>
-      <${SortHeader} s=${s} column="title" label="Title" update=${update} />
-      <${SortHeader} s=${s} column="type" label="Type" update=${update} />
-      <th scope="col">Clusters</th>
-      <th scope="col">Vendor number</th>
-      <th scope="col">Country</th>
-      <${SortHeader} s=${s} column="created" label="Created" update=${update} />
-    </tr></thead>
+    <${HeadRow} s=${s} update=${update} columns=${[['title', 'Title'], ['type', 'Type'], ['', 'Clusters'],
+      ['', 'Vendor number'], ['', 'Country'], ['created', 'Created']]} />
     <tbody>${page.nodes.map((p) => html`<tr key=${p.id}>
-      <td data-label="Title"><${Link} to=${`/admin/partners/${encodeURIComponent(p.id)}`}>${p.title}</${Link}>
+      <td data-label="Title"><${Link} to=${partnerPath(p.id)}>${p.title}</${Link}>
         ${p.shortTitle && p.shortTitle !== p.title && html`<div class="muted">${p.shortTitle}</div>`}</td>
       <td data-label="Type">${p.partnerTypeDisplay}${p.csoType && html`<div class="muted">${CSO_TYPE_LABELS[p.csoType] ?? p.csoType}</div>`}</td>
-      <td data-label="Clusters">${p.clusters.length
-        ? html`<ul class="plain">${p.clusters.map((c) => html`<li key=${c.id}>${c.fullTitle}</li>`)}</ul>`
-        : html`<span class="muted">None</span>`}</td>
+      <td data-label="Clusters">${clusterList(p.clusters, html`<span class="muted">None</span>`)}</td>
       <td data-label="Vendor number">${p.vendorNumber || '—'}</td>
       <td data-label="Country">${p.countryCode || '—'}</td>
       <td data-label="Created">${formatDate(p.createdAt)}</td>
     </tr>`)}</tbody>
   </table></div>`;
-}
-
-function Pager({ s, page }) {
-  const { pageInfo } = page;
-  // Coming back with `before`, the page we came from exists.
-  const hasNext = s.before ? true : pageInfo.hasNextPage;
-  const hasPrev = s.before ? pageInfo.hasPreviousPage : s.from > 1 || pageInfo.hasPreviousPage;
-  const prev = listHref(s, { after: '', before: pageInfo.startCursor, from: Math.max(1, s.from - s.size) });
-  const next = listHref(s, { before: '', after: pageInfo.endCursor, from: s.from + s.size });
-  return html`<nav class="pager" aria-label="Pages">
-    ${hasPrev ? html`<${Link} class="btn btn-secondary" to=${prev} rel="prev">← Previous</${Link}>`
-    : html`<span class="btn btn-secondary" aria-disabled="true">← Previous</span>`}
-    ${hasNext && page.nodes.length ? html`<${Link} class="btn btn-secondary" to=${next} rel="next">Next →</${Link}>`
-    : html`<span class="btn btn-secondary" aria-disabled="true">Next →</span>`}
-  </nav>`;
 }
 
 // == detail ==
@@ -301,19 +148,18 @@ export function PartnerDetail({ params, query }) {
   const created = query?.get('created') === '1';
   const [saved, setSaved] = useState(false);
   const { data, error, loading, reload } = useQuery(PARTNER_DETAIL, { id: params.id });
-  const self = `/admin/partners/${encodeURIComponent(params.id)}`;
+  const self = partnerPath(params.id);
   useEffect(() => { if (editing) setSaved(false); }, [editing]);
 
+  const all = html`<p><${Link} to="/admin/partners">All partners</${Link}></p>`;
   if (error && !['BAD_USER_INPUT', 'NOT_FOUND'].includes(error.code)) {
-    return html`<h1>Partner</h1><${ErrorNotice} error=${error} />
-      <p><${Link} to="/admin/partners">All partners</${Link}></p>`;
+    return html`<h1>Partner</h1><${ErrorNotice} error=${error} />${all}`;
   }
   if (!data && !error) return html`<${Loading} what="Loading the partner" />`;
   const partner = data?.partner;
   if (!partner) {
     return html`<h1>Partner</h1>
-      <${Notice} kind="warning">This partner does not exist, or you may not see it.</${Notice}>
-      <p><${Link} to="/admin/partners">All partners</${Link}></p>`;
+      <${Notice} kind="warning">This partner does not exist, or you may not see it.</${Notice}>${all}`;
   }
 
   return html`<div class="partner">
@@ -339,22 +185,19 @@ function Facts({ partner, loading }) {
   return html`<div class="facts-grid" aria-busy=${loading ? 'true' : 'false'}>
     ${GROUPS.map((g) => html`<section class="card" key=${g}>
       <h2>${g}</h2>
-      <dl class="facts">${PARTNER_FIELDS.filter((f) => f.group === g && shows(f, partner)).map((f) => html`
-        <dt>${f.label}</dt><dd>${shown(f, partner)}</dd>`)}</dl>
+      ${facts(PARTNER_FIELDS.filter((f) => f.group === g && shows(f, partner)).map((f) => [f.label, shown(f, partner)]))}
     </section>`)}
     <section class="card">
       <h2>Clusters</h2>
-      ${partner.clusters.length
-    ? html`<ul class="plain">${partner.clusters.map((c) => html`<li key=${c.id}>${c.fullTitle}</li>`)}</ul>`
-    : html`<p class="muted">The partner works in no cluster.</p>`}
+      ${clusterList(partner.clusters, html`<p class="muted">The partner works in no cluster.</p>`)}
     </section>
     <section class="card">
       <h2>Record</h2>
-      <dl class="facts">
-        <dt>ID</dt><dd><code>${partner.id}</code></dd>
-        <dt>Created</dt><dd>${formatDateTime(partner.createdAt)}</dd>
-        <dt>Last changed</dt><dd>${formatDateTime(partner.updatedAt)}</dd>
-      </dl>
+      ${facts([
+        ['ID', html`<code>${partner.id}</code>`],
+        ['Created', formatDateTime(partner.createdAt)],
+        ['Last changed', formatDateTime(partner.updatedAt)],
+      ])}
     </section>
   </div>`;
 }
@@ -378,8 +221,7 @@ function inputValue(f, text) {
   return f.kind === 'int' ? Number(t) : t;
 }
 
-// Only what the form must know before asking: required fields and numbers that the API's
-// scalar types (Int, Decimal) would refuse for the whole request.
+// Required fields, and numbers the API's Int and Decimal would refuse for the whole request.
 function check(values) {
   const errors = [];
   const add = (name, message) => errors.push({ code: 'REQUIRED', field: ['input', name], message });
@@ -419,7 +261,7 @@ export function NewPartner() {
   const { run, busy } = useMutation(CREATE_PARTNER, 'createPartner');
   const save = async (values) => {
     const payload = await run({ input: createInput(values) });
-    if (payload.partner) navigate(href(`/admin/partners/${encodeURIComponent(payload.partner.id)}`, { created: 1 }));
+    if (payload.partner) navigate(href(partnerPath(payload.partner.id), { created: 1 }));
     return payload.errors;
   };
   return html`<div class="partner">
@@ -452,38 +294,17 @@ function EditPartner({ partner, done, cancel }) {
 }
 
 function PartnerForm({ initial, save, busy, submitLabel, cancel }) {
-  const [values, setValues] = useState(initial);
-  const [errors, setErrors] = useState([]);
-  const formRef = useRef(null);
-  useFocusInvalid(formRef, errors);
-  const clusters = useClusters();
+  const { values, setValues, errors, byField, ref, submit } = useForm(initial);
+  const clusters = useClusterOptions();
   const set = (name, value) => setValues((v) => {
     const next = { ...v, [name]: value };
     for (const f of PARTNER_FIELDS) if (!shows(f, next)) next[f.name] = '';
     return next;
   });
-  const byField = errorsByField(errors);
-  const clusterErrors = Object.keys(byField).filter((k) => k.startsWith('input.clusterIds')).flatMap((k) => byField[k]);
-  const shownKeys = [
-    ...PARTNER_FIELDS.filter((f) => shows(f, values)).map((f) => `input.${f.name}`),
-    ...Object.keys(byField).filter((k) => k.startsWith('input.clusterIds')),
-  ];
+  const clusterKeys = Object.keys(byField).filter((k) => k.startsWith('input.clusterIds'));
+  const shownKeys = [...PARTNER_FIELDS.filter((f) => shows(f, values)).map((f) => `input.${f.name}`), ...clusterKeys];
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const local = check(values);
-    if (local.length) {
-      setErrors(local);
-      return;
-    }
-    try {
-      setErrors(await save(values) || []);
-    } catch (err) {
-      setErrors(asErrors(err));
-    }
-  };
-
-  return html`<form ref=${formRef} class="partner-form" noValidate onSubmit=${submit}>
+  return html`<form ref=${ref} class="partner-form" noValidate onSubmit=${submit(() => check(values), () => save(values))}>
     ${GROUPS.map((g) => html`<fieldset class="card group" key=${g}>
       <legend>${g}</legend>
       <div class="form-grid">
@@ -491,9 +312,9 @@ function PartnerForm({ initial, save, busy, submitLabel, cancel }) {
           key=${f.name} f=${f} value=${values[f.name]} set=${set} errors=${byField[`input.${f.name}`]} />`)}
       </div>
     </fieldset>`)}
-    <${ClusterChooser} chosen=${values.clusters} options=${clusters} errors=${clusterErrors}
+    <${ClusterChooser} chosen=${values.clusters} options=${clusters} errors=${clusterKeys.flatMap((k) => byField[k])}
       onChange=${(list) => set('clusters', list)} />
-    <${Refusals} errors=${errors} shown=${shownKeys} />
+    <${PayloadErrors} errors=${errors} shown=${shownKeys} />
     <div class="actions">
       <${Button} kind="secondary" onClick=${cancel} disabled=${busy}>Cancel</${Button}>
       <${Button} type="submit" busy=${busy}>${submitLabel}</${Button}>
@@ -505,25 +326,21 @@ const INPUT_TYPES = { email: 'email', tel: 'tel' };
 const INPUT_MODES = { int: 'numeric', decimal: 'decimal', email: 'email', tel: 'tel' };
 
 function Control({ f, value, set, errors }) {
-  const label = f.required ? html`${f.label} <span class="req">(required)</span>` : f.label;
-  const onInput = (e) => set(f.name, e.currentTarget.value);
+  const label = f.required ? req(f.label) : f.label;
+  if (f.kind === 'select') {
+    return html`<${Select} label=${label} hint=${f.hint} errors=${errors} name=${f.name} value=${value}
+      empty=${!f.required && 'Not set'} options=${Object.entries(f.options)} onChange=${(v) => set(f.name, v)} />`;
+  }
   return html`<${Field} label=${label} hint=${f.hint} errors=${errors}>
-    ${(p) => (f.kind === 'select'
-    ? html`<select ...${p} name=${f.name} value=${value} onChange=${onInput}>
-        ${!f.required && html`<option value="">Not set</option>`}
-        ${Object.entries(f.options).map(([v, l]) => html`<option value=${v}>${l}</option>`)}
-      </select>`
-    : html`<input ...${p} name=${f.name} value=${value} onInput=${onInput}
-        type=${INPUT_TYPES[f.kind] || 'text'} inputmode=${INPUT_MODES[f.kind]}
-        maxlength=${f.maxLength} aria-required=${f.required ? 'true' : undefined} />`)}
+    ${(p) => html`<input ...${p} name=${f.name} value=${value} onInput=${(e) => set(f.name, e.currentTarget.value)}
+      type=${INPUT_TYPES[f.kind] || 'text'} inputmode=${INPUT_MODES[f.kind]}
+      maxlength=${f.maxLength} aria-required=${f.required ? 'true' : undefined} />`}
   </${Field}>`;
 }
 
-// The partner's clusters: the chosen ones with a remove button each, and a picker to add one.
 function ClusterChooser({ chosen, options, errors, onChange }) {
   const [text, setText] = useState('');
-  const ids = new Set(chosen.map((c) => c.id));
-  const rest = useMemo(() => (options || []).filter((o) => !ids.has(o.id)), [options, chosen]);
+  const rest = (options || []).filter((o) => !chosen.some((c) => c.id === o.id));
   const messages = (errors || []).map((e) => e.message);
   return html`<fieldset class="card group">
     <legend>Clusters</legend>

@@ -1,30 +1,28 @@
-// One user: details, activation, roles by portal with the actions the API offers on each row,
-// adding roles, and the audit trail about the user.
+// One user: details, activation, roles with the actions the API offers, and the history.
 import { html, useState, useEffect, useRef } from '../lib.js';
 import {
   USER_DETAIL, USER_DETAIL_UPDATE, USER_DETAIL_SET_ACTIVE, USER_DETAIL_UPDATE_ROLE,
-  USER_DETAIL_DELETE_ROLE, USER_DETAIL_AUDIT,
+  USER_DETAIL_DELETE_ROLE,
 } from '../ops.js';
 import { errorsByField } from '../api.js';
-import { navigate, href, Link } from '../router.js';
+import { navigate, href, Link, userPath } from '../router.js';
 import { useViewer } from '../viewer.js';
-import { ROLE_LABELS, PORTAL_LABELS, USER_TYPE_LABELS, formatDateTime, scopeLabel } from '../labels.js';
 import {
-  useQuery, useMutation, gql, Field, Notice, ErrorNotice, PayloadErrors, Loading, StatusChip, Button, Confirm,
+  ROLE_LABELS, PORTALS, PORTAL_LABELS, USER_TYPE_LABELS, formatDateTime, scopeLabel,
+} from '../labels.js';
+import {
+  useQuery, useMutation, gql, Field, Notice, ErrorNotice, PayloadErrors, Loading, StatusChip, Button, Confirm, asErrors,
+  errorLine, heads, facts,
 } from '../ui.js';
-import { Diff } from '../diff.js';
+import { Diff, useEvents } from '../events.js';
 import { AddRoles } from './add-roles.js';
-
-const PORTALS = ['IP', 'CLUSTER'];
-const asErrors = (e) => [{ message: e.message, code: e.code || 'ERROR' }];
 
 export function UserDetail({ params: { id }, query }) {
   const viewer = useViewer();
   const portal = PORTALS.includes(query.get('portal')) ? query.get('portal') : viewer.portals[0] || 'CLUSTER';
   const isNew = query.get('new') === '1';
-  const { data, error, loading, reload } = useQuery(USER_DETAIL, { id });
+  const { data, error, loading, reload, round } = useQuery(USER_DETAIL, { id });
   const [notice, setNotice] = useState(null); // a success sentence, or payload errors
-  const [version, setVersion] = useState(0);
   const [adding, setAdding] = useState(false);
   const rolesHead = useRef(null);
   const refocus = useRef(false);
@@ -34,9 +32,9 @@ export function UserDetail({ params: { id }, query }) {
     if (refocus.current && !loading) { refocus.current = false; rolesHead.current?.focus(); }
   }, [data, loading]);
 
-  const path = `/admin/users/${encodeURIComponent(id)}`;
+  const path = userPath(id);
   const here = (changes) => href(path, { portal: query.get('portal'), ...changes });
-  const done = (text) => { setNotice(text); reload(); setVersion((v) => v + 1); };
+  const done = (text) => { setNotice(text); reload(); };
   const list = viewer.portals.includes(portal) ? portal : viewer.portals[0];
   const back = html`<p class="back">${list
     ? html`<${Link} to=${href('/admin/users', { portal: list })}>← ${PORTAL_LABELS[list]} users</${Link}>`
@@ -87,7 +85,7 @@ export function UserDetail({ params: { id }, query }) {
     </section>
     <section aria-labelledby="history-head">
       <h2 id="history-head">History</h2>
-      <${Timeline} subjectId=${id} version=${version} />
+      <${Timeline} subjectId=${id} version=${round} />
     </section>
   </div>`;
 }
@@ -97,6 +95,7 @@ function SetActive({ user, onDone, onError }) {
   const { run, busy } = useMutation(USER_DETAIL_SET_ACTIVE, 'setUserActive');
   const on = !user.isActive;
   const verb = on ? 'Activate' : 'Deactivate';
+  const kind = on ? 'primary' : 'danger';
   const confirm = async () => {
     try {
       const { errors } = await run({ input: { id: user.id, isActive: on } });
@@ -107,8 +106,8 @@ function SetActive({ user, onDone, onError }) {
     }
     setOpen(false);
   };
-  return html`<${Button} kind=${on ? 'primary' : 'danger'} onClick=${() => setOpen(true)}>${verb}</${Button}>
-    <${Confirm} open=${open} title=${`${verb} ${user.fullName}?`} confirmLabel=${verb} kind=${on ? 'primary' : 'danger'}
+  return html`<${Button} kind=${kind} onClick=${() => setOpen(true)}>${verb}</${Button}>
+    <${Confirm} open=${open} title=${`${verb} ${user.fullName}?`} confirmLabel=${verb} kind=${kind}
       busy=${busy} onConfirm=${confirm} onCancel=${() => setOpen(false)}>
       <p>${on ? `${user.fullName} will be able to sign in again, and their roles will count again.`
     : `${user.fullName} will not be able to sign in, and their roles grant nothing until activated again. The roles are kept.`}</p>
@@ -124,14 +123,14 @@ function Details({ user, onDone }) {
       ${user.viewerCanUpdate && !editing && html`<${Button} kind="secondary" onClick=${() => setEditing(true)}>Edit name and position</${Button}>`}
     </div>
     ${editing && html`<${EditForm} user=${user} onClose=${() => setEditing(false)} onDone=${(t) => { setEditing(false); onDone(t); }} />`}
-    <dl class="facts">
-      <dt>Email</dt><dd>${user.email}</dd>
-      <dt>Position</dt><dd>${user.position || '—'}</dd>
-      <dt>Partner</dt><dd>${user.partner?.title ?? '—'}</dd>
-      <dt>User type</dt><dd>${USER_TYPE_LABELS[user.userType] ?? '—'}</dd>
-      <dt>Last sign-in</dt><dd>${user.lastLogin ? formatDateTime(user.lastLogin) : 'Never'}</dd>
-      <dt>Created</dt><dd>${formatDateTime(user.createdAt)}</dd>
-    </dl>
+    ${facts([
+      ['Email', user.email],
+      ['Position', user.position || '—'],
+      ['Partner', user.partner?.title ?? '—'],
+      ['User type', USER_TYPE_LABELS[user.userType] ?? '—'],
+      ['Last sign-in', user.lastLogin ? formatDateTime(user.lastLogin) : 'Never'],
+      ['Created', formatDateTime(user.createdAt)],
+    ])}
   </section>`;
 }
 
@@ -178,8 +177,7 @@ function RolesTable({ portal, roles, user, onDone, onGone }) {
   const scope = portal === 'IP' ? 'Workspace' : 'Cluster';
   return html`<h3>${PORTAL_LABELS[portal]} roles</h3>
     <div class="table-wrap"><table class="list roles-table">
-      <thead><tr><th scope="col">Role</th><th scope="col">${scope}</th><th scope="col">State</th>
-        <th scope="col">Change to</th><th scope="col">Actions</th></tr></thead>
+      ${heads(['Role', scope, 'State', 'Change to', 'Actions'])}
       <tbody>${roles.map((r) => html`<${RoleRow} key=${r.id} role=${r} scope=${scope} user=${user} onDone=${onDone} onGone=${onGone} />`)}</tbody>
     </table></div>`;
 }
@@ -210,9 +208,8 @@ function RoleRow({ role, scope, user, onDone, onGone }) {
   };
   const change = (e) => {
     e.preventDefault();
-    const next = e.currentTarget.elements.to.value;
-    if (!next) setErrors([{ message: 'Choose the new role first.', code: 'VALIDATION' }]);
-    else act('change', USER_DETAIL_UPDATE_ROLE, 'updateRole', { id: role.id, role: next }, `${user.fullName} is now ${ROLE_LABELS[next] ?? next} in ${where}.`);
+    if (!to) setErrors([{ message: 'Choose the new role first.', code: 'VALIDATION' }]);
+    else act('change', USER_DETAIL_UPDATE_ROLE, 'updateRole', { id: role.id, role: to }, `${user.fullName} is now ${ROLE_LABELS[to] ?? to} in ${where}.`);
   };
   const flip = role.isActive ? 'Deactivate' : 'Activate';
   const toggle = () => act('toggle', USER_DETAIL_UPDATE_ROLE, 'updateRole', { id: role.id, isActive: !role.isActive },
@@ -238,7 +235,7 @@ function RoleRow({ role, scope, user, onDone, onGone }) {
         aria-label=${`Delete ${what}`}>Delete</${Button}>`}
       ${!can && html`<span class="muted">No action for you</span>`}
     </div>
-    ${errors.length > 0 && html`<p class="error-text" role="alert">${errors.map((e) => `${e.message} (${e.code})`).join(' ')}</p>`}
+    ${errors.length > 0 && html`<p class="error-text" role="alert">${errorLine(errors)}</p>`}
     ${role.viewerCanDelete && html`<${Confirm} open=${confirming} title="Delete this role?" confirmLabel="Delete role"
       busy=${busy === 'delete'} onConfirm=${remove} onCancel=${() => setConfirming(false)}>
       <p>${user.fullName} will no longer be ${what}.</p>
@@ -246,38 +243,19 @@ function RoleRow({ role, scope, user, onDone, onGone }) {
   </tr>`;
 }
 
-// The audit trail of a filter (by default the events about one user), newest first, 20 at a time.
-export function Timeline({ subjectId, filter, version = 0 }) {
-  const f = filter || { subjectId };
-  const key = JSON.stringify(f);
-  const [s, setS] = useState({ events: [], info: null, total: 0, loading: true, error: null });
-  const call = useRef(0);
-  const load = async (after) => {
-    const n = after ? call.current : (call.current += 1);
-    setS((o) => ({ ...o, loading: true, error: null }));
-    try {
-      const { auditEvents: p } = await gql(USER_DETAIL_AUDIT, { filter: f, after: after || null });
-      if (n === call.current) {
-        setS((o) => ({ events: after ? [...o.events, ...p.nodes] : p.nodes, info: p.pageInfo, total: p.totalCount, loading: false }));
-      }
-    } catch (error) {
-      if (n === call.current) setS((o) => ({ ...o, loading: false, error }));
-    }
-  };
-  useEffect(() => { load(null); }, [key, version]);
-  const { events, info, total, loading, error } = s;
+function Timeline({ subjectId, version }) {
+  const { nodes, pageInfo, totalCount, loading, error, more } = useEvents({ subjectId }, 20, version);
   return html`<div class="timeline">
     <${ErrorNotice} error=${error} />
-    ${!info && loading && html`<${Loading} what="Loading the history" />`}
-    ${info && html`<p class="summary">${events.length ? `${events.length} of ${total} events` : 'No recorded changes.'}</p>`}
-    <ol class="events">${events.map((ev) => html`<${Event} key=${ev.id} ev=${ev} />`)}</ol>
-    ${info?.hasNextPage && html`<div class="actions"><${Button} kind="secondary" busy=${loading}
-      onClick=${() => load(info.endCursor)}>Load more</${Button}></div>`}
+    ${!pageInfo && loading && html`<${Loading} what="Loading the history" />`}
+    ${pageInfo && html`<p class="summary">${nodes.length ? `${nodes.length} of ${totalCount} events` : 'No recorded changes.'}</p>`}
+    <ol class="events">${nodes.map((ev) => html`<${Event} key=${ev.id} ev=${ev} />`)}</ol>
+    ${pageInfo?.hasNextPage && html`<div class="actions"><${Button} kind="secondary" busy=${loading}
+      onClick=${more}>Load more</${Button}></div>`}
   </div>`;
 }
 
-// One audit event: when, who ("import" for the command line), what, and the changed fields.
-export function Event({ ev }) {
+function Event({ ev }) {
   const role = (ev.after || ev.before)?.role;
   return html`<li>
     <div class="event-head">
