@@ -7,17 +7,21 @@ use serde_json::{json, Value};
 use crate::helpers::TestApp;
 use crate::provider::{free_port, Provider, AUDIENCE};
 
-/// idm trusting `issuer`'s keys (and no shared secret), with a system admin csa@example.org.
-async fn app_for(issuer: &str) -> TestApp {
+/// The configuration of idm trusting `issuer`'s keys (and no shared secret).
+fn trust(issuer: &str) -> impl FnOnce(&mut idm::config::Config) {
     let issuer = issuer.to_owned();
-    let app = TestApp::spawn_with(move |c| {
+    move |c| {
         c.jwt.secret = None;
         c.jwt.oidc_issuer = Some(issuer.clone());
         c.jwt.issuer = Some(issuer);
         c.jwt.audience = Some(AUDIENCE.to_owned());
         c.jwt.provider_startup_wait = std::time::Duration::from_secs(20);
-    })
-    .await;
+    }
+}
+
+/// idm trusting `issuer`'s keys, with a system admin csa@example.org.
+async fn app_for(issuer: &str) -> TestApp {
+    let app = TestApp::spawn_with(trust(issuer)).await;
     app.user(
         "csa@example.org",
         None,
@@ -63,16 +67,7 @@ async fn rotated_keys_are_taken_up_without_a_restart_and_withdrawn_ones_refused(
     // tokens of the withdrawn ones.
     provider.rotate(&["EdDSA"], false).await;
     let newest = provider.token("csa").await;
-    let fresh = TestApp::spawn_on(&app.database_url, {
-        let issuer = provider.issuer.clone();
-        move |c| {
-            c.jwt.secret = None;
-            c.jwt.oidc_issuer = Some(issuer.clone());
-            c.jwt.issuer = Some(issuer);
-            c.jwt.audience = Some(AUDIENCE.to_owned());
-        }
-    })
-    .await;
+    let fresh = TestApp::spawn_on(&app.database_url, trust(&provider.issuer)).await;
     assert_eq!(me(&fresh, &newest).await.0, 200);
     assert_eq!(
         me(&fresh, &old).await.0,
@@ -173,12 +168,9 @@ async fn tokens_with_a_wrong_audience_issuer_algorithm_or_age_are_refused() {
 #[tokio::test]
 async fn an_array_email_claim_gives_its_first_email() {
     let provider = Provider::start(0, "RS256", None);
-    let issuer = provider.issuer.clone();
+    let trusting = trust(&provider.issuer);
     let app = TestApp::spawn_with(move |c| {
-        c.jwt.secret = None;
-        c.jwt.oidc_issuer = Some(issuer.clone());
-        c.jwt.issuer = Some(issuer);
-        c.jwt.audience = Some(AUDIENCE.to_owned());
+        trusting(c);
         c.jwt.email_claim = "emails".to_owned();
     })
     .await;
@@ -249,11 +241,9 @@ async fn every_signing_algorithm_a_provider_may_use_is_accepted() {
 #[tokio::test]
 async fn several_audiences_may_be_accepted_and_no_other() {
     let provider = Provider::start(0, "RS256", None);
-    let issuer = provider.issuer.clone();
+    let trusting = trust(&provider.issuer);
     let app = TestApp::spawn_with(move |c| {
-        c.jwt.secret = None;
-        c.jwt.oidc_issuer = Some(issuer.clone());
-        c.jwt.issuer = Some(issuer);
+        trusting(c);
         c.jwt.audience = Some(format!("idm-console, {AUDIENCE}"));
     })
     .await;
