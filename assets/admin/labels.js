@@ -11,10 +11,8 @@ export const ROLE_LABELS = {
   CLUSTER_VIEWER: 'Cluster Viewer',
 };
 
-export const PORTAL_ROLES = {
-  IP: ['IP_AUTHORIZED_OFFICER', 'IP_ADMIN', 'IP_EDITOR', 'IP_VIEWER'],
-  CLUSTER: ['CLUSTER_SYSTEM_ADMIN', 'CLUSTER_IMO', 'CLUSTER_COORDINATOR', 'CLUSTER_MEMBER', 'CLUSTER_VIEWER'],
-};
+const rolesOf = (prefix) => Object.keys(ROLE_LABELS).filter((r) => r.startsWith(prefix));
+export const PORTAL_ROLES = { IP: rolesOf('IP_'), CLUSTER: rolesOf('CLUSTER_') };
 
 export const PORTAL_LABELS = { IP: 'IP', CLUSTER: 'Cluster' };
 export const PORTALS = Object.keys(PORTAL_LABELS);

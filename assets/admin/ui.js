@@ -3,6 +3,7 @@ import { html, useState, useEffect, useRef, useCallback } from './lib.js';
 import { gql, gqlRaw, ApiError, errorsByField } from './api.js';
 import { STATUS_LABELS, formatDateTime, scopeLabel } from './labels.js';
 import { CLUSTERS } from './ops.js';
+import { Link } from './router.js';
 
 // What `load()` resolves to, `delay` ms after `deps` change; an answer to older deps is dropped.
 export function useLoad(load, deps, initial, delay = 0, fail = () => initial) {
@@ -21,8 +22,10 @@ export function useLoad(load, deps, initial, delay = 0, fail = () => initial) {
 export function useQuery(query, variables, key = JSON.stringify(variables ?? {})) {
   const [round, setRound] = useState(0);
   const ask = `${key}#${round}`;
-  const { data = null, error = null, done } = useLoad(() => gql(query, variables ?? {}).then((d) => ({ data: d, done: ask })),
-    [query, ask], {}, 0, (e) => ({ error: e, done: ask }));
+  const { data = null, error = null, done } = useLoad(
+    () => gql(query, variables ?? {}).then((d) => ({ data: d, done: ask })),
+    [query, ask], {}, 0, (e) => ({ error: e, done: ask }),
+  );
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { data, error, loading: done !== ask, reload, round };
 }
@@ -62,9 +65,15 @@ export function Field({ label, errors = [], hint, children }) {
     <label for=${id}>${label}</label>
     ${control}
     ${hint && html`<small id=${`${id}-hint`} class="hint">${hint}</small>`}
-    ${messages.length > 0 && html`<small id=${`${id}-error`} class="error-text" role="alert">${messages.join(' ')}</small>`}
+    ${errorText(id, messages)}
   </div>`;
 }
+
+export const errorText = (id, messages) => messages.length > 0
+  && html`<small id=${`${id}-error`} class="error-text" role="alert">${messages.join(' ')}</small>`;
+
+export const noRole = (title, what) => html`<h1>${title}</h1><${Notice}>You hold no role that lets you ${what} users.
+  <${Link} to="/admin/profile">See your roles</${Link}>.</${Notice}>`;
 
 // A labelled <select>: the `empty` choice if any, then `options` as [value, label].
 export function Select({ label, name, value, empty, options, onChange, errors, hint }) {

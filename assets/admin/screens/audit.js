@@ -145,9 +145,9 @@ function Picked({ label, name, id, me, onClear }) {
 function UserSearch({ label, name, portal, onChoose }) {
   const [text, setText] = useState('');
   const q = text.trim();
-  const options = useLoad(() => (q ? gql(AUDIT_FIND_USERS, { portal, q })
-    .then((d) => d.users.nodes.map((u) => ({ id: u.id, label: `${u.fullName} <${u.email}>` }))) : Promise.resolve([])),
-  [text, portal], [], q ? 250 : 0);
+  const find = () => gql(AUDIT_FIND_USERS, { portal, q })
+    .then((d) => d.users.nodes.map((u) => ({ id: u.id, label: `${u.fullName} <${u.email}>` })));
+  const options = useLoad(() => (q ? find() : Promise.resolve([])), [text, portal], [], q ? 250 : 0);
   return html`<${TextPicker} label=${label} name=${name} text=${text} options=${options}
     hint="Type a name or email, then choose" onText=${setText} onPick=${(o) => o && onChoose(o.id)} />`;
 }

@@ -22,7 +22,8 @@ async function loadScopes(portal) {
     throw new ApiError(errors[0].message, { code, errors });
   }
   const kind = ip ? 'workspace' : 'cluster';
-  return { scopes: (ip ? data.workspaces : data.assignableClusters).map((s) => ({ kind, id: s.id, title: s.title ?? s.fullTitle })) };
+  const list = ip ? data.workspaces : data.assignableClusters;
+  return { scopes: list.map((s) => ({ kind, id: s.id, title: s.title ?? s.fullTitle })) };
 }
 
 // assignableRoles of every scope, GRANT_BATCH at a time: role types, or null when unanswered.

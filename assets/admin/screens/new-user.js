@@ -5,7 +5,8 @@ import { navigate, href, Link, userPath } from '../router.js';
 import { useViewer } from '../viewer.js';
 import { PORTALS, PORTAL_LABELS, USER_TYPE_LABELS } from '../labels.js';
 import {
-  useMutation, useLoad, useForm, useId, gqlRaw, Field, Select, Notice, Loading, Button, TextPicker, PayloadErrors, req,
+  useMutation, useLoad, useForm, useId, gqlRaw, Field, Select, Notice, Loading, Button, TextPicker, PayloadErrors,
+  req, errorText, noRole,
 } from '../ui.js';
 
 const USER_TYPES = {
@@ -20,10 +21,7 @@ const SHOWN = ['email', 'firstName', 'lastName', 'position', 'userType', 'partne
 export function NewUser({ query }) {
   const { me, portals } = useViewer();
   const portal = PORTALS.includes(query.get('portal')) ? query.get('portal') : portals[0];
-  if (!portal) {
-    return html`<h1>Add user</h1><${Notice}>You hold no role that lets you add users.
-      <${Link} to="/admin/profile">See your roles</${Link}>.</${Notice}>`;
-  }
+  if (!portal) return noRole('Add user', 'add');
   return html`<${NewUserForm} key=${portal} portal=${portal} me=${me} />`;
 }
 
@@ -117,7 +115,7 @@ function UserTypes({ value, errors, onChange }) {
         aria-invalid=${messages.length ? 'true' : undefined} onChange=${() => onChange(type)} />
       <span><strong>${USER_TYPE_LABELS[type]}</strong> <span class="muted">${hint}</span></span>
     </label>`)}
-    ${messages.length > 0 && html`<small id=${`${id}-error`} class="error-text" role="alert">${messages.join(' ')}</small>`}
+    ${errorText(id, messages)}
   </fieldset>`;
 }
 

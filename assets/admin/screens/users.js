@@ -9,14 +9,14 @@ import {
   ROLE_LABELS, PORTAL_ROLES, PORTAL_LABELS, STATUS_LABELS, formatDateTime,
 } from '../labels.js';
 import {
-  useQuery, useLoad, gql, gqlRaw, Select, Notice, ErrorNotice, Loading, StatusChip, RoleList,
+  useQuery, useLoad, gql, gqlRaw, Select, Notice, ErrorNotice, Loading, StatusChip, RoleList, noRole,
 } from '../ui.js';
 import {
   pageState, pageQuery, updater, orderOf, pageVariables, HeadRow, Summary, Pager, ListFilters, Pick, ClusterFilter,
 } from '../list.js';
 import { ExportCsv } from '../export.js';
 
-const STATUSES = ['ACTIVE', 'INVITED', 'INCOMPLETE', 'DEACTIVATED'];
+const STATUSES = Object.keys(STATUS_LABELS);
 // Column sorts: a column may sort by more than one key (name: last, then first).
 const SORTS = {
   name: ['LAST_NAME', 'FIRST_NAME'],
@@ -72,10 +72,7 @@ function listHref(s, changes) {
 export function Users({ query }) {
   const viewer = useViewer();
   const s = listState(query, viewer.portals);
-  if (!s.portal) {
-    return html`<h1>Users</h1><${Notice}>You hold no role that lets you list users.
-      <${Link} to="/admin/profile">See your roles</${Link}>.</${Notice}>`;
-  }
+  if (!s.portal) return noRole('Users', 'list');
   const hrefOf = (changes) => listHref(s, changes);
   const update = updater(hrefOf);
 
@@ -108,7 +105,8 @@ export function Users({ query }) {
 }
 
 function AoNotice({ onShow }) {
-  const others = useLoad(() => gqlRaw(OTHER_AUTHORIZED_OFFICERS).then((r) => (r.data?.users?.nodes || []).length > 0), [], false);
+  const others = useLoad(() => gqlRaw(OTHER_AUTHORIZED_OFFICERS)
+    .then((r) => (r.data?.users?.nodes || []).length > 0), [], false);
   if (!others) return null;
   return html`<${Notice}>There is at least one other authorized officer in your workspace(s).
     <button type="button" class="link" onClick=${onShow}>Show them</button></${Notice}>`;
