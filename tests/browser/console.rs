@@ -4,7 +4,7 @@
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
-use crate::driver::{browser, screenshot, wait_for, wait_until};
+use crate::driver::{browser, click, screenshot, wait_for, wait_until};
 use crate::helpers::TestApp;
 
 /// axe-core, vendored for the tests only (scripts/vendor-console.sh).
@@ -121,11 +121,7 @@ async fn a_pasted_token_signs_in_for_the_tab_and_an_expired_one_returns_to_sign_
     screenshot(&client, "console-sign-in.png").await;
 
     field.send_keys("not.a.token").await.expect("type");
-    wait_for(&client, "form button[type='submit']")
-        .await
-        .click()
-        .await
-        .expect("submit");
+    click(&client, "form button[type='submit']").await;
     wait_for(&client, ".field.invalid .error-text").await;
 
     field.clear().await.expect("clear");
@@ -133,13 +129,7 @@ async fn a_pasted_token_signs_in_for_the_tab_and_an_expired_one_returns_to_sign_
         .send_keys(&app.token("csa@demo.example.org"))
         .await
         .expect("type");
-    client
-        .find(Locator::Css("form button[type='submit']"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submit");
+    click(&client, "form button[type='submit']").await;
     wait_for(&client, "table.list").await;
     let (_, total) = api_emails(&app, "csa@demo.example.org", "portal: CLUSTER").await;
     assert_eq!(
@@ -211,13 +201,7 @@ async fn a_system_admin_filters_sorts_and_pages_the_users_as_the_api_does() {
     screenshot(&client, "console-users.png").await;
 
     // Next page, then back: the URL holds the page.
-    client
-        .find(Locator::Css("a[rel='next']"))
-        .await
-        .expect("next")
-        .click()
-        .await
-        .expect("click next");
+    click(&client, "a[rel='next']").await;
     wait_until(
         &client,
         "the second page",
@@ -282,13 +266,7 @@ async fn a_system_admin_filters_sorts_and_pages_the_users_as_the_api_does() {
     .await;
     assert_eq!(listed_emails(&client).await, filtered);
     assert_eq!(summary(&client).await, format!("1–{count} of {count}"));
-    client
-        .find(Locator::Css("input[name='status'][value='INCOMPLETE']"))
-        .await
-        .expect("status box")
-        .click()
-        .await
-        .expect("tick");
+    click(&client, "input[name='status'][value='INCOMPLETE']").await;
     wait_until(
         &client,
         "the status filter",

@@ -144,6 +144,14 @@ pub async fn wait_for_element(
     }
 }
 
+/// Waits (up to 20 s) for an element and clicks it.
+pub async fn click(client: &Client, css: &str) {
+    let element = wait_for(client, css).await;
+    if let Err(e) = element.click().await {
+        fail(client, &format!("cannot click {css}: {e}")).await;
+    }
+}
+
 /// Fails the test with what the page shows: its text, and a screenshot (`failure.png` in
 /// the target directory).
 async fn fail(client: &Client, what: &str) -> ! {

@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::console::text;
-use crate::driver::{browser, screenshot, wait_for, wait_until};
+use crate::driver::{browser, click, screenshot, wait_for, wait_until};
 use crate::helpers::TestApp;
 use crate::provider::{free_port, Provider, AUDIENCE};
 
@@ -54,11 +54,7 @@ async fn the_console_signs_in_at_the_provider_and_signs_out_there() {
     );
 
     client.goto(&app.url("/admin/")).await.expect("open");
-    wait_for(&client, "button.provider-sign-in")
-        .await
-        .click()
-        .await
-        .expect("sign in at the provider");
+    click(&client, "button.provider-sign-in").await;
 
     // The provider's own login and consent pages.
     let login = wait_for(&client, "input[name='login']").await;
@@ -75,13 +71,7 @@ async fn the_console_signs_in_at_the_provider_and_signs_out_there() {
         .send_keys("any")
         .await
         .expect("type");
-    client
-        .find(Locator::Css("button[type='submit']"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("sign in");
+    click(&client, "button[type='submit']").await;
     wait_until(
         &client,
         "the consent page or the console",
@@ -95,13 +85,7 @@ async fn the_console_signs_in_at_the_provider_and_signs_out_there() {
         .as_str()
         .starts_with(&provider.issuer)
     {
-        client
-            .find(Locator::Css("button[type='submit']"))
-            .await
-            .expect("continue")
-            .click()
-            .await
-            .expect("consent");
+        click(&client, "button[type='submit']").await;
     }
 
     // Back in the console, signed in, with nothing of the exchange in the URL.
@@ -182,13 +166,7 @@ async fn the_console_signs_in_at_the_provider_and_signs_out_there() {
         .expect("storage");
     assert_eq!(left, Value::Null);
     // The provider's session is over too: signing in asks for the login again.
-    client
-        .find(Locator::Css("button.provider-sign-in"))
-        .await
-        .expect("sign in again")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "button.provider-sign-in").await;
     wait_for(&client, "input[name='login']").await;
 }
 
