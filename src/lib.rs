@@ -14,6 +14,7 @@ pub mod demo;
 pub mod detach;
 pub mod documents;
 pub mod domain;
+pub mod email;
 pub mod entity;
 pub mod error;
 pub mod graphql;

@@ -79,6 +79,8 @@ impl Checker {
         if len < min || len > max {
             let msg = if min > 0 && len == 0 {
                 "must not be empty".to_owned()
+            } else if min == 0 {
+                format!("must be at most {max} characters long")
             } else {
                 format!("must be {min} to {max} characters long")
             };
@@ -105,17 +107,17 @@ impl Checker {
         (!v.is_empty()).then_some(v)
     }
 
-    /// A user's email: lower-case, well formed. Upper case (`A`–`Z`: emails compare by ASCII
-    /// case only, contract 1.1 §9.9) is refused, not lowered.
+    /// A user's email in its stored form (`crate::email::stored`): upper case (`A`–`Z`:
+    /// emails compare by ASCII case only, contract 1.1 §9.9) is refused, not lowered; a
+    /// Unicode domain is stored in `xn--` form (§9.14).
     pub fn user_email(&mut self, field: &str, value: &str) -> String {
-        if value != value.to_ascii_lowercase() {
-            self.fail(ErrorCode::Validation, field, "email must be lower-case");
-            return value.to_owned();
+        match crate::email::stored(value) {
+            Ok(stored) => stored,
+            Err(problem) => {
+                self.fail(ErrorCode::Validation, field, problem.message());
+                value.to_owned()
+            }
         }
-        if !is_email(value) {
-            self.fail(ErrorCode::Validation, field, "not a valid email address");
-        }
-        value.to_owned()
     }
 
     /// An optional contact email (any case), well formed when given.
@@ -123,6 +125,23 @@ impl Checker {
         let v = self.optional_text(field, value, 254)?;
         if !is_email(&v) {
             self.fail(ErrorCode::Validation, field, "not a valid email address");
+        }
+        Some(v)
+    }
+
+    /// A plan's own label (contract 1.1 §9.13): 1..255 characters, only for type OTHER.
+    pub fn plan_custom_type(
+        &mut self,
+        value: Option<&str>,
+        plan_type: crate::domain::ResponsePlanType,
+    ) -> Option<String> {
+        let v = self.optional_text("planCustomType", value, 255)?;
+        if plan_type != crate::domain::ResponsePlanType::Other {
+            self.fail(
+                ErrorCode::Validation,
+                "planCustomType",
+                "only allowed when planType is OTHER",
+            );
         }
         Some(v)
     }

@@ -10,6 +10,7 @@ mod m20261128_000003_counter;
 mod m20261128_000004_outbox_due_index;
 mod m20261129_000005_sqlite_user_search;
 mod m20261204_000006_audit_subject;
+mod m20261205_000007_prp_migration;
 
 /// The list of migrations, applied in order.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_outbox_due_index::Migration),
             Box::new(m20261129_000005_sqlite_user_search::Migration),
             Box::new(m20261204_000006_audit_subject::Migration),
+            Box::new(m20261205_000007_prp_migration::Migration),
         ]
     }
 }

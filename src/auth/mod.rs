@@ -290,18 +290,17 @@ pub async fn verify_bearer<'a>(
         .verify(token)
         .await
         .map_err(ApiError::unauthenticated)?;
-    let email = claims
+    let claim = claims
         .email(&keys.email_claim)
-        .map(str::to_ascii_lowercase)
         .ok_or_else(|| ApiError::unauthenticated("token lacks an email claim"))?;
     if claims.email_verified == Some(false) {
         return Err(ApiError::unauthenticated(
             "the token's email is not verified",
         ));
     }
-    if email.len() > 254 || email.contains('\0') {
-        return Err(ApiError::unauthenticated("unknown or deactivated user"));
-    }
+    // The stored form (contract 1.1 §9.14); an address no user can have is an unknown user.
+    let email = crate::email::from_claim(claim)
+        .ok_or_else(|| ApiError::unauthenticated("unknown or deactivated user"))?;
     let kid = match keys.provider {
         Some(_) => jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid),
         None => None,

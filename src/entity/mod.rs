@@ -3,6 +3,7 @@
 
 pub mod audit_event;
 pub mod cluster;
+pub mod legacy_id;
 pub mod outbox;
 pub mod partner;
 pub mod partner_cluster;

@@ -104,7 +104,7 @@ positional! {
         id, response_plan_id, cluster_type, imported_type, created_at,
     }
     response_plan::Model {
-        id, workspace_id, title, plan_type, start_date, end_date, created_at,
+        id, workspace_id, title, plan_type, plan_custom_type, start_date, end_date, created_at,
     }
     partner::Brief { id, title, short_title }
 }

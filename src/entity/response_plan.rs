@@ -10,6 +10,8 @@ pub struct Model {
     pub workspace_id: i64,
     pub title: String,
     pub plan_type: String,
+    /// The plan's own label, only for type OTHER (contract 1.1 §9.13).
+    pub plan_custom_type: Option<String>,
     pub start_date: Option<Date>,
     pub end_date: Option<Date>,
     pub created_at: DateTimeUtc,

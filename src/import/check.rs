@@ -50,6 +50,7 @@ pub struct NewPlan {
     pub workspace: usize,
     pub title: String,
     pub plan_type: ResponsePlanType,
+    pub custom_type: Option<String>,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
 }
@@ -77,6 +78,7 @@ pub struct NewUser {
     pub partner: Option<usize>,
     pub is_active: bool,
     pub last_login: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
     pub roles: Vec<NewRole>,
 }
 
@@ -96,7 +98,15 @@ const TOP: &[&str] = &[
     "users",
 ];
 const WORKSPACE_FIELDS: &[&str] = &["ref", "title", "workspaceCode", "businessAreaCode"];
-const PLAN_FIELDS: &[&str] = &["ref", "workspace", "title", "planType", "start", "end"];
+const PLAN_FIELDS: &[&str] = &[
+    "ref",
+    "workspace",
+    "title",
+    "planType",
+    "planCustomType",
+    "start",
+    "end",
+];
 const CLUSTER_FIELDS: &[&str] = &["ref", "responsePlan", "type", "importedType"];
 const PARTNER_FIELDS: &[&str] = &[
     "ref",
@@ -133,6 +143,7 @@ const USER_FIELDS: &[&str] = &[
     "partner",
     "isActive",
     "lastLogin",
+    "createdAt",
     "roles",
 ];
 const ROLE_FIELDS: &[&str] = &["role", "workspace", "cluster", "isActive"];
@@ -428,6 +439,7 @@ impl<'a> Context<'a> {
             workspace: 0,
             title: String::new(),
             plan_type: ResponsePlanType::Hrp,
+            custom_type: None,
             start: None,
             end: None,
         };
@@ -440,10 +452,12 @@ impl<'a> Context<'a> {
             .field(&mut r, "workspace", Kind::Workspace, true, e);
         let title = r.required_string("title", e).unwrap_or_default();
         plan.plan_type = r.named("planType", e).unwrap_or(ResponsePlanType::Hrp);
+        let custom_type = r.string("planCustomType", e);
         plan.start = date(&mut r, "start", e);
         plan.end = date(&mut r, "end", e);
         let mut c = Checker::new(&[]);
         plan.title = c.text("title", title, 1, 255);
+        plan.custom_type = c.plan_custom_type(custom_type, plan.plan_type);
         if let (Some(start), Some(end)) = (plan.start, plan.end) {
             if end < start {
                 c.fail(
@@ -629,6 +643,7 @@ impl<'a> Context<'a> {
             partner: None,
             is_active: true,
             last_login: None,
+            created_at: None,
             roles: Vec::new(),
         };
         let Some(mut r) = Record::open(item, format!("users[{i}]"), USER_FIELDS, e) else {
@@ -641,26 +656,15 @@ impl<'a> Context<'a> {
         let position = r.string("position", e);
         user.partner = self.refs.field(&mut r, "partner", Kind::Partner, false, e);
         user.is_active = r.boolean("isActive", e).unwrap_or(true);
-        if let Some(text) = r.string("lastLogin", e) {
-            match DateTime::parse_from_rfc3339(text) {
-                Ok(t) => user.last_login = Some(t.with_timezone(&Utc)),
-                Err(_) => r.fail(
-                    "lastLogin",
-                    format_args!(
-                        "{} is not an RFC 3339 time like 2026-11-28T09:30:00Z",
-                        Value::from(text)
-                    ),
-                    e,
-                ),
-            }
-        }
+        user.last_login = time(&mut r, "lastLogin", e);
+        user.created_at = time(&mut r, "createdAt", e);
         let mut c = Checker::new(&[]);
         let email_ok = !r.has_failed("email") && {
             user.email = c.user_email("email", email);
             c.errors.is_empty()
         };
         user.first_name = c.text("firstName", first_name, 1, 64);
-        user.last_name = c.text("lastName", last_name, 1, 64);
+        user.last_name = c.text("lastName", last_name, 0, 64);
         user.position = c.optional_text("position", position, 64);
         finish(c, &r, e);
         if email_ok {
@@ -805,6 +809,25 @@ fn date(r: &mut Record<'_>, key: &'static str, e: &mut Errors) -> Option<NaiveDa
             r.fail(
                 key,
                 format_args!("{} is not a date like 2026-11-28", Value::from(text)),
+                e,
+            );
+            None
+        }
+    }
+}
+
+/// An optional RFC 3339 time.
+fn time(r: &mut Record<'_>, key: &'static str, e: &mut Errors) -> Option<DateTime<Utc>> {
+    let text = r.string(key, e)?;
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            r.fail(
+                key,
+                format_args!(
+                    "{} is not an RFC 3339 time like 2026-11-28T09:30:00Z",
+                    Value::from(text)
+                ),
                 e,
             );
             None

@@ -295,6 +295,7 @@ pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<I
                 workspace_id: Set(workspace_ids[p.workspace]),
                 title: Set(p.title.clone()),
                 plan_type: Set(p.plan_type.as_str().to_owned()),
+                plan_custom_type: Set(p.custom_type.clone()),
                 start_date: Set(p.start),
                 end_date: Set(p.end),
                 created_at: Set(now),
@@ -399,7 +400,7 @@ pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<I
                 partner_id: Set(u.partner.map(|p| partner_ids[p])),
                 is_active: Set(u.is_active),
                 last_login: Set(u.last_login),
-                created_at: Set(now),
+                created_at: Set(u.created_at.unwrap_or(now)),
                 updated_at: Set(now),
                 ..Default::default()
             })

@@ -108,8 +108,11 @@ impl User {
     async fn last_name(&self) -> &str {
         &self.model.last_name
     }
-    /// "First Last"
+    /// "First Last", or the first name alone when the last name is empty
     async fn full_name(&self) -> String {
+        if self.model.last_name.is_empty() {
+            return self.model.first_name.clone();
+        }
         format!("{} {}", self.model.first_name, self.model.last_name)
     }
     /// Job title
@@ -488,11 +491,11 @@ impl UsersQuery {
 pub struct CreateUserInput {
     /// The portal the user is invited to
     pub portal: Portal,
-    /// Lower-case email, unique
+    /// Lower-case email, unique; an internationalised domain is stored in xn-- form
     pub email: String,
     /// First name, 1 to 64 characters
     pub first_name: String,
-    /// Last name, 1 to 64 characters
+    /// Last name, at most 64 characters; may be empty
     pub last_name: String,
     /// Job title, at most 64 characters
     pub position: Option<String>,
@@ -518,7 +521,7 @@ pub struct UpdateUserInput {
     pub id: ID,
     /// First name, 1 to 64 characters
     pub first_name: Option<String>,
-    /// Last name, 1 to 64 characters
+    /// Last name, at most 64 characters; may be empty
     pub last_name: Option<String>,
     /// Job title; an empty string clears it
     pub position: Option<String>,
@@ -673,7 +676,7 @@ impl UsersMutation {
             let mut c = Checker::new(&["input"]);
             let email = c.user_email("email", &input.email);
             let first_name = c.text("firstName", &input.first_name, 1, 64);
-            let last_name = c.text("lastName", &input.last_name, 1, 64);
+            let last_name = c.text("lastName", &input.last_name, 0, 64);
             let position = c.optional_text("position", input.position.as_deref(), 64);
             let partner_id = match &input.partner_id {
                 Some(id) => match ids::decode(Kind::Partner, id) {
@@ -808,7 +811,7 @@ impl UsersMutation {
             let last_name = input
                 .last_name
                 .as_deref()
-                .map(|v| c.text("lastName", v, 1, 64));
+                .map(|v| c.text("lastName", v, 0, 64));
             let position = input
                 .position
                 .as_deref()

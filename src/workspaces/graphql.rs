@@ -65,6 +65,10 @@ impl ResponsePlan {
         ResponsePlanType::parse(&self.0.plan_type)
             .ok_or_else(|| ApiError::unknown_stored("plan type", &self.0.plan_type))
     }
+    /// The plan's own label when planType is OTHER
+    async fn plan_custom_type(&self) -> Option<&str> {
+        self.0.plan_custom_type.as_deref()
+    }
     /// First day of the plan
     async fn start(&self) -> Option<Date> {
         self.0.start_date.map(Date)
@@ -257,6 +261,8 @@ pub struct CreateResponsePlanInput {
     /// Kind of plan
     #[graphql(default_with = "ResponsePlanType::Hrp")]
     pub plan_type: ResponsePlanType,
+    /// The plan's own label, 1..255 characters, only with planType OTHER
+    pub plan_custom_type: Option<String>,
     /// First day
     pub start: Option<Date>,
     /// Last day, not before start
@@ -368,6 +374,8 @@ impl WorkspacesMutation {
                 .map_err(|d| UserError::denied(d, &[]))?;
             let mut c = Checker::new(&["input"]);
             let title = c.text("title", &input.title, 1, 255);
+            let custom_type =
+                c.plan_custom_type(input.plan_custom_type.as_deref(), input.plan_type);
             if let (Some(start), Some(end)) = (input.start, input.end) {
                 if end < start {
                     c.fail(ErrorCode::Validation, "end", "must not be before start");
@@ -388,11 +396,14 @@ impl WorkspacesMutation {
             }
             let p = store::insert_plan(
                 &txn,
-                workspace_id,
-                title,
-                input.plan_type,
-                input.start.map(|d| d.0),
-                input.end.map(|d| d.0),
+                store::NewPlan {
+                    workspace_id,
+                    title,
+                    plan_type: input.plan_type,
+                    custom_type,
+                    start: input.start.map(|d| d.0),
+                    end: input.end.map(|d| d.0),
+                },
             )
             .await?;
             record(

@@ -132,20 +132,28 @@ pub async fn insert_workspace(
     .await
 }
 
+/// A new response plan's fields, checked.
+#[derive(Debug)]
+pub struct NewPlan {
+    pub workspace_id: i64,
+    pub title: String,
+    pub plan_type: ResponsePlanType,
+    pub custom_type: Option<String>,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+}
+
 pub async fn insert_plan(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
-    title: String,
-    plan_type: ResponsePlanType,
-    start: Option<NaiveDate>,
-    end: Option<NaiveDate>,
+    plan: NewPlan,
 ) -> Result<response_plan::Model, DbErr> {
     response_plan::ActiveModel {
-        workspace_id: Set(workspace_id),
-        title: Set(title),
-        plan_type: Set(plan_type.as_str().to_owned()),
-        start_date: Set(start),
-        end_date: Set(end),
+        workspace_id: Set(plan.workspace_id),
+        title: Set(plan.title),
+        plan_type: Set(plan.plan_type.as_str().to_owned()),
+        plan_custom_type: Set(plan.custom_type),
+        start_date: Set(plan.start),
+        end_date: Set(plan.end),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -178,7 +186,7 @@ pub fn workspace_json(w: &workspace::Model) -> Value {
 /// The audit snapshot of a response plan.
 pub fn plan_json(p: &response_plan::Model) -> Value {
     json!({"id": p.id, "workspaceId": p.workspace_id, "title": p.title, "planType": p.plan_type,
-           "start": p.start_date, "end": p.end_date})
+           "planCustomType": p.plan_custom_type, "start": p.start_date, "end": p.end_date})
 }
 
 /// The audit snapshot of a cluster.

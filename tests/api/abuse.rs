@@ -1228,11 +1228,14 @@ async fn build_world(app: &TestApp) -> World {
     let w2 = app.workspace("W2").await;
     let plan = store::insert_plan(
         &app.db,
-        w1,
-        "Plan A".into(),
-        ResponsePlanType::Hrp,
-        None,
-        None,
+        store::NewPlan {
+            workspace_id: w1,
+            title: "Plan A".into(),
+            plan_type: ResponsePlanType::Hrp,
+            custom_type: None,
+            start: None,
+            end: None,
+        },
     )
     .await
     .expect("plan")

@@ -272,11 +272,14 @@ impl TestApp {
     pub async fn cluster(&self, workspace: i64, kind: idm::domain::ClusterType) -> i64 {
         let plan = workspaces::store::insert_plan(
             &self.db,
-            workspace,
-            format!("Plan {}", rand_suffix()),
-            idm::domain::ResponsePlanType::Hrp,
-            None,
-            None,
+            workspaces::store::NewPlan {
+                workspace_id: workspace,
+                title: format!("Plan {}", rand_suffix()),
+                plan_type: idm::domain::ResponsePlanType::Hrp,
+                custom_type: None,
+                start: None,
+                end: None,
+            },
         )
         .await
         .expect("plan");

@@ -7,6 +7,7 @@
 )]
 
 mod abuse;
+mod amendments;
 mod audit;
 mod concurrency;
 mod console;
