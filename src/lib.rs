@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod partners;
 pub mod permissions;
+pub mod prp;
 pub mod roles;
 pub mod scalars;
 pub mod settings;

@@ -1,0 +1,1 @@
+//! The mapping from the old portal's rows to an import document.

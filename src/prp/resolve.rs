@@ -1,0 +1,1 @@
+//! The operator's decisions for what the migration rules refuse (`--resolve FILE`).
