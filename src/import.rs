@@ -3,9 +3,9 @@
 //! (`check`); the database part (`writer`) adds the uniqueness rules against existing rows
 //! and writes everything, with its audit events, in one transaction.
 
-mod check;
+pub(crate) mod check;
 mod json;
-mod writer;
+pub(crate) mod writer;
 
 use std::fmt;
 
@@ -85,7 +85,7 @@ pub async fn import_json(db: &DatabaseConnection, text: &str) -> anyhow::Result<
         return Err(ImportError { errors }.into());
     }
     let txn = crate::db::begin_write(db).await?;
-    errors.extend(writer::conflicts(&txn, &batch).await?);
+    errors.extend(writer::conflicts(&txn, &batch, &writer::Known::default()).await?);
     if !errors.is_empty() {
         txn.rollback().await?;
         return Err(ImportError { errors }.into());

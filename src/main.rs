@@ -1,4 +1,4 @@
-//! The `idm` command line: serve, migrate, import, token, schema, check-config.
+//! The `idm` command line: serve, migrate, import, import-prp, token, schema, check-config.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -38,6 +38,26 @@ enum Command {
     Import {
         /// The JSON file
         file: PathBuf,
+    },
+    /// Migrate users, roles, partners and reference data from the old partner-reporting
+    /// portal's PostgreSQL database (read only, at one instant), all or nothing; run it again
+    /// to apply what changed there since
+    ImportPrp {
+        /// The old portal's database, e.g. postgres://reader@prp-db/prp
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// Check and report only; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// The operator's decisions for what the rules refuse (JSON; see the README)
+        #[arg(long, value_name = "FILE")]
+        resolve: Option<PathBuf>,
+        /// Also write the full report as JSON
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// No progress bar
+        #[arg(long)]
+        quiet: bool,
     },
     /// Print a token for a user, signed with the configured HS256 secret
     Token {
@@ -128,6 +148,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = idm::import::import_json(&db, &text).await?;
             println!("{summary}");
             Ok(())
+        }
+        Command::ImportPrp {
+            from,
+            dry_run,
+            resolve,
+            report: report_file,
+            quiet,
+        } => {
+            let options = idm::prp::Options {
+                from,
+                dry_run,
+                resolve,
+                quiet,
+            };
+            let report = idm::prp::run(&db, &options).await?;
+            print!("{}", report.summary());
+            if let Some(path) = report_file {
+                let json = serde_json::to_string_pretty(&report)?;
+                std::fs::write(&path, json)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            }
+            if report.complete() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "the migration is not complete; see the report (--resolve FILE gives decisions)"
+                ))
+            }
         }
         Command::Token { email, ttl } => {
             let state = app::state(config, db).await?;

@@ -56,18 +56,24 @@ async fn existing<E: EntityTrait>(
 
 /// Errors for every value of the batch that the database already holds where it must be
 /// unique. Run it in the write transaction, so nothing can slip in before the inserts.
-pub async fn conflicts(db: &impl ConnectionTrait, batch: &Batch) -> Result<Vec<String>, DbErr> {
+pub async fn conflicts(
+    db: &impl ConnectionTrait,
+    batch: &Batch,
+    known: &Known,
+) -> Result<Vec<String>, DbErr> {
     let mut errors = Errors::default();
 
     let codes: Vec<&str> = batch
         .workspaces
         .iter()
-        .map(|w| w.code.as_str())
+        .enumerate()
+        .filter(|(i, _)| known.workspace(*i).is_none())
+        .map(|(_, w)| w.code.as_str())
         .filter(|c| !c.is_empty())
         .collect();
     let taken = existing::<workspace::Entity>(db, workspace::Column::WorkspaceCode, &codes).await?;
     for (i, w) in batch.workspaces.iter().enumerate() {
-        if taken.contains(&w.code) {
+        if known.workspace(i).is_none() && taken.contains(&w.code) {
             errors.at(
                 format!("workspaces[{i}].workspaceCode"),
                 format_args!(
@@ -81,12 +87,14 @@ pub async fn conflicts(db: &impl ConnectionTrait, batch: &Batch) -> Result<Vec<S
     let emails: Vec<&str> = batch
         .users
         .iter()
-        .map(|u| u.email.as_str())
+        .enumerate()
+        .filter(|(i, _)| known.user(*i).is_none())
+        .map(|(_, u)| u.email.as_str())
         .filter(|e| !e.is_empty())
         .collect();
     let taken = existing::<user::Entity>(db, user::Column::Email, &emails).await?;
     for (i, u) in batch.users.iter().enumerate() {
-        if taken.contains(&u.email) {
+        if known.user(i).is_none() && taken.contains(&u.email) {
             errors.at(
                 format!("users[{i}].email"),
                 format_args!(
@@ -97,8 +105,14 @@ pub async fn conflicts(db: &impl ConnectionTrait, batch: &Batch) -> Result<Vec<S
         }
     }
 
+    // Known partners keep their values: only new ones can clash.
     let keyed = |get: fn(&partner::ActiveModel) -> Option<&String>| -> Vec<Option<&String>> {
-        batch.partners.iter().map(|p| get(&p.model)).collect()
+        batch
+            .partners
+            .iter()
+            .enumerate()
+            .map(|(i, p)| known.partner(i).map_or_else(|| get(&p.model), |_| None))
+            .collect()
     };
     let vendor_numbers = keyed(|m| m.vendor_number.try_as_ref().and_then(Option::as_ref));
     let ocha_ids = keyed(|m| m.ocha_external_id.try_as_ref().and_then(Option::as_ref));
@@ -251,128 +265,204 @@ impl Audit {
     }
 }
 
+/// Which records of a batch idm already holds (a later run of `idm import-prp`): their ids
+/// stand in for references and they are not inserted. Empty for a plain import. A role is
+/// inserted only when its user is new or `new_roles` says so.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub workspaces: Vec<Option<i64>>,
+    pub plans: Vec<Option<i64>>,
+    pub clusters: Vec<Option<i64>>,
+    pub partners: Vec<Option<i64>>,
+    pub users: Vec<Option<i64>>,
+    /// For a known user, per role of the record: insert it?
+    pub new_roles: Vec<Vec<bool>>,
+}
+
+fn at(ids: &[Option<i64>], i: usize) -> Option<i64> {
+    ids.get(i).copied().flatten()
+}
+
+impl Known {
+    pub fn workspace(&self, i: usize) -> Option<i64> {
+        at(&self.workspaces, i)
+    }
+    pub fn plan(&self, i: usize) -> Option<i64> {
+        at(&self.plans, i)
+    }
+    pub fn cluster(&self, i: usize) -> Option<i64> {
+        at(&self.clusters, i)
+    }
+    pub fn partner(&self, i: usize) -> Option<i64> {
+        at(&self.partners, i)
+    }
+    pub fn user(&self, i: usize) -> Option<i64> {
+        at(&self.users, i)
+    }
+    fn inserts_role(&self, user: usize, role: usize) -> bool {
+        self.user(user).is_none()
+            || self
+                .new_roles
+                .get(user)
+                .and_then(|r| r.get(role))
+                .copied()
+                .unwrap_or(false)
+    }
+}
+
+/// The idm id of every record of a written batch, by position (`roles[user][role]` is None
+/// for a role of a known user that was not inserted), and what was inserted.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub workspaces: Vec<i64>,
+    pub plans: Vec<i64>,
+    pub clusters: Vec<i64>,
+    pub partners: Vec<i64>,
+    pub users: Vec<i64>,
+    pub roles: Vec<Vec<Option<i64>>>,
+    pub summary: ImportSummary,
+}
+
+/// Inserts the records `known` does not hold, built by `build`; returns every record's id
+/// (known or new) and the stored new rows. `same` checks each stored row against the record
+/// it was built from.
+async fn insert_new<T, A>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    records: &[T],
+    known: impl Fn(usize) -> Option<i64>,
+    build: impl Fn(&T) -> A,
+    same: impl Fn(&T, &<A::Entity as EntityTrait>::Model) -> bool,
+    id: fn(&<A::Entity as EntityTrait>::Model) -> i64,
+) -> anyhow::Result<(Vec<i64>, Vec<<A::Entity as EntityTrait>::Model>)>
+where
+    A: ActiveModelTrait,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let fresh: Vec<usize> = (0..records.len()).filter(|&i| known(i).is_none()).collect();
+    let stored = insert_returning(db, fresh.iter().map(|&i| build(&records[i])).collect()).await?;
+    let new_ids = ids_in_order(&stored, fresh.len(), table, id, |k, m| {
+        same(&records[fresh[k]], m)
+    })?;
+    let mut ids: Vec<i64> = (0..records.len()).map(|i| known(i).unwrap_or(0)).collect();
+    for (&i, new) in fresh.iter().zip(new_ids) {
+        ids[i] = new;
+    }
+    Ok((ids, stored))
+}
+
 /// Writes a checked batch (which must have no errors) with one audit event per created row.
 pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<ImportSummary> {
+    Ok(write_new(db, batch, &Known::default()).await?.summary)
+}
+
+/// Writes the records of a checked batch that `known` does not hold, one audit event per
+/// created row, references to known records going to their ids.
+pub async fn write_new(
+    db: &impl ConnectionTrait,
+    batch: &Batch,
+    known: &Known,
+) -> anyhow::Result<Written> {
     let now = Utc::now();
     let mut audit = Audit {
         at: now,
         events: Vec::with_capacity(batch.users.len() * 3),
     };
 
-    let stored = insert_returning(
+    let (workspace_ids, stored) = insert_new(
         db,
-        batch
-            .workspaces
-            .iter()
-            .map(|w| workspace::ActiveModel {
-                title: Set(w.title.clone()),
-                workspace_code: Set(w.code.clone()),
-                business_area_code: Set(w.business_area_code.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .collect(),
+        "workspace",
+        &batch.workspaces,
+        |i| known.workspace(i),
+        |w| workspace::ActiveModel {
+            title: Set(w.title.clone()),
+            workspace_code: Set(w.code.clone()),
+            business_area_code: Set(w.business_area_code.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        |w, m| m.workspace_code == w.code,
+        |m| m.id,
     )
     .await?;
-    let workspace_ids = ids_in_order(
-        &stored,
-        batch.workspaces.len(),
-        "workspace",
-        |m| m.id,
-        |i, m| m.workspace_code == batch.workspaces[i].code,
-    )?;
     for m in &stored {
         audit.created("workspace.create", "Workspace", m.id, workspace_json(m));
     }
+    let workspaces = stored.len();
 
-    let stored = insert_returning(
+    let (plan_ids, stored) = insert_new(
         db,
-        batch
-            .plans
-            .iter()
-            .map(|p| response_plan::ActiveModel {
-                workspace_id: Set(workspace_ids[p.workspace]),
-                title: Set(p.title.clone()),
-                plan_type: Set(p.plan_type.as_str().to_owned()),
-                plan_custom_type: Set(p.custom_type.clone()),
-                start_date: Set(p.start),
-                end_date: Set(p.end),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .collect(),
+        "response_plan",
+        &batch.plans,
+        |i| known.plan(i),
+        |p| response_plan::ActiveModel {
+            workspace_id: Set(workspace_ids[p.workspace]),
+            title: Set(p.title.clone()),
+            plan_type: Set(p.plan_type.as_str().to_owned()),
+            plan_custom_type: Set(p.custom_type.clone()),
+            start_date: Set(p.start),
+            end_date: Set(p.end),
+            created_at: Set(now),
+            ..Default::default()
+        },
+        |p, m| m.title == p.title && m.workspace_id == workspace_ids[p.workspace],
+        |m| m.id,
     )
     .await?;
-    let plan_ids = ids_in_order(
-        &stored,
-        batch.plans.len(),
-        "response_plan",
-        |m| m.id,
-        |i, m| {
-            m.title == batch.plans[i].title
-                && m.workspace_id == workspace_ids[batch.plans[i].workspace]
-        },
-    )?;
     for m in &stored {
         audit.created("response_plan.create", "ResponsePlan", m.id, plan_json(m));
     }
+    let response_plans = stored.len();
 
-    let stored = insert_returning(
+    let (cluster_ids, stored) = insert_new(
         db,
-        batch
-            .clusters
-            .iter()
-            .map(|c| cluster::ActiveModel {
-                response_plan_id: Set(Some(plan_ids[c.plan])),
-                cluster_type: Set(c.kind.as_str().to_owned()),
-                imported_type: Set(c.imported_type.clone()),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .collect(),
+        "cluster",
+        &batch.clusters,
+        |i| known.cluster(i),
+        |c| cluster::ActiveModel {
+            response_plan_id: Set(Some(plan_ids[c.plan])),
+            cluster_type: Set(c.kind.as_str().to_owned()),
+            imported_type: Set(c.imported_type.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+        |c, m| m.cluster_type == c.kind.as_str() && m.response_plan_id == Some(plan_ids[c.plan]),
+        |m| m.id,
     )
     .await?;
-    let cluster_ids = ids_in_order(
-        &stored,
-        batch.clusters.len(),
-        "cluster",
-        |m| m.id,
-        |i, m| {
-            m.cluster_type == batch.clusters[i].kind.as_str()
-                && m.response_plan_id == Some(plan_ids[batch.clusters[i].plan])
-        },
-    )?;
     for m in &stored {
         audit.created("cluster.create", "Cluster", m.id, cluster_json(m));
     }
+    let clusters = stored.len();
 
-    let stored = insert_returning(
+    let (partner_ids, stored) = insert_new(
         db,
-        batch
-            .partners
-            .iter()
-            .map(|p| {
-                let mut m = p.model.clone();
-                m.created_at = Set(now);
-                m.updated_at = Set(now);
-                m
-            })
-            .collect(),
+        "partner",
+        &batch.partners,
+        |i| known.partner(i),
+        |p| {
+            let mut m = p.model.clone();
+            m.created_at = Set(now);
+            m.updated_at = Set(now);
+            m
+        },
+        |p, m| {
+            p.model.title.try_as_ref() == Some(&m.title)
+                && p.model.vendor_number.try_as_ref() == Some(&m.vendor_number)
+        },
+        |m| m.id,
     )
     .await?;
-    let partner_ids = ids_in_order(
-        &stored,
-        batch.partners.len(),
-        "partner",
-        |m| m.id,
-        |i, m| {
-            batch.partners[i].model.title.try_as_ref() == Some(&m.title)
-                && batch.partners[i].model.vendor_number.try_as_ref() == Some(&m.vendor_number)
-        },
-    )?;
+    let new_partners: Vec<&super::check::NewPartner> = batch
+        .partners
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| known.partner(*i).is_none())
+        .map(|(_, p)| p)
+        .collect();
     let mut links = Vec::new();
-    for (m, p) in stored.iter().zip(&batch.partners) {
+    for (m, p) in stored.iter().zip(new_partners) {
         let clusters: Vec<i64> = p.clusters.iter().map(|&c| cluster_ids[c]).collect();
         links.extend(clusters.iter().map(|&c| partner_cluster::ActiveModel {
             partner_id: Set(m.id),
@@ -386,51 +476,55 @@ pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<I
         );
     }
     insert_plain(db, links).await?;
+    let partners = stored.len();
 
-    let stored = insert_returning(
+    let (user_ids, stored) = insert_new(
         db,
-        batch
-            .users
-            .iter()
-            .map(|u| user::ActiveModel {
-                email: Set(u.email.clone()),
-                first_name: Set(u.first_name.clone()),
-                last_name: Set(u.last_name.clone()),
-                position: Set(u.position.clone()),
-                partner_id: Set(u.partner.map(|p| partner_ids[p])),
-                is_active: Set(u.is_active),
-                last_login: Set(u.last_login),
-                created_at: Set(u.created_at.unwrap_or(now)),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .collect(),
+        "app_user",
+        &batch.users,
+        |i| known.user(i),
+        |u| user::ActiveModel {
+            email: Set(u.email.clone()),
+            first_name: Set(u.first_name.clone()),
+            last_name: Set(u.last_name.clone()),
+            position: Set(u.position.clone()),
+            partner_id: Set(u.partner.map(|p| partner_ids[p])),
+            is_active: Set(u.is_active),
+            last_login: Set(u.last_login),
+            created_at: Set(u.created_at.unwrap_or(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        |u, m| m.email == u.email,
+        |m| m.id,
     )
     .await?;
-    let user_ids = ids_in_order(
-        &stored,
-        batch.users.len(),
-        "app_user",
-        |m| m.id,
-        |i, m| m.email == batch.users[i].email,
-    )?;
     for m in &stored {
         audit.created("user.create", "User", m.id, user_json(m));
     }
     crate::users::store::add_to_user_count(db, stored.len() as i64).await?;
+    let users = stored.len();
     drop(stored);
 
-    let roles: Vec<(i64, &super::check::NewRole)> = batch
+    // (user index, role index, user id, role) of every role to insert.
+    let roles: Vec<(usize, usize, i64, &super::check::NewRole)> = batch
         .users
         .iter()
-        .zip(&user_ids)
-        .flat_map(|(u, &id)| u.roles.iter().map(move |r| (id, r)))
+        .enumerate()
+        .flat_map(|(u, user)| {
+            let id = user_ids[u];
+            user.roles
+                .iter()
+                .enumerate()
+                .filter(move |(r, _)| known.inserts_role(u, *r))
+                .map(move |(r, role)| (u, r, id, role))
+        })
         .collect();
     let stored = insert_returning(
         db,
         roles
             .iter()
-            .map(|(user_id, r)| prp_role::ActiveModel {
+            .map(|(_, _, user_id, r)| prp_role::ActiveModel {
                 user_id: Set(*user_id),
                 role: Set(r.role.as_str().to_owned()),
                 workspace_id: Set(r.workspace.map(|w| workspace_ids[w])),
@@ -443,26 +537,42 @@ pub async fn write(db: &impl ConnectionTrait, batch: &Batch) -> anyhow::Result<I
             .collect(),
     )
     .await?;
-    ids_in_order(
+    let role_ids = ids_in_order(
         &stored,
         roles.len(),
         "prp_role",
         |m| m.id,
-        |i, m| m.user_id == roles[i].0 && m.role == roles[i].1.role.as_str(),
+        |i, m| m.user_id == roles[i].2 && m.role == roles[i].3.role.as_str(),
     )?;
     for m in &stored {
         audit.created("role.create", "PRPRole", m.id, role_json(m));
     }
     drop(stored);
+    let mut by_user: Vec<Vec<Option<i64>>> = batch
+        .users
+        .iter()
+        .map(|u| vec![None; u.roles.len()])
+        .collect();
+    for ((u, r, _, _), id) in roles.iter().zip(&role_ids) {
+        by_user[*u][*r] = Some(*id);
+    }
 
     insert_plain(db, audit.events).await?;
-    Ok(ImportSummary {
-        workspaces: workspace_ids.len(),
-        response_plans: plan_ids.len(),
-        clusters: cluster_ids.len(),
-        partners: partner_ids.len(),
-        users: user_ids.len(),
-        roles: roles.len(),
+    Ok(Written {
+        summary: ImportSummary {
+            workspaces,
+            response_plans,
+            clusters,
+            partners,
+            users,
+            roles: role_ids.len(),
+        },
+        workspaces: workspace_ids,
+        plans: plan_ids,
+        clusters: cluster_ids,
+        partners: partner_ids,
+        users: user_ids,
+        roles: by_user,
     })
 }
 

@@ -115,6 +115,129 @@ pub struct Report {
 impl Report {
     /// True when nothing blocks the migration: no refused row and no import error.
     pub fn complete(&self) -> bool {
-        self.import_errors.is_empty() && self.anomalies.iter().all(|a| a.outcome != Outcome::Refused)
+        self.import_errors.is_empty()
+            && self.anomalies.iter().all(|a| a.outcome != Outcome::Refused)
+    }
+}
+
+/// Anomalies shown per case on the terminal before "…and N more" (the JSON has them all).
+const SHOWN_PER_CASE: usize = 3;
+
+impl Report {
+    /// The human summary printed on the terminal.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let refused: Vec<&Anomaly> = self
+            .anomalies
+            .iter()
+            .filter(|a| a.outcome == Outcome::Refused)
+            .collect();
+        let verdict = match (self.complete(), self.dry_run) {
+            (true, true) => "complete (dry run: nothing was written)".to_owned(),
+            (true, false) => "complete".to_owned(),
+            (false, _) => format!(
+                "NOT complete: {} refused row(s), {} import error(s); nothing was written",
+                refused.len(),
+                self.import_errors.len()
+            ),
+        };
+        out.push_str(&format!("import-prp: {verdict}\n\n"));
+        out.push_str(&format!(
+            "{:<14}{:>9}{:>10}{:>8}{:>12}{:>9}{:>9}\n",
+            "old rows", "read", "migrated", "merged", "normalised", "skipped", "refused"
+        ));
+        for e in &self.entities {
+            out.push_str(&format!(
+                "{:<14}{:>9}{:>10}{:>8}{:>12}{:>9}{:>9}\n",
+                e.entity, e.read, e.migrated, e.merged, e.normalised, e.skipped, e.refused
+            ));
+        }
+        if !self.applied.is_empty() {
+            out.push_str(&format!(
+                "\n{:<14}{:>9}{:>9}{:>11}{:>13}{:>9}{:>11}\n",
+                "in idm", "created", "updated", "unchanged", "deactivated", "deleted", "conflicts"
+            ));
+            for a in &self.applied {
+                out.push_str(&format!(
+                    "{:<14}{:>9}{:>9}{:>11}{:>13}{:>9}{:>11}\n",
+                    a.entity,
+                    a.created,
+                    a.updated,
+                    a.unchanged,
+                    a.deactivated,
+                    a.deleted,
+                    a.conflicts
+                ));
+            }
+        }
+        let mut cases: Vec<(&str, Outcome)> = Vec::new();
+        for a in &self.anomalies {
+            if !cases.contains(&(a.case, a.outcome)) {
+                cases.push((a.case, a.outcome));
+            }
+        }
+        if !cases.is_empty() {
+            out.push_str("\nanomalies (case, outcome, rows: what was done)\n");
+        }
+        for (case, outcome) in cases {
+            let of_case: Vec<&Anomaly> = self
+                .anomalies
+                .iter()
+                .filter(|a| a.case == case && a.outcome == outcome)
+                .collect();
+            let shown = if outcome == Outcome::Refused {
+                of_case.len()
+            } else {
+                SHOWN_PER_CASE
+            };
+            out.push_str(&format!(
+                "  {case:<4} {:<11} {:>6}\n",
+                format!("{outcome:?}").to_lowercase(),
+                of_case.len()
+            ));
+            for a in of_case.iter().take(shown) {
+                let ids: Vec<String> = a.ids.iter().map(i64::to_string).collect();
+                out.push_str(&format!(
+                    "         {} {}: {}\n",
+                    a.table,
+                    ids.join(", "),
+                    a.detail
+                ));
+            }
+            if of_case.len() > shown {
+                out.push_str(&format!("         … and {} more\n", of_case.len() - shown));
+            }
+        }
+        for e in self.import_errors.iter().take(20) {
+            out.push_str(&format!("  import check: {e}\n"));
+        }
+        if self.import_errors.len() > 20 {
+            out.push_str(&format!(
+                "  … and {} more import errors\n",
+                self.import_errors.len() - 20
+            ));
+        }
+        if !self.conflicts.is_empty() {
+            out.push_str(&format!(
+                "\nconflicts ({}): idm's version kept\n",
+                self.conflicts.len()
+            ));
+            for c in self.conflicts.iter().take(20) {
+                out.push_str(&format!(
+                    "  {} old {} → idm {}: {}\n",
+                    c.entity, c.old_id, c.idm_id, c.detail
+                ));
+            }
+        }
+        let lost: Vec<String> = self
+            .not_carried_over
+            .iter()
+            .filter(|n| n.rows > 0)
+            .map(|n| format!("{}.{} ({})", n.table, n.column, n.rows))
+            .collect();
+        if !lost.is_empty() {
+            out.push_str(&format!("\nnot carried over: {}\n", lost.join(", ")));
+        }
+        out
     }
 }

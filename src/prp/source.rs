@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    AccessMode, ConnectionTrait, Database, DatabaseTransaction, DbErr, IsolationLevel,
-    QueryResult, Statement, TransactionTrait,
+    AccessMode, ConnectionTrait, Database, DatabaseTransaction, DbErr, IsolationLevel, QueryResult,
+    Statement, TransactionTrait,
 };
 
 /// One old portal's identity data, each table in id order (ids follow creation time).
@@ -145,7 +145,11 @@ const LOST: &[(&str, &[&str])] = &[
     ),
     (
         "account_user",
-        &["NULLIF(organization, '')", "NULLIF(is_staff, false)", "NULLIF(is_superuser, false)"],
+        &[
+            "NULLIF(organization, '')",
+            "NULLIF(is_staff, false)",
+            "NULLIF(is_superuser, false)",
+        ],
     ),
 ];
 
@@ -159,23 +163,25 @@ pub async fn read(url: &str, mut progress: impl FnMut(&str, usize)) -> anyhow::R
             Some(AccessMode::ReadOnly),
         )
         .await?;
-    let mut world = World::default();
-    world.workspaces = rows(
-        &txn,
-        "SELECT id, external_id, external_source, title, workspace_code, business_area_code \
+    let mut world = World {
+        workspaces: rows(
+            &txn,
+            "SELECT id, external_id, external_source, title, workspace_code, business_area_code \
          FROM core_workspace ORDER BY id",
-        |r| {
-            Ok(Workspace {
-                id: int(r, "id")?,
-                external_id: r.try_get("", "external_id")?,
-                external_source: r.try_get("", "external_source")?,
-                title: r.try_get("", "title")?,
-                workspace_code: r.try_get("", "workspace_code")?,
-                business_area_code: r.try_get("", "business_area_code")?,
-            })
-        },
-    )
-    .await?;
+            |r| {
+                Ok(Workspace {
+                    id: int(r, "id")?,
+                    external_id: r.try_get("", "external_id")?,
+                    external_source: r.try_get("", "external_source")?,
+                    title: r.try_get("", "title")?,
+                    workspace_code: r.try_get("", "workspace_code")?,
+                    business_area_code: r.try_get("", "business_area_code")?,
+                })
+            },
+        )
+        .await?,
+        ..World::default()
+    };
     progress("core_workspace", world.workspaces.len());
     world.plans = rows(
         &txn,
