@@ -1,0 +1,315 @@
+//! `idm import-prp` end to end: a generated old-portal world in PostgreSQL migrated into idm
+//! (SQLite or PostgreSQL, as the suite runs), read back through the API and the rows; a
+//! second run changes nothing; a changed old database is applied exactly; a refused run
+//! leaves idm untouched.
+
+use std::collections::{BTreeSet, HashMap};
+
+use idm::prp::report::{Applied, Outcome, Report};
+use idm::prp::source::World;
+use sea_orm::{ConnectionTrait, Database, EntityTrait, Statement};
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use crate::prp_map::{load_world, PrpWorld};
+
+/// Runs the migration from `world` into `app`'s database.
+async fn migrate(app: &TestApp, world: &PrpWorld, resolve: Option<Value>, dry_run: bool) -> Report {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    let resolve = resolve.map(|r| {
+        std::fs::write(file.path(), r.to_string()).expect("write resolution");
+        file.path().to_owned()
+    });
+    let options = idm::prp::Options {
+        from: world.url.clone(),
+        dry_run,
+        resolve,
+        quiet: true,
+    };
+    idm::prp::run(&app.db, &options).await.expect("import-prp runs")
+}
+
+/// Runs SQL against the old database.
+async fn old_sql(world: &PrpWorld, sql: &str) -> Vec<sea_orm::QueryResult> {
+    let db = Database::connect(&world.url).await.expect("old database");
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql);
+    db.close().await.ok();
+    rows
+}
+
+/// The operator's one decision a generated world needs: the CLUSTER_ADMIN row dropped (R13).
+async fn drop_cluster_admin(world: &PrpWorld) -> (i64, Value) {
+    let rows = old_sql(world, "SELECT id FROM core_prprole WHERE role = 'CLUSTER_ADMIN'").await;
+    let id = i64::from(rows[0].try_get::<i32>("", "id").expect("id"));
+    (id, json!({"roles": {id.to_string(): "drop"}}))
+}
+
+fn applied<'a>(report: &'a Report, entity: &str) -> &'a Applied {
+    report
+        .applied
+        .iter()
+        .find(|a| a.entity == entity)
+        .unwrap_or_else(|| panic!("no {entity} in {:?}", report.applied))
+}
+
+/// (created, updated, unchanged, deactivated, deleted, conflicts) of an entity.
+fn tally(report: &Report, entity: &str) -> [usize; 6] {
+    let a = applied(report, entity);
+    [a.created, a.updated, a.unchanged, a.deactivated, a.deleted, a.conflicts]
+}
+
+/// idm id by old id, per entity, from the legacy-id table.
+async fn legacy(app: &TestApp) -> HashMap<(String, i64), i64> {
+    idm::entity::legacy_id::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("legacy ids")
+        .into_iter()
+        .map(|l| ((l.entity, l.old_id), l.idm_id))
+        .collect()
+}
+
+async fn total(app: &TestApp, csa: &str, filter: Value) -> i64 {
+    app.data(
+        csa,
+        "query($f: UserFilter) { users(portal: CLUSTER, filter: $f) { totalCount } }",
+        json!({"f": filter}),
+    )
+    .await["users"]["totalCount"]
+        .as_i64()
+        .expect("totalCount")
+}
+
+/// An active system admin of the old world with a plain email, as idm has it.
+fn a_system_admin(world: &World) -> String {
+    let admins: BTreeSet<i64> = world
+        .roles
+        .iter()
+        .filter(|r| r.role == "CLUSTER_SYSTEM_ADMIN" && r.is_active)
+        .map(|r| r.user_id)
+        .collect();
+    world
+        .users
+        .iter()
+        .find(|u| {
+            admins.contains(&u.id) && u.is_active && u.email == u.email.trim().to_lowercase()
+        })
+        .map(|u| u.email.clone())
+        .expect("an active system admin")
+}
+
+#[tokio::test]
+async fn a_generated_world_migrates_completely_and_each_kept_user_reads_as_in_the_old_portal() {
+    let world = load_world(1, 2000).await;
+    let old = idm::prp::source::read(&world.url, |_, _| {}).await.expect("read");
+    let app = TestApp::spawn().await;
+    let before = app.counts().await;
+
+    // Without the operator's decision the run is refused on that one row, and writes nothing.
+    let refused = migrate(&app, &world, None, false).await;
+    let (admin_row, decision) = drop_cluster_admin(&world).await;
+    assert!(!refused.complete());
+    let blocking: Vec<_> = refused
+        .anomalies
+        .iter()
+        .filter(|a| a.outcome == Outcome::Refused)
+        .map(|a| (a.case, a.ids.clone()))
+        .collect();
+    assert_eq!(blocking, [("R13", vec![admin_row])]);
+    assert_eq!(app.counts().await, before);
+
+    // A dry run reports what the real run does, and writes nothing either.
+    let dry = migrate(&app, &world, Some(decision.clone()), true).await;
+    assert!(dry.complete(), "{}", dry.summary());
+    assert_eq!(app.counts().await, before);
+    let real = migrate(&app, &world, Some(decision), false).await;
+    assert!(real.complete(), "{}", real.summary());
+    assert_eq!(dry.applied, real.applied);
+    assert_eq!(dry.anomalies, real.anomalies);
+    for (entity, created) in [
+        ("workspace", 50),
+        ("response_plan", 62),
+        ("cluster", 435),
+        ("partner", 100),
+        ("user", 1996),
+        ("role", 2448),
+    ] {
+        assert_eq!(tally(&real, entity), [created, 0, 0, 0, 0, 0], "{entity}");
+    }
+
+    // Statuses as a system admin sees them (README of the old-portal data, seed 1).
+    let csa = a_system_admin(&old);
+    for (status, n) in [("ACTIVE", 1270), ("INVITED", 502), ("INCOMPLETE", 164), ("DEACTIVATED", 60)] {
+        assert_eq!(total(&app, &csa, json!({"statuses": [status]})).await, n, "{status}");
+    }
+
+    // Every kept user untouched by an anomaly reads exactly as its old row: names, activity,
+    // last sign-in, creation time, partner and roles.
+    let ids = legacy(&app).await;
+    let touched: BTreeSet<i64> = real.anomalies.iter().flat_map(|a| a.ids.iter().copied()).collect();
+    let users: HashMap<i64, idm::entity::user::Model> = idm::entity::user::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut idm_roles: HashMap<i64, BTreeSet<(String, Option<i64>, Option<i64>, bool)>> = HashMap::new();
+    for r in idm::entity::prp_role::Entity::find().all(&app.db).await.expect("roles") {
+        idm_roles.entry(r.user_id).or_default().insert((r.role, r.workspace_id, r.cluster_id, r.is_active));
+    }
+    let mut old_roles: HashMap<i64, Vec<&idm::prp::source::Role>> = HashMap::new();
+    for r in &old.roles {
+        old_roles.entry(r.user_id).or_default().push(r);
+    }
+    let idm_of = |entity: &str, old: Option<i64>| old.map(|o| ids[&(entity.to_owned(), o)]);
+    let mut compared = 0;
+    for u in &old.users {
+        let roles = old_roles.remove(&u.id).unwrap_or_default();
+        if touched.contains(&u.id) || roles.iter().any(|r| touched.contains(&r.id)) {
+            continue;
+        }
+        let Some(&id) = ids.get(&("user".to_owned(), u.id)) else {
+            panic!("old user {} was not carried over and no anomaly says why", u.id);
+        };
+        let m = &users[&id];
+        assert_eq!(
+            (&m.email, &m.first_name, &m.last_name, m.is_active, m.last_login, m.created_at, m.partner_id),
+            (&u.email, &u.first_name, &u.last_name, u.is_active, u.last_login, u.date_joined, idm_of("partner", u.partner_id)),
+            "old user {}", u.id
+        );
+        assert_eq!(m.position, u.position.clone().filter(|p| !p.is_empty()), "old user {}", u.id);
+        let expected: BTreeSet<_> = roles
+            .iter()
+            .map(|r| (r.role.clone(), idm_of("workspace", r.workspace_id), idm_of("cluster", r.cluster_id), r.is_active))
+            .collect();
+        assert_eq!(idm_roles.remove(&id).unwrap_or_default(), expected, "roles of old user {}", u.id);
+        compared += 1;
+    }
+    assert!(compared > 1900, "only {compared} users compared");
+}
+
+#[tokio::test]
+async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exactly() {
+    let world = load_world(2, 400).await;
+    let app = TestApp::spawn().await;
+    let (_, decision) = drop_cluster_admin(&world).await;
+    let first = migrate(&app, &world, Some(decision.clone()), false).await;
+    assert!(first.complete(), "{}", first.summary());
+    let after_first = app.counts().await;
+
+    let second = migrate(&app, &world, Some(decision.clone()), false).await;
+    assert!(second.complete(), "{}", second.summary());
+    for a in &second.applied {
+        assert_eq!([a.created, a.updated, a.deactivated, a.deleted, a.conflicts], [0; 5], "{a:?}");
+    }
+    assert_eq!(app.counts().await, after_first);
+
+    // Plain old users (active, lower-case email, two names, a partner, one active IP role).
+    let old = idm::prp::source::read(&world.url, |_, _| {}).await.expect("read");
+    let touched: BTreeSet<i64> = first.anomalies.iter().flat_map(|a| a.ids.iter().copied()).collect();
+    let mut roles_of: HashMap<i64, Vec<&idm::prp::source::Role>> = HashMap::new();
+    for r in &old.roles {
+        roles_of.entry(r.user_id).or_default().push(r);
+    }
+    let plain: Vec<&idm::prp::source::User> = old
+        .users
+        .iter()
+        .filter(|u| {
+            let roles = roles_of.get(&u.id).map(Vec::as_slice).unwrap_or(&[]);
+            !touched.contains(&u.id)
+                && u.is_active
+                && u.partner_id.is_some()
+                && roles.len() == 1
+                && roles[0].is_active
+                && roles[0].role == "IP_VIEWER"
+                && !touched.contains(&roles[0].id)
+        })
+        .collect();
+    assert!(plain.len() >= 5, "{} plain users", plain.len());
+    let (renamed, gone, lost_role, toggled, both) = (plain[0], plain[1], plain[2], plain[3], plain[4]);
+    let role_of = |u: &idm::prp::source::User| roles_of[&u.id][0].id;
+    let ids = legacy(&app).await;
+    let idm_user = |u: &idm::prp::source::User| ids[&("user".to_owned(), u.id)];
+
+    // Meanwhile in idm: a system admin renames one of them.
+    let csa = a_system_admin(&old);
+    let both_id = crate::helpers::gid(idm::ids::Kind::User, idm_user(both));
+    let d = app
+        .data(&csa, "mutation($id: ID!) { updateUser(input: {id: $id, lastName: \"Idm\"}) { errors { code } } }", json!({"id": both_id}))
+        .await;
+    assert_eq!(d["updateUser"]["errors"], json!([]));
+    // And in the old portal: five changes and a newcomer.
+    let workspace = roles_of[&renamed.id][0].workspace_id.expect("an IP role has a workspace");
+    old_sql(
+        &world,
+        &format!(
+            "BEGIN;
+             UPDATE account_user SET first_name = 'Renamed' WHERE id = {renamed};
+             UPDATE account_user SET last_name = 'Old' WHERE id = {both};
+             DELETE FROM core_prprole WHERE user_id = {gone};
+             DELETE FROM account_userprofile WHERE user_id = {gone};
+             DELETE FROM account_user WHERE id = {gone};
+             DELETE FROM core_prprole WHERE id = {lost};
+             UPDATE core_prprole SET is_active = false WHERE id = {toggled_role};
+             INSERT INTO account_user (password, is_superuser, username, is_staff, is_active, date_joined,
+                                       first_name, last_name, email, partner_id)
+               VALUES ('!', false, 'new@example.org', false, true, '2026-12-01T10:00:00Z', 'New', 'Comer',
+                       'new@example.org', {partner});
+             INSERT INTO core_prprole (created, modified, role, user_id, workspace_id, is_active)
+               SELECT now(), now(), 'IP_EDITOR', id, {workspace}, true FROM account_user
+               WHERE email = 'new@example.org';
+             COMMIT;",
+            renamed = renamed.id,
+            both = both.id,
+            gone = gone.id,
+            lost = role_of(lost_role),
+            toggled_role = role_of(toggled),
+            partner = renamed.partner_id.expect("partner"),
+        ),
+    )
+    .await;
+
+    let before = app.counts().await;
+    let third = migrate(&app, &world, Some(decision.clone()), false).await;
+    assert!(third.complete(), "{}", third.summary());
+    assert_eq!(tally(&third, "user")[..2], [1, 1], "one new user, one renamed");
+    assert_eq!(tally(&third, "user")[3..], [1, 0, 1], "one deactivated, one conflict");
+    let role = tally(&third, "role");
+    assert_eq!((role[0], role[1], role[4]), (1, 1, 2), "one new, one toggled, two deleted (the lost row and the gone user's)");
+    assert_eq!(third.conflicts.len(), 1);
+    assert_eq!(third.conflicts[0].old_id, both.id);
+    let after = app.counts().await;
+    assert_eq!((after.users, after.roles), (before.users + 1, before.roles + 1 - 2));
+
+    let user = |id: i64| async move {
+        idm::entity::user::Entity::find_by_id(id).one(&app.db).await.expect("user").expect("exists")
+    };
+    assert_eq!(user(idm_user(renamed)).await.first_name, "Renamed");
+    assert!(!user(idm_user(gone)).await.is_active);
+    assert_eq!(user(idm_user(both)).await.last_name, "Idm", "idm wins");
+    let role_row = |old: i64| ids[&("role".to_owned(), old)];
+    let find_role = |id: i64| async move { idm::entity::prp_role::Entity::find_by_id(id).one(&app.db).await.expect("role") };
+    assert!(find_role(role_row(role_of(lost_role))).await.is_none());
+    assert!(!find_role(role_row(role_of(toggled))).await.expect("kept").is_active);
+    let newcomer = idm::entity::user::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.email == "new@example.org")
+        .expect("the newcomer is in idm");
+    assert_eq!((newcomer.first_name.as_str(), newcomer.is_active), ("New", true));
+
+    // And once applied, a run changes nothing again (the conflict is still reported).
+    let before = app.counts().await;
+    let fourth = migrate(&app, &world, Some(decision), false).await;
+    for a in &fourth.applied {
+        assert_eq!([a.created, a.updated, a.deactivated, a.deleted], [0; 4], "{a:?}");
+    }
+    assert_eq!(fourth.conflicts.len(), 1);
+    assert_eq!(app.counts().await, before);
+}
