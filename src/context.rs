@@ -2,6 +2,7 @@
 //! per-request loader, and the two helpers every mutation shares (its payload and the
 //! requester's authority inside its transaction).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::DataLoader;
@@ -63,6 +64,9 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
 pub struct Auth {
     cached: Option<Arc<Requester>>,
     confirmed: Arc<OnceLock<Arc<Requester>>>,
+    /// Set when a resolver found the remembered sign-in no longer standing ([`Auth::stale`]):
+    /// the HTTP layer then signs the token in again and reruns the request.
+    stale: Arc<AtomicBool>,
 }
 
 impl Auth {
@@ -71,6 +75,7 @@ impl Auth {
         Self {
             cached: None,
             confirmed: Arc::new(OnceLock::from(requester)),
+            stale: Arc::default(),
         }
     }
 
@@ -79,7 +84,20 @@ impl Auth {
         Self {
             cached: Some(requester),
             confirmed: Arc::new(OnceLock::new()),
+            stale: Arc::default(),
         }
+    }
+
+    /// The remembered sign-in does not stand (or may not be used here): the outcome the HTTP
+    /// layer reruns on, and the error that ends this run.
+    pub fn stale(&self) -> ApiError {
+        self.stale.store(true, Ordering::Relaxed);
+        ApiError::stale_sign_in()
+    }
+
+    /// Whether a resolver of this run found the remembered sign-in not standing.
+    pub fn went_stale(&self) -> bool {
+        self.stale.load(Ordering::Relaxed)
     }
 
     /// Whether the request acts for a confirmed requester.
@@ -113,7 +131,7 @@ impl Auth {
                 self.confirm(r.clone());
                 Ok(())
             }
-            _ => Err(ApiError::stale_sign_in()),
+            _ => Err(self.stale()),
         }
     }
 }
@@ -126,9 +144,10 @@ pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Auth, ApiError> {
 
 /// The authenticated requester of this request, confirmed against the database.
 pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
-    match auth(ctx)?.acting()? {
+    let auth = auth(ctx)?;
+    match auth.acting()? {
         (r, true) => Ok(r),
-        (_, false) => Err(ApiError::stale_sign_in()),
+        (_, false) => Err(auth.stale()),
     }
 }
 

@@ -479,18 +479,6 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// Whether an answer ran on a remembered sign-in that no longer stands, or that the
-/// operation may not start from.
-fn signs_in_again(response: &async_graphql::Response) -> bool {
-    let stale = async_graphql::Value::from(QueryCode::StaleSignIn.as_str());
-    response.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|ext| ext.get("code"))
-            .is_some_and(|code| *code == stale)
-    })
-}
-
 impl Operation {
     /// The GraphQL request, or the HTTP answer refusing it: a document nested too deep
     /// (400), a mutation over GET (405), or variables that are not an object (400).
@@ -610,7 +598,7 @@ async fn run(
     // A run on a remembered sign-in that never confirmed it (a validation error, skipped
     // fields, bad arguments) proves nothing about the requester: its answer is thrown away
     // and the token signs in again, so a deactivated user gets its 401.
-    if signs_in_again(&response) || !confirmation.is_confirmed() {
+    if confirmation.went_stale() || !confirmation.is_confirmed() {
         return Ok(None);
     }
     limits::record_operation(label, response.errors.is_empty(), started.elapsed());

@@ -239,7 +239,7 @@ pub fn audiences(configured: &str) -> Vec<&str> {
 pub struct Requester {
     pub user: crate::entity::user::Model,
     pub person: Person,
-    /// What the sign-in read, as [`users::store::authority_text`]: a statement that runs on
+    /// What the sign-in read, as [`users::authority::text`]: a statement that runs on
     /// a remembered sign-in compares it with the database's.
     pub authority: String,
 }
@@ -248,7 +248,7 @@ impl Requester {
     pub fn new(user: crate::entity::user::Model, roles: &[crate::entity::prp_role::Model]) -> Self {
         Self {
             person: users::store::person(&user, roles),
-            authority: users::store::authority_text(&user, roles),
+            authority: users::authority::text(&user, roles),
             user,
         }
     }

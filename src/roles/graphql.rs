@@ -561,7 +561,7 @@ impl RolesMutation {
         }
         .await;
         if !auth.is_confirmed() {
-            return Err(ApiError::stale_sign_in());
+            return Err(auth.stale());
         }
         payload(
             result,
@@ -653,7 +653,7 @@ impl RolesMutation {
         }
         .await;
         if !auth.is_confirmed() {
-            return Err(ApiError::stale_sign_in());
+            return Err(auth.stale());
         }
         payload(
             result,
@@ -694,7 +694,7 @@ impl RolesMutation {
         }
         .await;
         if !auth.is_confirmed() {
-            return Err(ApiError::stale_sign_in());
+            return Err(auth.stale());
         }
         payload(
             result,

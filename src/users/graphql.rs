@@ -480,7 +480,7 @@ impl UsersQuery {
         }
         .await;
         match result {
-            Err(_) if !auth.is_confirmed() => Err(ApiError::stale_sign_in()),
+            Err(_) if !auth.is_confirmed() => Err(auth.stale()),
             result => result,
         }
     }
@@ -595,7 +595,7 @@ pub async fn load_parties(
                 let roles: Vec<_> = me_roles.iter().map(|b| b.role.clone()).collect();
                 auth.confirm(Arc::new(Requester::new(me_user.clone(), &roles)));
             }
-            _ => return Err(ApiError::stale_sign_in().into()),
+            _ => return Err(auth.stale().into()),
         }
     }
     let Some(((me_user, me_roles), (target_user, target_roles))) = found else {

@@ -1,5 +1,6 @@
 //! Users: listing under the visibility rules, creation, updates and (de)activation.
 
+pub mod authority;
 pub mod graphql;
 pub mod loader;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::keyset::{self, SortDirection};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{Person, RoleRow, UserScope};
 use crate::roles::store::{role_bundles, select_bundles, take_bundle, RoleBundle};
+use crate::users::authority;
 
 /// A role row as the guard sees it; rows with an unknown role name are skipped.
 pub fn role_row(m: &prp_role::Model) -> Option<RoleRow> {
@@ -222,73 +223,6 @@ async fn user_with_roles_where(
         }
     }
     Ok(Some((found, roles)))
-}
-
-/// Everything a sign-in reads that authority and identity depend on, as one text: the
-/// user's email, activity and partner, then each role (by id) with its type, scope and
-/// activity. `authority_sql` computes the same text in the database, so a statement can
-/// tell whether a sign-in kept in memory still stands.
-pub fn authority_text<'a>(
-    user: &user::Model,
-    roles: impl IntoIterator<Item = &'a prp_role::Model>,
-) -> String {
-    use std::fmt::Write;
-    let flag = |b: bool| if b { '1' } else { '0' };
-    let mut text = format!(
-        "{}|{}|{}",
-        user.email,
-        flag(user.is_active),
-        user.partner_id.map(|p| p.to_string()).unwrap_or_default()
-    );
-    let mut roles: Vec<&prp_role::Model> = roles.into_iter().collect();
-    roles.sort_by_key(|r| r.id);
-    for r in roles {
-        let id = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-        let _ = write!(
-            text,
-            "|{},{},{},{},{}",
-            r.id,
-            r.role,
-            id(r.workspace_id),
-            id(r.cluster_id),
-            flag(r.is_active)
-        );
-    }
-    text
-}
-
-/// [`authority_text`] of a user as the statement's snapshot holds it, as a scalar subquery
-/// (NULL when the user does not exist) in which `id` stands for the user's id.
-fn authority_sql(id: &str) -> String {
-    format!(
-        "(SELECT u.email || '|' || CASE WHEN u.is_active THEN '1' ELSE '0' END || '|' \
-         || COALESCE(CAST(u.partner_id AS TEXT), '') || COALESCE((SELECT string_agg('|' \
-         || CAST(r.id AS TEXT) || ',' || r.role || ',' || COALESCE(CAST(r.workspace_id AS TEXT), '') \
-         || ',' || COALESCE(CAST(r.cluster_id AS TEXT), '') || ',' \
-         || CASE WHEN r.is_active THEN '1' ELSE '0' END, '' ORDER BY r.id) \
-         FROM prp_role r WHERE r.user_id = u.id), '') FROM app_user u WHERE u.id = {id})"
-    )
-}
-
-/// [`authority_sql`] of user `id`, bound as a parameter.
-fn authority_expr(backend: DbBackend, id: i64) -> Expr {
-    // sea-query's placeholder in custom SQL: `$1` on PostgreSQL, `?` on SQLite.
-    let placeholder = match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?",
-    };
-    Expr::cust_with_values(authority_sql(placeholder), [id])
-}
-
-/// [`authority_text`] of user `id` as the database holds it now (None when it does not exist).
-async fn authority_now(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut select = SelectStatement::new();
-    select.expr_as(authority_expr(backend, id), Alias::new("authority"));
-    match db.query_one(&select).await? {
-        Some(row) => row.try_get("", "authority"),
-        None => Ok(None),
-    }
 }
 
 /// The roles of the given users, by id.
@@ -743,7 +677,7 @@ pub async fn page(
     // The requester's authority, once per row: in the page itself, or with roles in the
     // outer query (in the page, PostgreSQL carries it through the joins: ~20 µs more).
     if let (Some(id), false) = (authority_of, with_roles) {
-        select = select.column_as(authority_expr(backend, id), "authority");
+        select = select.column_as(authority::expr(backend, id), "authority");
     }
     if with_roles {
         for (i, (expr, _)) in order.iter().enumerate() {
@@ -762,8 +696,8 @@ pub async fn page(
                 .get_or_insert_with(|| sea_orm::sea_query::Values(Vec::new()));
             values.0.push(id.into());
             match backend {
-                DbBackend::Postgres => authority_sql(&format!("${}", values.0.len())),
-                _ => authority_sql("?"),
+                DbBackend::Postgres => authority::sql(&format!("${}", values.0.len())),
+                _ => authority::sql("?"),
             }
         });
         stmt.sql = format!(
@@ -787,7 +721,7 @@ pub async fn page(
         // matched in the remembered authority's scope, which the requester still holds if
         // this matches. (Signing in again and running the page a second time, as before,
         // cost a statement more and the page's work twice: a search's scan, say.)
-        (Some(id), None) => authority_now(db, id).await?,
+        (Some(id), None) => authority::now(db, id).await?,
         (None, _) => None,
     };
     let mut total = None;
@@ -867,7 +801,7 @@ pub struct PageRead {
     pub roles: bool,
     /// Which columns of each user's partner.
     pub partner: PartnerColumns,
-    /// Also read this user's authority (`authority_sql`: a remembered requester's, to confirm).
+    /// Also read this user's authority (`authority::sql`: a remembered requester's, to confirm).
     pub authority_of: Option<i64>,
 }
 

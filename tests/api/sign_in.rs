@@ -435,3 +435,111 @@ async fn with_remembering_off_every_request_signs_in() {
     );
     assert_eq!(statements(|c| c.sign_in_capacity = 0).await, vec![1, 1, 1]);
 }
+
+/// The authority text a sign-in computes in Rust and the one statements compute in SQL to
+/// confirm a remembered sign-in must agree for every kind of user, on both databases, and
+/// must change with everything authority depends on.
+#[tokio::test]
+async fn the_rust_and_sql_authority_texts_agree_and_follow_every_change() {
+    use idm::entity::{prp_role, user};
+    use idm::users::authority;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    let ws = app.workspace("W1").await;
+    let ws2 = app.workspace("W2").await;
+    let c = app.cluster(ws, ClusterType::Health).await;
+    let p = app.partner("P").await;
+    let plain = app.user("plain@p.org", Some(p), &[]).await;
+    let many = app
+        .user(
+            "many@p.org",
+            Some(p),
+            &[
+                (RoleType::IpAuthorizedOfficer, Some(ws), None),
+                (RoleType::IpViewer, Some(ws2), None),
+                (RoleType::ClusterMember, None, Some(c)),
+            ],
+        )
+        .await;
+    let admin = app
+        .user(
+            "csa@un.org",
+            None,
+            &[(RoleType::ClusterSystemAdmin, None, None)],
+        )
+        .await;
+    app.role(admin, RoleType::ClusterImo, None, Some(c), false)
+        .await;
+    let text = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            let u = user::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .expect("user")
+                .expect("exists");
+            let roles = prp_role::Entity::find()
+                .filter(prp_role::Column::UserId.eq(id))
+                .all(&db)
+                .await
+                .expect("roles");
+            let sql = authority::now(&db, id).await.expect("sql").expect("row");
+            assert_eq!(authority::text(&u, &roles), sql, "user {id}");
+            sql
+        }
+    };
+    for id in [plain, many, admin] {
+        text(id).await;
+    }
+    assert_eq!(authority::now(&app.db, 999_999).await.expect("sql"), None);
+
+    // Each change authority depends on gives another text, and the two still agree.
+    let other = app.workspace("W3").await;
+    let mut seen = vec![text(many).await];
+    let role = prp_role::Entity::find()
+        .filter(prp_role::Column::UserId.eq(many))
+        .one(&app.db)
+        .await
+        .expect("role")
+        .expect("a role");
+    type Change = Box<dyn Fn(&mut user::ActiveModel, &mut prp_role::ActiveModel)>;
+    let changes: Vec<Change> = vec![
+        Box::new(|u, _| u.email = Set("many2@p.org".into())),
+        Box::new(|u, _| u.is_active = Set(false)),
+        Box::new(|u, _| u.partner_id = Set(None)),
+        Box::new(|_, r| r.is_active = Set(false)),
+        Box::new(|_, r| r.role = Set(RoleType::IpAdmin.as_str().into())),
+        Box::new(move |_, r| r.workspace_id = Set(Some(other))),
+    ];
+    for change in changes {
+        let mut u: user::ActiveModel = user::Entity::find_by_id(many)
+            .one(&app.db)
+            .await
+            .expect("user")
+            .expect("exists")
+            .into();
+        let mut r: prp_role::ActiveModel = prp_role::Entity::find_by_id(role.id)
+            .one(&app.db)
+            .await
+            .expect("role")
+            .expect("exists")
+            .into();
+        change(&mut u, &mut r);
+        u.update(&app.db).await.expect("update user");
+        r.update(&app.db).await.expect("update role");
+        let now = text(many).await;
+        assert!(!seen.contains(&now), "{now} did not change");
+        seen.push(now);
+    }
+    // A name is not authority.
+    let mut u: user::ActiveModel = user::Entity::find_by_id(many)
+        .one(&app.db)
+        .await
+        .expect("user")
+        .expect("exists")
+        .into();
+    u.first_name = Set("Renamed".into());
+    u.update(&app.db).await.expect("update");
+    assert_eq!(text(many).await, seen[seen.len() - 1]);
+}
