@@ -3,8 +3,6 @@
 //! IDNA `xn--` form. Input, tokens and the old portal's rows all go through here, so two
 //! spellings of one address always meet.
 
-use crate::validate::is_email;
-
 /// Why an address has no stored form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailProblem {
@@ -28,6 +26,26 @@ impl EmailProblem {
             }
         }
     }
+}
+
+/// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_email(value: &str) -> bool {
+    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
 }
 
 /// The stored form of an email typed by a user or an import: it must already be lower case
@@ -72,6 +90,15 @@ fn encode_domain(domain: &str) -> Result<String, EmailProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a.b@example.org"));
+        assert!(!is_email("a b@example.org"));
+        assert!(!is_email("ab@example"));
+        assert!(!is_email("@example.org"));
+        assert!(!is_email("a@b@example.org"));
+    }
 
     #[test]
     fn ascii_addresses_are_kept_as_typed() {

@@ -9,8 +9,7 @@ use crate::context::db;
 use crate::error::ApiError;
 use crate::ids::{self, Kind};
 use crate::partners::graphql::{visible_partner, Partner};
-use crate::roles::graphql::{visible_role, PrpRole};
-use crate::users::graphql::{visible_user, User};
+use crate::users::object::{visible_role, visible_user, PrpRole, User};
 use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, ResponsePlan, Workspace};
 use crate::workspaces::store;
 

@@ -12,7 +12,7 @@ use crate::ids::{self, Kind};
 use crate::pagination::decode_cursor;
 use crate::pagination::{page_size, PageInfo};
 use crate::permissions;
-use crate::users::graphql::{visible_user, User};
+use crate::users::object::{visible_user, User};
 
 /// One recorded change
 pub struct AuditEvent(pub audit_event::Model);

@@ -1,188 +1,23 @@
-//! GraphQL types and resolvers of roles. Every decision is `permissions::check_role` /
+//! The roles queries and mutations (the `PRPRole` object is in `users::object`). Every decision is `permissions::check_role` /
 //! `check_create_roles`; `assignableRoles` and the `viewerCan…` fields ask the same functions.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::store;
 use crate::audit::store::{apply_and_record, record_with_notice, Change};
 use crate::context::{auth, db, payload, requester, state, writer, Auth};
-use crate::domain::{Portal, RoleType};
+use crate::domain::RoleType;
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
 use crate::roles::store::RoleBundle;
-use crate::users::graphql::{
-    load_parties, load_target, visible_person, visible_user, Parties, User,
-};
+use crate::users::graphql::{load_parties, load_target, visible_person, Parties};
+use crate::users::object::{PrpRole, User};
 use crate::users::store::Target;
-use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, Workspace};
 use crate::{users, workspaces};
-
-/// One role of one user in one scope
-pub struct PrpRole {
-    model: prp_role::Model,
-    /// The scope, when read with the role.
-    bundle: Option<RoleBundle>,
-    /// The holder with all its roles, when read with the role (a users page): what the
-    /// `viewerCan…` answers need, without a statement of their own.
-    holder: Option<Arc<Person>>,
-}
-
-impl PrpRole {
-    /// A role whose scope is loaded when asked for.
-    pub fn new(model: prp_role::Model) -> Self {
-        PrpRole {
-            model,
-            bundle: None,
-            holder: None,
-        }
-    }
-
-    /// A role read together with its scope.
-    pub fn from_bundle(bundle: RoleBundle) -> Self {
-        PrpRole {
-            model: bundle.role.clone(),
-            bundle: Some(bundle),
-            holder: None,
-        }
-    }
-
-    /// The role, held by `holder` as already read.
-    pub fn held_by(mut self, holder: Arc<Person>) -> Self {
-        self.holder = Some(holder);
-        self
-    }
-
-    /// The stored row.
-    pub fn model(&self) -> &prp_role::Model {
-        &self.model
-    }
-
-    fn role_type(&self) -> Result<RoleType, ApiError> {
-        RoleType::parse(&self.model.role)
-            .ok_or_else(|| ApiError::unknown_stored("role type", &self.model.role))
-    }
-
-    /// What the guard needs to answer `viewerCan…`: the requester, this row and its holder.
-    /// None for a stored role the guard does not know (it grants and allows nothing).
-    async fn guard_view(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<Option<(Person, RoleRow, Arc<Person>)>, ApiError> {
-        let me = requester(ctx)?.person.clone();
-        let Some(row) = users::store::role_row(&self.model) else {
-            return Ok(None);
-        };
-        let holder = match &self.holder {
-            Some(holder) => holder.clone(),
-            None => {
-                let loader = crate::context::loader(ctx)?;
-                let user = loader
-                    .load_one(users::loader::UserKey(self.model.user_id))
-                    .await?
-                    .ok_or_else(|| ApiError::internal(&"role without user"))?;
-                let roles = loader
-                    .load_one(users::loader::RolesOfUser(self.model.user_id))
-                    .await?
-                    .unwrap_or_default();
-                Arc::new(users::store::person_of_bundles(&user, &roles))
-            }
-        };
-        Ok(Some((me, row, holder)))
-    }
-}
-
-#[Object(name = "PRPRole", serial)]
-impl PrpRole {
-    /// Global ID
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::Role, self.model.id)
-    }
-    /// The role type
-    async fn role(&self) -> Result<RoleType, ApiError> {
-        self.role_type()
-    }
-    /// Human label, e.g. "IP Authorized Officer"
-    async fn role_display(&self) -> Result<&'static str, ApiError> {
-        Ok(self.role_type()?.label())
-    }
-    /// The portal of the role
-    async fn portal(&self) -> Result<Portal, ApiError> {
-        Ok(self.role_type()?.portal())
-    }
-    /// The holder of the role
-    async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
-        let r = requester(ctx)?;
-        if self.model.user_id == r.id() {
-            return Ok(User::new(r.user.clone()));
-        }
-        let loaded = crate::context::loader(ctx)?
-            .load_one(users::loader::UserKey(self.model.user_id))
-            .await?;
-        loaded
-            .map(User::new)
-            .ok_or_else(|| ApiError::internal(&"role without user"))
-    }
-    /// The workspace of an IP role
-    async fn workspace(&self, ctx: &Context<'_>) -> Result<Option<Workspace>, ApiError> {
-        if let Some(bundle) = &self.bundle {
-            return Ok(bundle.workspace.clone().map(Workspace));
-        }
-        match self.model.workspace_id {
-            Some(id) => load_workspace(ctx, id).await,
-            None => Ok(None),
-        }
-    }
-    /// The cluster of a cluster role
-    async fn cluster(&self, ctx: &Context<'_>) -> Result<Option<Cluster>, ApiError> {
-        if let Some(b) = &self.bundle {
-            return Ok(b
-                .cluster
-                .clone()
-                .map(|c| Cluster::with_context(c, b.plan.clone(), b.plan_workspace.clone())));
-        }
-        match self.model.cluster_id {
-            Some(id) => load_cluster(ctx, id).await,
-            None => Ok(None),
-        }
-    }
-    /// False when deactivated; an inactive role grants nothing but still shows
-    async fn is_active(&self) -> bool {
-        self.model.is_active
-    }
-    /// When the role was granted
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
-    }
-    /// The role types updateRole would accept for this row from the requester now (empty
-    /// when none), decided by the guard of the mutation itself
-    async fn viewer_can_change_to(&self, ctx: &Context<'_>) -> Result<Vec<RoleType>, ApiError> {
-        Ok(match self.guard_view(ctx).await? {
-            Some((me, row, holder)) => permissions::role_changes(&me, &row, &holder),
-            None => Vec::new(),
-        })
-    }
-    /// Whether updateRole flipping isActive would succeed for the requester now
-    async fn viewer_can_toggle(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self
-            .guard_view(ctx)
-            .await?
-            .is_some_and(|(me, row, holder)| permissions::may_toggle_role(&me, &row, &holder)))
-    }
-    /// Whether deleteRole would succeed for the requester now
-    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self
-            .guard_view(ctx)
-            .await?
-            .is_some_and(|(me, row, holder)| permissions::may_delete_role(&me, &row, &holder)))
-    }
-}
 
 /// One role to grant
 #[derive(InputObject)]
@@ -708,14 +543,4 @@ impl RolesMutation {
             },
         )
     }
-}
-
-/// A role visible to the requester (through its holder), for `node`.
-pub async fn visible_role(ctx: &Context<'_>, id: i64) -> Result<Option<PrpRole>, ApiError> {
-    let Some(role) = store::find(db(ctx)?, id).await? else {
-        return Ok(None);
-    };
-    Ok(visible_user(ctx, role.user_id)
-        .await?
-        .map(|_| PrpRole::new(role)))
 }

@@ -1,220 +1,28 @@
-//! GraphQL types and resolvers of users: thin, they parse input, ask `permissions`, call the
-//! store and map the result.
+//! The users queries and mutations (the `User` object is in `object`): thin, they parse
+//! input, ask `permissions`, call the store and map the result.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
-use super::loader::{RolesOfUser, UserKey};
 use super::store::{self, NewUser, UserFilter as StoreFilter, UserOrderField, UserPage};
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
-use crate::context::{auth, authority, db, loader, payload, requester, state, writer, Auth};
+use crate::context::{auth, authority, db, payload, requester, state, writer, Auth};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
 use crate::pagination::{decode_cursor, decode_ids, page_size, PageInfo};
-use crate::partners::graphql::{load_partner, Partner};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self, Person};
-use crate::roles::graphql::PrpRole;
 use crate::roles::store::RoleBundle;
+use crate::users::object::{visible_user, User};
 use crate::validate::Checker;
 use crate::{notify, roles};
-
-/// A person who signs in at the identity provider
-#[derive(Clone)]
-pub struct User {
-    pub model: user::Model,
-    /// The partner, when already read with the user.
-    partner: Option<Option<PartnerRow>>,
-    /// The roles with their scopes, when already read with the page.
-    roles: Option<Arc<Vec<RoleBundle>>>,
-}
-
-impl User {
-    /// A user whose partner is loaded when asked for.
-    pub fn new(model: user::Model) -> Self {
-        User {
-            model,
-            partner: None,
-            roles: None,
-        }
-    }
-
-    /// A user with its partner already read (e.g. joined into a page).
-    pub fn with_partner(model: user::Model, partner: Option<PartnerRow>) -> Self {
-        User {
-            model,
-            partner: Some(partner),
-            roles: None,
-        }
-    }
-
-    /// Adds the user's roles, already read with its page.
-    pub fn with_roles(mut self, roles: Arc<Vec<RoleBundle>>) -> Self {
-        self.roles = Some(roles);
-        self
-    }
-
-    async fn role_bundles(&self, ctx: &Context<'_>) -> Result<Arc<Vec<RoleBundle>>, ApiError> {
-        if let Some(roles) = &self.roles {
-            return Ok(roles.clone());
-        }
-        Ok(loader(ctx)?
-            .load_one(RolesOfUser(self.model.id))
-            .await?
-            .unwrap_or_default())
-    }
-
-    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
-        let bundles = self.role_bundles(ctx).await?;
-        Ok(store::person_of_bundles(&self.model, &bundles))
-    }
-}
-
-/// The derived status of a user with these roles.
-pub fn status_of(user: &user::Model, has_roles: bool) -> UserStatus {
-    if !user.is_active {
-        UserStatus::Deactivated
-    } else if !has_roles {
-        UserStatus::Incomplete
-    } else if user.last_login.is_some() {
-        UserStatus::Active
-    } else {
-        UserStatus::Invited
-    }
-}
-
-#[Object(serial)]
-impl User {
-    /// Global ID
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::User, self.model.id)
-    }
-    /// Lower-case email, unique
-    async fn email(&self) -> &str {
-        &self.model.email
-    }
-    /// First name
-    async fn first_name(&self) -> &str {
-        &self.model.first_name
-    }
-    /// Last name
-    async fn last_name(&self) -> &str {
-        &self.model.last_name
-    }
-    /// "First Last", or the first name alone when the last name is empty
-    async fn full_name(&self) -> String {
-        if self.model.last_name.is_empty() {
-            return self.model.first_name.clone();
-        }
-        format!("{} {}", self.model.first_name, self.model.last_name)
-    }
-    /// Job title
-    async fn position(&self) -> Option<&str> {
-        self.model.position.as_deref()
-    }
-    /// The user's partner organisation
-    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>, ApiError> {
-        if let Some(preloaded) = &self.partner {
-            return Ok(preloaded.clone().map(Partner::read));
-        }
-        match self.model.partner_id {
-            Some(id) => load_partner(ctx, id).await,
-            None => Ok(None),
-        }
-    }
-    /// False when deactivated: the user cannot sign in and its roles grant nothing
-    async fn is_active(&self) -> bool {
-        self.model.is_active
-    }
-    /// Last sign-in; null when the user never signed in
-    async fn last_login(&self) -> Option<DateTime<Utc>> {
-        self.model.last_login
-    }
-    /// DEACTIVATED, INCOMPLETE (no roles), ACTIVE (signed in) or INVITED
-    async fn status(&self, ctx: &Context<'_>) -> Result<UserStatus, ApiError> {
-        Ok(status_of(
-            &self.model,
-            !self.role_bundles(ctx).await?.is_empty(),
-        ))
-    }
-    /// CLUSTER_ADMIN, IMO, PARTNER or null, from roles and partner
-    async fn user_type(&self, ctx: &Context<'_>) -> Result<Option<UserType>, ApiError> {
-        Ok(permissions::user_type(&self.person(ctx).await?))
-    }
-    /// Whether updateUser would succeed for the requester now, decided by the mutation's
-    /// own guard
-    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        let me = &requester(ctx)?.person;
-        let target = self.person(ctx).await?;
-        Ok(permissions::check_visible(me, &target)
-            .and_then(|()| permissions::check_update_user(me, &target))
-            .is_ok())
-    }
-    /// Whether setUserActive with the other value would succeed for the requester now,
-    /// decided by the mutation's own guard
-    async fn viewer_can_set_active(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        let me = &requester(ctx)?.person;
-        let target = self.person(ctx).await?;
-        Ok(permissions::check_visible(me, &target)
-            .and_then(|()| permissions::check_set_user_active(me, &target))
-            .is_ok())
-    }
-    /// The user has no roles at all
-    async fn is_incomplete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self.role_bundles(ctx).await?.is_empty())
-    }
-    /// The user's roles that the requester may see; only one portal's when given
-    async fn roles(
-        &self,
-        ctx: &Context<'_>,
-        portal: Option<Portal>,
-    ) -> Result<Vec<PrpRole>, ApiError> {
-        let bundles = self.role_bundles(ctx).await?;
-        // The holder as read, for the roles' `viewerCan…` (all its roles, whatever the portal).
-        let holder = Arc::new(store::person_of_bundles(&self.model, &bundles));
-        Ok(bundles
-            .iter()
-            .filter(|b| {
-                portal
-                    .is_none_or(|p| RoleType::parse(&b.role.role).is_some_and(|t| t.portal() == p))
-            })
-            .cloned()
-            .map(|b| PrpRole::from_bundle(b).held_by(holder.clone()))
-            .collect())
-    }
-    /// When the user was created
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
-    }
-    /// When the user was last changed
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
-    }
-}
-
-/// Loads a user by id if the requester may see it (itself, or on either portal's list).
-pub async fn visible_user(ctx: &Context<'_>, id: i64) -> Result<Option<User>, ApiError> {
-    let r = requester(ctx)?;
-    if id == r.id() {
-        return Ok(Some(User::new(r.user.clone())));
-    }
-    let Some(u) = loader(ctx)?.load_one(UserKey(id)).await? else {
-        return Ok(None);
-    };
-    let roles = loader(ctx)?
-        .load_one(RolesOfUser(id))
-        .await?
-        .unwrap_or_default();
-    let target = store::person_of_bundles(&u, &roles);
-    Ok(permissions::can_see_user(&r.person, &target).then_some(User::new(u).with_roles(roles)))
-}
 
 /// Filters of `users`; they combine with AND
 #[derive(InputObject, Default)]

@@ -3,4 +3,5 @@
 pub mod authority;
 pub mod graphql;
 pub mod loader;
+pub mod object;
 pub mod store;
