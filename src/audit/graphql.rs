@@ -220,7 +220,7 @@ fn seen_by(requester: &permissions::Person) -> Option<store::SeenBy> {
         .collect();
     Some(store::SeenBy {
         requester: requester.id,
-        subjects: crate::users::store::visible_users_sql(&scopes),
+        subjects: crate::users::page::visible_users_sql(&scopes),
     })
 }
 

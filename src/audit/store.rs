@@ -160,7 +160,7 @@ async fn write(
 pub struct SeenBy {
     pub requester: i64,
     /// The users it may see, as SQL over the row `{t}` of `app_user`
-    /// (`users::store::visible_users_sql`).
+    /// (`users::page::visible_users_sql`).
     pub subjects: String,
 }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::Utc;
 
-use super::store::{self, NewUser, UserFilter as StoreFilter, UserOrderField, UserPage};
+use super::page::{self, UserFilter as StoreFilter, UserOrderField, UserPage};
+use super::store::{self, NewUser};
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
 use crate::context::{auth, authority, db, payload, requester, state, writer, Auth};
@@ -125,7 +126,7 @@ impl UserConnection {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
         let total = match self.total {
             Some(total) => total,
-            None => store::count(db(ctx)?, &self.page).await?,
+            None => page::count(db(ctx)?, &self.page).await?,
         };
         Ok(i64::try_from(total).unwrap_or(i64::MAX))
     }
@@ -240,7 +241,7 @@ impl UsersQuery {
                 selection.field("nodes"),
                 selection.field("edges").field("node"),
             ];
-            let read = store::PageRead {
+            let read = page::PageRead {
                 total: selection.field("totalCount").exists(),
                 roles: users.iter().any(|u| needs_roles(u)),
                 partner: if users.iter().all(|u| brief_partner_will_do(u)) {
@@ -250,7 +251,7 @@ impl UsersQuery {
                 },
                 authority_of: (!confirmed).then_some(r.id()),
             };
-            let store::UserRows {
+            let page::UserRows {
                 rows,
                 roles,
                 more,
@@ -269,7 +270,7 @@ impl UsersQuery {
                     ),
                     None => None,
                 };
-                store::page(db(ctx)?, &page, read).await?
+                page::page(db(ctx)?, &page, read).await?
             };
             auth.confirm_authority(authority.as_deref())?;
             let roles = roles.map(|by_user| {

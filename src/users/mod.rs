@@ -4,4 +4,5 @@ pub mod authority;
 pub mod graphql;
 pub mod loader;
 pub mod object;
+pub mod page;
 pub mod store;

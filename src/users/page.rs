@@ -1,0 +1,521 @@
+//! The users page: the visibility rule of `permissions` as a SQL condition, the filters, the
+//! sort keys and the keyset cursor, so a page is filtered, ordered and counted by the
+//! database, never in memory; one statement per page, its roles included when asked for.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, LikeExpr, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::store::user_count;
+use crate::domain::{RoleType, UserStatus};
+use crate::entity::positional::FromRowAt;
+use crate::entity::{partner, prp_role, user};
+use crate::keyset::{self, SortDirection};
+use crate::partners::store::{PartnerColumns, PartnerRow};
+use crate::permissions::UserScope;
+use crate::roles::store::{select_bundles, take_bundle, RoleBundle};
+use crate::users::authority;
+
+/// Fields users can be ordered by.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserOrderField {
+    /// Creation order
+    Id,
+    /// Email address
+    Email,
+    /// First name
+    FirstName,
+    /// Last name
+    LastName,
+    /// Last sign-in; never-signed-in users come last in both directions
+    LastLogin,
+    /// Partner title; users without a partner come last in both directions
+    Partner,
+    /// Status, in the order of the UserStatus enum
+    Status,
+}
+
+/// The filters of `users`, decoded.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub name_email: Option<String>,
+    pub statuses: Option<Vec<UserStatus>>,
+    pub roles: Option<Vec<RoleType>>,
+    pub partner_ids: Option<Vec<i64>>,
+    pub cluster_ids: Option<Vec<i64>>,
+    pub workspace_ids: Option<Vec<i64>>,
+}
+
+impl UserFilter {
+    /// True when no filter narrows the set.
+    pub fn is_empty(&self) -> bool {
+        self.name_email
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+            && self.statuses.is_none()
+            && self.roles.is_none()
+            && self.partner_ids.is_none()
+            && self.cluster_ids.is_none()
+            && self.workspace_ids.is_none()
+    }
+}
+
+/// One page request of `users`.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    /// The requester, never listed.
+    pub requester: i64,
+    pub scope: UserScope,
+    pub filter: UserFilter,
+    pub order: Vec<(UserOrderField, SortDirection)>,
+    /// Rows after (forward) or before (backward) this user id.
+    pub cursor: Option<i64>,
+    pub backward: bool,
+    pub limit: u64,
+}
+
+fn ids_sql(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The users a requester with these scopes (one per portal it may list) sees, as SQL over
+/// the row `{t}` of `app_user`: what audit events about a person follow (contract 1.1 §9.4).
+pub fn visible_users_sql(scopes: &[UserScope]) -> String {
+    if scopes.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let any: Vec<String> = scopes
+        .iter()
+        .map(|s| format!("({})", scope_sql(s)))
+        .collect();
+    any.join(" OR ")
+}
+
+const HAS_ROLE: &str = "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {t}.id)";
+
+/// The visibility rule as SQL over the row `{t}` of `app_user`.
+fn scope_sql(scope: &UserScope) -> String {
+    match scope {
+        UserScope::All => "1 = 1".to_owned(),
+        UserScope::SamePartner(None)
+        | UserScope::IpPartner {
+            partner_id: None, ..
+        } => "1 = 0".to_owned(),
+        UserScope::SamePartner(Some(p)) => format!("{{t}}.partner_id = {p}"),
+        UserScope::IpPartner {
+            partner_id: Some(p),
+            workspace_ids,
+        } => {
+            let in_workspaces = if workspace_ids.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!(
+                    "EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.workspace_id IN ({}))",
+                    ids_sql(workspace_ids)
+                )
+            };
+            format!(
+                "{{t}}.partner_id = {p} AND ({in_workspaces} OR NOT {HAS_ROLE} \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.cluster_id IS NOT NULL) \
+                 OR EXISTS (SELECT 1 FROM prp_role r WHERE r.user_id = {{t}}.id AND r.role = 'CLUSTER_SYSTEM_ADMIN'))"
+            )
+        }
+    }
+}
+
+fn status_sql(status: UserStatus) -> String {
+    let has_role = HAS_ROLE.replace("{t}", "app_user");
+    match status {
+        UserStatus::Deactivated => "NOT app_user.is_active".to_owned(),
+        UserStatus::Incomplete => format!("app_user.is_active AND NOT {has_role}"),
+        UserStatus::Active => {
+            format!("app_user.is_active AND {has_role} AND app_user.last_login IS NOT NULL")
+        }
+        UserStatus::Invited => {
+            format!("app_user.is_active AND {has_role} AND app_user.last_login IS NULL")
+        }
+    }
+}
+
+/// A LIKE pattern finding `term` (already lower-cased) anywhere, its wildcards escaped.
+fn like_pattern(term: &str) -> String {
+    let mut escaped = String::with_capacity(term.len() + 2);
+    escaped.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+/// The WHERE condition of a page, without the cursor.
+fn condition(backend: DbBackend, page: &UserPage) -> Condition {
+    let f = &page.filter;
+    let mut cond = Condition::all()
+        .add(user::Column::Id.ne(page.requester))
+        .add(Expr::cust(
+            scope_sql(&page.scope).replace("{t}", "app_user"),
+        ));
+    if let Some(term) = f
+        .name_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // Names compare in any case; emails by ASCII case only (contract 1.1 §9.9), so no
+        // other character stands for a letter of an address.
+        let name_pattern = like_pattern(&term.to_lowercase());
+        let email_pattern = like_pattern(&term.to_ascii_lowercase());
+        if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
+            // The trigram index (migration 5) finds the candidates: the term as one FTS5
+            // phrase matches every user whose email or name contains it, in any case; the
+            // LIKE conditions below then decide, exactly as without it.
+            let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+            cond = cond.add(Expr::cust_with_values(
+                "app_user.id IN (SELECT rowid FROM user_search WHERE user_search MATCH ?)",
+                [phrase],
+            ));
+        }
+        cond = cond.add(
+            Condition::any()
+                .add(
+                    Expr::cust("lower(app_user.first_name || ' ' || app_user.last_name)")
+                        .like(LikeExpr::new(name_pattern).escape('\\')),
+                )
+                .add(
+                    Expr::col((user::Entity, user::Column::Email))
+                        .like(LikeExpr::new(email_pattern).escape('\\')),
+                ),
+        );
+    }
+    if let Some(statuses) = &f.statuses {
+        let mut any = Condition::any();
+        for s in statuses {
+            any = any.add(Expr::cust(status_sql(*s)));
+        }
+        cond = cond.add(any);
+    }
+    if let Some(partners) = &f.partner_ids {
+        cond = cond.add(user::Column::PartnerId.is_in(partners.iter().copied()));
+    }
+    if f.roles.is_some() || f.workspace_ids.is_some() || f.cluster_ids.is_some() {
+        let mut parts = vec!["r.user_id = app_user.id".to_owned()];
+        if let Some(roles) = &f.roles {
+            let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+            parts.push(if names.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.role IN ({})", names.join(", "))
+            });
+        }
+        if let Some(ws) = &f.workspace_ids {
+            parts.push(if ws.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.workspace_id IN ({})", ids_sql(ws))
+            });
+        }
+        if let Some(cs) = &f.cluster_ids {
+            parts.push(if cs.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("r.cluster_id IN ({})", ids_sql(cs))
+            });
+        }
+        cond = cond.add(Expr::cust(format!(
+            "EXISTS (SELECT 1 FROM prp_role r WHERE {})",
+            parts.join(" AND ")
+        )));
+    }
+    cond
+}
+
+/// The sort keys of an ordering, as SQL over table alias `{t}`, each with "descending".
+///
+/// With a search term on PostgreSQL the id key is written `id + 0`, so the planner selects the
+/// few matching rows through the trigram indexes and sorts them, instead of walking the
+/// primary key backwards past every non-matching row.
+fn sort_keys(
+    backend: DbBackend,
+    order: &[(UserOrderField, SortDirection)],
+    searching: bool,
+) -> Vec<(String, bool)> {
+    let id_key = if searching && backend == DbBackend::Postgres {
+        "({t}.id + 0)"
+    } else {
+        "{t}.id"
+    };
+    let never = match backend {
+        DbBackend::Postgres => "TIMESTAMPTZ 'epoch'",
+        _ => "''",
+    };
+    let mut keys = Vec::new();
+    for (field, dir) in order {
+        let desc = *dir == SortDirection::Desc;
+        match field {
+            UserOrderField::Id => keys.push((id_key.to_owned(), desc)),
+            UserOrderField::Email => keys.push(("{t}.email".to_owned(), desc)),
+            UserOrderField::FirstName => keys.push(("{t}.first_name".to_owned(), desc)),
+            UserOrderField::LastName => keys.push(("{t}.last_name".to_owned(), desc)),
+            UserOrderField::LastLogin => {
+                keys.push((
+                    "CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END".to_owned(),
+                    false,
+                ));
+                keys.push((format!("COALESCE({{t}}.last_login, {never})"), desc));
+            }
+            UserOrderField::Partner => {
+                keys.push((
+                    "CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END".to_owned(),
+                    false,
+                ));
+                keys.push((
+                    "COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')"
+                        .to_owned(),
+                    desc,
+                ));
+            }
+            UserOrderField::Status => keys.push((
+                format!(
+                    "CASE WHEN NOT {{t}}.is_active THEN 2 WHEN NOT {HAS_ROLE} THEN 3 \
+                     WHEN {{t}}.last_login IS NOT NULL THEN 0 ELSE 1 END"
+                ),
+                desc,
+            )),
+        }
+    }
+    if !order.iter().any(|(f, _)| *f == UserOrderField::Id) {
+        let tie_desc = order.is_empty();
+        keys.push((id_key.to_owned(), tie_desc));
+    }
+    keys
+}
+
+/// One page of users with their partners and, when `with_roles`, their roles with scopes, in
+/// one statement (`limit + 1` users are read to tell whether more follow).
+///
+/// With roles, the page query becomes a WITH clause and each of its users is joined to its
+/// roles: one round trip instead of two (a page, then the roles of its ids). The page's sort
+/// keys are selected as `k0..kn` so the outer query keeps the page's order.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    page: &UserPage,
+    read: PageRead,
+) -> Result<UserRows, DbErr> {
+    let PageRead {
+        total: with_total,
+        roles: with_roles,
+        partner: partner_columns,
+        authority_of,
+    } = read;
+    let searching = !page
+        .filter
+        .name_email
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty());
+    let backend = db.get_database_backend();
+    let keys = sort_keys(backend, &page.order, searching);
+    let mut select = user::Entity::find()
+        .find_also_related(partner::Entity)
+        .filter(condition(backend, page));
+    if partner_columns == PartnerColumns::Brief {
+        select = select.select_only();
+        for column in user::Column::iter() {
+            select = select.column_as(column, format!("A_{}", column.as_str()));
+        }
+        for column in partner::Brief::COLUMNS {
+            select = select.column_as(column, format!("B_{}", column.as_str()));
+        }
+    }
+    if let Some(cursor) = page.cursor {
+        let visible = scope_sql(&page.scope);
+        select = select.filter(keyset::after(
+            "app_user",
+            &keys,
+            cursor,
+            page.backward,
+            &visible,
+        ));
+    }
+    let order = keyset::order_by("app_user", &keys, page.backward);
+    for (expr, direction) in &order {
+        select = select.order_by(expr.clone(), direction.clone());
+    }
+    // On a filtered first page the total comes with the rows (one scan of the matches, not
+    // two); the unfiltered total is the maintained counter, and later pages count apart.
+    let window = with_total && page.cursor.is_none() && !counts_from_counter(page);
+    if window {
+        select = select.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count");
+    }
+    // The requester's authority, once per row: in the page itself, or with roles in the
+    // outer query (in the page, PostgreSQL carries it through the joins: ~20 µs more).
+    if let (Some(id), false) = (authority_of, with_roles) {
+        select = select.column_as(authority::expr(backend, id), "authority");
+    }
+    if with_roles {
+        for (i, (expr, _)) in order.iter().enumerate() {
+            select = select.column_as(expr.clone(), format!("k{i}"));
+        }
+    }
+    // The LIMIT is written as a literal (a number of ours, never client text): as a bound
+    // parameter, PostgreSQL cannot cost a generic plan for it and re-plans the page query on
+    // every execution (~0.4 ms of a 1 ms page).
+    let mut stmt = sea_orm::QueryTrait::build(&select, backend);
+    stmt.sql.push_str(&format!(" LIMIT {}", page.limit + 1));
+    if with_roles {
+        let authority = authority_of.map(|id| {
+            let values = stmt
+                .values
+                .get_or_insert_with(|| sea_orm::sea_query::Values(Vec::new()));
+            values.0.push(id.into());
+            match backend {
+                DbBackend::Postgres => authority::sql(&format!("${}", values.0.len())),
+                _ => authority::sql("?"),
+            }
+        });
+        stmt.sql = format!(
+            "WITH pg AS ({}) {}",
+            stmt.sql,
+            roles_of_page(backend, &order, authority)
+        );
+    }
+    let raw = db.query_all_raw(stmt).await?;
+    let user_width = user::Model::COLUMNS.len()
+        + match partner_columns {
+            PartnerColumns::All => partner::Model::COLUMNS.len(),
+            PartnerColumns::Brief => partner::Brief::COLUMNS.len(),
+        };
+    let keys_width = if with_roles { order.len() } else { 0 };
+    let authority_at = user_width + usize::from(window) + keys_width;
+    let bundle_at = authority_at + usize::from(authority_of.is_some());
+    let authority = match (authority_of, raw.first()) {
+        (Some(_), Some(row)) => row.try_get_by_index::<Option<String>>(authority_at)?,
+        // No row carried it: read it right after. An empty page shows only that no user
+        // matched in the remembered authority's scope, which the requester still holds if
+        // this matches. (Signing in again and running the page a second time, as before,
+        // cost a statement more and the page's work twice: a search's scan, say.)
+        (Some(id), None) => authority::now(db, id).await?,
+        (None, _) => None,
+    };
+    let mut total = None;
+    let mut rows: Vec<(user::Model, Option<PartnerRow>)> = Vec::with_capacity(raw.len());
+    let mut roles: HashMap<i64, Vec<RoleBundle>> = HashMap::new();
+    for row in &raw {
+        // With roles a user comes once per role, on consecutive rows.
+        let id: i64 = row.try_get_by_index(0)?;
+        if rows.last().is_none_or(|(u, _)| u.id != id) {
+            let mut at = 0;
+            let user = user::Model::take(row, &mut at)?;
+            let partner = match partner_columns {
+                PartnerColumns::All => partner::Model::take_optional(row, &mut at)?
+                    .map(|m| PartnerRow::Full(Box::new(m))),
+                PartnerColumns::Brief => {
+                    partner::Brief::take_optional(row, &mut at)?.map(PartnerRow::Brief)
+                }
+            };
+            rows.push((user, partner));
+            if window && total.is_none() {
+                total = Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0));
+            }
+        }
+        if with_roles {
+            let of_user = roles.entry(id).or_default();
+            let mut at = bundle_at;
+            if let Some(bundle) = take_bundle(row, &mut at)? {
+                of_user.push(bundle);
+            }
+        }
+    }
+    if window && total.is_none() {
+        total = Some(0);
+    }
+    let (rows, more) = keyset::finish(rows, page.limit, page.backward);
+    Ok(UserRows {
+        rows,
+        roles: with_roles.then_some(roles),
+        more,
+        total,
+        authority,
+    })
+}
+
+/// The outer query of a page with roles: every row of the page `pg` (as many times as it has
+/// roles, once without) with the `authority` column (SQL, when given) and a role and its
+/// scope, in the page's order (`order`, selected in `pg` as `k0..kn`), then by role id.
+fn roles_of_page(backend: DbBackend, order: &[(Expr, Order)], authority: Option<String>) -> String {
+    let (pg, r) = (Alias::new("pg"), Alias::new("r"));
+    let mut q = SelectStatement::new();
+    q.from(pg.clone()).column((pg.clone(), Asterisk)).join_as(
+        JoinType::LeftJoin,
+        prp_role::Entity,
+        r.clone(),
+        Expr::col((r.clone(), prp_role::Column::UserId)).equals((pg.clone(), Alias::new("A_id"))),
+    );
+    if let Some(sql) = authority {
+        q.expr_as(Expr::cust(sql), Alias::new("authority"));
+    }
+    select_bundles(&mut q);
+    for (i, (_, direction)) in order.iter().enumerate() {
+        q.order_by((pg.clone(), Alias::new(format!("k{i}"))), direction.clone());
+    }
+    q.order_by((r, prp_role::Column::Id), Order::Asc);
+    match backend {
+        DbBackend::Postgres => q.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+        _ => q.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+    }
+}
+
+/// What a users page reads besides its users.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRead {
+    /// The size of the whole filtered set (with the rows when that is cheaper).
+    pub total: bool,
+    /// Each user's roles with their scopes.
+    pub roles: bool,
+    /// Which columns of each user's partner.
+    pub partner: PartnerColumns,
+    /// Also read this user's authority (`authority::sql`: a remembered requester's, to confirm).
+    pub authority_of: Option<i64>,
+}
+
+/// A page of users with their partners (and their roles, when asked for).
+#[derive(Debug)]
+pub struct UserRows {
+    pub rows: Vec<(user::Model, Option<PartnerRow>)>,
+    /// Each user's roles with their scopes, when read with the page.
+    pub roles: Option<HashMap<i64, Vec<RoleBundle>>>,
+    /// More rows follow in the page's direction.
+    pub more: bool,
+    /// The size of the whole filtered set, when it came with the page.
+    pub total: Option<u64>,
+    /// The authority asked for by `PageRead::authority_of`: read with the rows, or by a
+    /// statement of its own when there are none.
+    pub authority: Option<String>,
+}
+
+/// Whether the total is the maintained counter (everyone but the requester).
+fn counts_from_counter(page: &UserPage) -> bool {
+    page.scope == UserScope::All && page.filter.is_empty()
+}
+
+/// The number of users matching the page's scope and filter. Everyone-but-me is read from
+/// the maintained counter; anything narrower is counted by the database.
+pub async fn count(db: &impl ConnectionTrait, page: &UserPage) -> Result<u64, DbErr> {
+    if counts_from_counter(page) {
+        return Ok(user_count(db).await?.saturating_sub(1));
+    }
+    user::Entity::find()
+        .filter(condition(db.get_database_backend(), page))
+        .count(db)
+        .await
+}
