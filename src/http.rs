@@ -411,15 +411,10 @@ async fn execute(state: &ServerState, headers: &HeaderMap, operation: Operation)
             Err(response) => return *response,
         };
     }
-    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)).await {
-        Ok(bearer) => bearer,
-        Err(err) => return unauthenticated_response(err),
-    };
-    let requester = match sign_in(state, &bearer, deadline).await {
+    let requester = match sign_in(state, headers, deadline).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
-    note_user(requester.id());
     match run(
         state,
         request,
@@ -451,15 +446,10 @@ async fn execute_batch(
             Err(response) => return *response,
         }
     }
-    let bearer = match auth::verify_bearer(&state.app.keys, authorization(headers)).await {
-        Ok(bearer) => bearer,
-        Err(err) => return unauthenticated_response(err),
-    };
-    let requester = match sign_in(state, &bearer, deadline).await {
+    let requester = match sign_in(state, headers, deadline).await {
         Ok(requester) => requester,
         Err(response) => return response,
     };
-    note_user(requester.id());
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
         let auth = context::Auth::signed_in(requester.clone());
@@ -521,18 +511,23 @@ impl Operation {
     }
 }
 
-/// Signs in the user a verified token names, and remembers the sign-in for the token's later
-/// requests. Signing in reads the database, so it runs under the request's deadline too:
-/// while the database is away it would otherwise wait out the pool's acquire timeout.
+/// Checks the request's token and signs in the user it names (401 when either fails), and
+/// remembers the sign-in for the token's later requests. Signing in reads the database, so
+/// it runs under the request's deadline too: while the database is away it would otherwise
+/// wait out the pool's acquire timeout.
 async fn sign_in(
     state: &ServerState,
-    bearer: &auth::Bearer<'_>,
+    headers: &HeaderMap,
     deadline: tokio::time::Instant,
 ) -> Result<std::sync::Arc<auth::Requester>, Response> {
-    match tokio::time::timeout_at(deadline, auth::sign_in(&state.app.db, bearer)).await {
+    let bearer = auth::verify_bearer(&state.app.keys, authorization(headers))
+        .await
+        .map_err(unauthenticated_response)?;
+    match tokio::time::timeout_at(deadline, auth::sign_in(&state.app.db, &bearer)).await {
         Ok(Ok(requester)) => {
             let requester = std::sync::Arc::new(requester);
-            state.sign_ins.put(bearer, requester.clone());
+            state.sign_ins.put(&bearer, requester.clone());
+            note_user(requester.id());
             Ok(requester)
         }
         Ok(Err(err)) => {
