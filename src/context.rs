@@ -162,15 +162,34 @@ pub fn new_loader(db: DatabaseConnection, batches: &Batches) -> DataLoader<DbLoa
     batches.loader(DbLoader { db })
 }
 
-/// Turns a mutation outcome into its payload: expected failures go into `errors`.
-pub fn payload<T, P>(
+/// A mutation's payload (contract §2): its fields on success; on an expected failure only
+/// `errors`, every other field empty (its `Default`). Implemented with [`payloads!`].
+pub trait Payload: Default {
+    /// The payload of a rejected mutation.
+    fn rejected(errors: Vec<UserError>) -> Self;
+}
+
+/// Implements [`Payload`] for payload structs that derive `Default` and have `errors`.
+#[macro_export]
+macro_rules! payloads {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl $crate::context::Payload for $ty {
+            fn rejected(errors: Vec<$crate::error::UserError>) -> Self {
+                Self { errors, ..Default::default() }
+            }
+        }
+    )+};
+}
+
+/// Turns a mutation outcome into its payload: `ok` builds the success, expected failures go
+/// into `errors` ([`Payload::rejected`]), anything else is the query error.
+pub fn payload<T, P: Payload>(
     result: Result<T, MutationError>,
     ok: impl FnOnce(T) -> P,
-    rejected: impl FnOnce(Vec<UserError>) -> P,
 ) -> Result<P, ApiError> {
     match result {
         Ok(value) => Ok(ok(value)),
-        Err(MutationError::Rejected(errors)) => Ok(rejected(errors)),
+        Err(MutationError::Rejected(errors)) => Ok(P::rejected(errors)),
         Err(MutationError::Api(err)) => Err(err),
     }
 }

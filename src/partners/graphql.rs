@@ -548,13 +548,15 @@ pub struct UpdatePartnerInput {
 }
 
 /// Result of createPartner and updatePartner
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct PartnerPayload {
     /// The partner, null when errors is non-empty
     pub partner: Option<Partner>,
     /// What went wrong; empty on success
     pub errors: Vec<UserError>,
 }
+
+crate::payloads!(PartnerPayload);
 
 fn apply<T>(slot: &mut Option<T>, value: MaybeUndefined<T>) {
     match value {
@@ -674,17 +676,10 @@ impl PartnersMutation {
             Ok(p)
         }
         .await;
-        payload(
-            result,
-            |p| PartnerPayload {
-                partner: Some(Partner::from(p)),
-                errors: vec![],
-            },
-            |errors| PartnerPayload {
-                partner: None,
-                errors,
-            },
-        )
+        payload(result, |p| PartnerPayload {
+            partner: Some(Partner::from(p)),
+            ..Default::default()
+        })
     }
 
     /// Changes the given fields of a partner (cluster system admins and IMOs)
@@ -768,16 +763,9 @@ impl PartnersMutation {
             Ok(p)
         }
         .await;
-        payload(
-            result,
-            |p| PartnerPayload {
-                partner: Some(Partner::from(p)),
-                errors: vec![],
-            },
-            |errors| PartnerPayload {
-                partner: None,
-                errors,
-            },
-        )
+        payload(result, |p| PartnerPayload {
+            partner: Some(Partner::from(p)),
+            ..Default::default()
+        })
     }
 }

@@ -40,7 +40,7 @@ pub struct CreateRolesInput {
 }
 
 /// Result of createRoles
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct CreateRolesPayload {
     /// The user with its roles, null when errors is non-empty
     pub user: Option<User>,
@@ -62,7 +62,7 @@ pub struct UpdateRoleInput {
 }
 
 /// Result of updateRole
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateRolePayload {
     /// The changed role, null when errors is non-empty
     pub role: Option<PrpRole>,
@@ -78,13 +78,15 @@ pub struct DeleteRoleInput {
 }
 
 /// Result of deleteRole
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct DeleteRolePayload {
     /// The ID of the deleted role, null when errors is non-empty
     pub deleted_role_id: Option<ID>,
     /// What went wrong; empty on success
     pub errors: Vec<UserError>,
 }
+
+crate::payloads!(CreateRolesPayload, UpdateRolePayload, DeleteRolePayload);
 
 fn entry_path(i: usize, field: Option<&str>) -> Vec<String> {
     let mut path = vec!["input".to_owned(), "roles".to_owned(), i.to_string()];
@@ -398,19 +400,11 @@ impl RolesMutation {
         if !auth.is_confirmed() {
             return Err(auth.stale());
         }
-        payload(
-            result,
-            |(u, created)| CreateRolesPayload {
-                user: Some(User::new(u)),
-                roles: created.into_iter().map(PrpRole::new).collect(),
-                errors: vec![],
-            },
-            |errors| CreateRolesPayload {
-                user: None,
-                roles: vec![],
-                errors,
-            },
-        )
+        payload(result, |(u, created)| CreateRolesPayload {
+            user: Some(User::new(u)),
+            roles: created.into_iter().map(PrpRole::new).collect(),
+            ..Default::default()
+        })
     }
 
     /// Changes a role's type (within its family) and/or activity
@@ -490,14 +484,10 @@ impl RolesMutation {
         if !auth.is_confirmed() {
             return Err(auth.stale());
         }
-        payload(
-            result,
-            |role| UpdateRolePayload {
-                role: Some(role),
-                errors: vec![],
-            },
-            |errors| UpdateRolePayload { role: None, errors },
-        )
+        payload(result, |role| UpdateRolePayload {
+            role: Some(role),
+            ..Default::default()
+        })
     }
 
     /// Removes a role
@@ -531,16 +521,9 @@ impl RolesMutation {
         if !auth.is_confirmed() {
             return Err(auth.stale());
         }
-        payload(
-            result,
-            |id| DeleteRolePayload {
-                deleted_role_id: Some(ids::encode(Kind::Role, id)),
-                errors: vec![],
-            },
-            |errors| DeleteRolePayload {
-                deleted_role_id: None,
-                errors,
-            },
-        )
+        payload(result, |id| DeleteRolePayload {
+            deleted_role_id: Some(ids::encode(Kind::Role, id)),
+            ..Default::default()
+        })
     }
 }

@@ -315,7 +315,7 @@ pub struct CreateUserInput {
 }
 
 /// Result of createUser
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct CreateUserPayload {
     /// The new user, null when errors is non-empty
     pub user: Option<User>,
@@ -337,7 +337,7 @@ pub struct UpdateUserInput {
 }
 
 /// Result of updateUser
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateUserPayload {
     /// The changed user, null when errors is non-empty
     pub user: Option<User>,
@@ -355,13 +355,15 @@ pub struct SetUserActiveInput {
 }
 
 /// Result of setUserActive
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct SetUserActivePayload {
     /// The user, null when errors is non-empty
     pub user: Option<User>,
     /// What went wrong; empty on success
     pub errors: Vec<UserError>,
 }
+
+crate::payloads!(CreateUserPayload, UpdateUserPayload, SetUserActivePayload);
 
 /// A user the requester may see, for a query: None when it does not exist or is hidden.
 pub async fn visible_person(
@@ -594,14 +596,10 @@ impl UsersMutation {
             Ok(u)
         }
         .await;
-        payload(
-            result,
-            |u| CreateUserPayload {
-                user: Some(User::new(u)),
-                errors: vec![],
-            },
-            |errors| CreateUserPayload { user: None, errors },
-        )
+        payload(result, |u| CreateUserPayload {
+            user: Some(User::new(u)),
+            ..Default::default()
+        })
     }
 
     /// Changes a user's names or position
@@ -671,14 +669,10 @@ impl UsersMutation {
             Ok(after)
         }
         .await;
-        payload(
-            result,
-            |u| UpdateUserPayload {
-                user: Some(User::new(u)),
-                errors: vec![],
-            },
-            |errors| UpdateUserPayload { user: None, errors },
-        )
+        payload(result, |u| UpdateUserPayload {
+            user: Some(User::new(u)),
+            ..Default::default()
+        })
     }
 
     /// Activates or deactivates a user; a deactivated user cannot sign in
@@ -725,13 +719,9 @@ impl UsersMutation {
             Ok(after)
         }
         .await;
-        payload(
-            result,
-            |u| SetUserActivePayload {
-                user: Some(User::new(u)),
-                errors: vec![],
-            },
-            |errors| SetUserActivePayload { user: None, errors },
-        )
+        payload(result, |u| SetUserActivePayload {
+            user: Some(User::new(u)),
+            ..Default::default()
+        })
     }
 }

@@ -243,7 +243,7 @@ pub struct CreateWorkspaceInput {
 }
 
 /// Result of createWorkspace
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct WorkspacePayload {
     /// The new workspace, null when errors is non-empty
     pub workspace: Option<Workspace>,
@@ -270,7 +270,7 @@ pub struct CreateResponsePlanInput {
 }
 
 /// Result of createResponsePlan
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct ResponsePlanPayload {
     /// The new plan, null when errors is non-empty
     pub response_plan: Option<ResponsePlan>,
@@ -291,13 +291,15 @@ pub struct CreateClusterInput {
 }
 
 /// Result of createCluster
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct ClusterPayload {
     /// The new cluster, null when errors is non-empty
     pub cluster: Option<Cluster>,
     /// What went wrong; empty on success
     pub errors: Vec<UserError>,
 }
+
+crate::payloads!(WorkspacePayload, ResponsePlanPayload, ClusterPayload);
 
 #[derive(Default)]
 pub struct WorkspacesMutation;
@@ -349,17 +351,10 @@ impl WorkspacesMutation {
             Ok::<_, MutationError>(w)
         }
         .await;
-        payload(
-            result,
-            |w| WorkspacePayload {
-                workspace: Some(Workspace(w)),
-                errors: vec![],
-            },
-            |errors| WorkspacePayload {
-                workspace: None,
-                errors,
-            },
-        )
+        payload(result, |w| WorkspacePayload {
+            workspace: Some(Workspace(w)),
+            ..Default::default()
+        })
     }
 
     /// Creates a response plan in a workspace (cluster system admins only)
@@ -422,17 +417,10 @@ impl WorkspacesMutation {
             Ok(p)
         }
         .await;
-        payload(
-            result,
-            |p| ResponsePlanPayload {
-                response_plan: Some(ResponsePlan(p)),
-                errors: vec![],
-            },
-            |errors| ResponsePlanPayload {
-                response_plan: None,
-                errors,
-            },
-        )
+        payload(result, |p| ResponsePlanPayload {
+            response_plan: Some(ResponsePlan(p)),
+            ..Default::default()
+        })
     }
 
     /// Creates a cluster in a response plan (cluster system admins only)
@@ -488,16 +476,9 @@ impl WorkspacesMutation {
             Ok(cl)
         }
         .await;
-        payload(
-            result,
-            |cl| ClusterPayload {
-                cluster: Some(Cluster::new(cl)),
-                errors: vec![],
-            },
-            |errors| ClusterPayload {
-                cluster: None,
-                errors,
-            },
-        )
+        payload(result, |cl| ClusterPayload {
+            cluster: Some(Cluster::new(cl)),
+            ..Default::default()
+        })
     }
 }
