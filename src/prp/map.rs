@@ -923,6 +923,9 @@ fn external(p: &Partner, log: &mut Log) -> Option<(String, ExternalSource)> {
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
+    if id.is_none() && source.is_none() {
+        return None;
+    }
     let known = source.and_then(ExternalSource::parse);
     match (id, known) {
         (Some(id), Some(known)) => return Some((id.to_owned(), known)),

@@ -25,6 +25,7 @@ mod partners;
 mod performance;
 mod props;
 mod provider;
+mod prp_map;
 mod reference;
 mod roles;
 mod schema;
