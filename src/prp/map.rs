@@ -3,6 +3,7 @@
 //! with every anomaly in the report and the old row ids behind every record. Pure: no
 //! database, no clock; every lookup is by id through hash maps, so it stays linear in the rows.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -64,13 +65,20 @@ pub fn map(world: &World, resolutions: &Resolutions) -> Mapped {
     let partners = partners(world, &clusters, &mut log);
     let people = people(world, &index, resolutions, &mut log);
     let users = users(&people, &index, &clusters, resolutions, &mut log);
-    let document = json!({
-        "workspaces": workspaces.records,
-        "responsePlans": plans.records,
-        "clusters": clusters.records,
-        "partners": partners.records,
-        "users": users.records,
-    });
+    let arrays = [
+        ("workspaces", workspaces.records),
+        ("responsePlans", plans.records),
+        ("clusters", clusters.records),
+        ("partners", partners.records),
+        ("users", users.records),
+    ];
+    // Moved in, not through `json!`, which would copy every record.
+    let document = Value::Object(
+        arrays
+            .into_iter()
+            .map(|(key, records)| (key.to_owned(), Value::Array(records)))
+            .collect(),
+    );
     let ids = OldIds {
         workspaces: workspaces.ids,
         plans: plans.ids,
@@ -641,10 +649,21 @@ fn partners(world: &World, clusters: &Clusters, log: &mut Log) -> Emitted<i64> {
         links.entry(*partner).or_default().push(*cluster);
     }
     title_groups(&world.partners, log);
+    let mut taken = HashMap::new();
     let mut out = Emitted::default();
     for p in &world.partners {
+        let mut r = partner(p, log);
+        if let Some((id, source)) = external(p, &mut taken, log) {
+            r.insert("externalId".into(), id.into());
+            r.insert("externalSource".into(), source.as_str().into());
+        }
         let linked = links.get(&p.id).map_or(&[][..], Vec::as_slice);
-        out.records.push(partner(p, linked, clusters, log));
+        let linked = partner_clusters(p.id, linked, clusters, log);
+        if !linked.is_empty() {
+            let refs = linked.into_iter().map(|c| reference("cl", c)).collect();
+            r.insert("clusters".into(), refs);
+        }
+        out.records.push(Value::Object(r));
         out.ids.push(p.id);
     }
     out
@@ -684,7 +703,8 @@ fn title_groups(partners: &[Partner], log: &mut Log) {
     }
 }
 
-fn partner(p: &Partner, links: &[i64], clusters: &Clusters, log: &mut Log) -> Value {
+/// A partner's own fields, value by value (P2, P3, P5–P8).
+fn partner(p: &Partner, log: &mut Log) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("ref".into(), reference("p", p.id));
     r.insert("title".into(), partner_title(p, log).into());
@@ -720,18 +740,7 @@ fn partner(p: &Partner, links: &[i64], clusters: &Clusters, log: &mut Log) -> Va
     );
     put(&mut r, "typeOfAssessment", p.type_of_assessment.clone());
     put(&mut r, "ochaExternalId", p.ocha_external_id.clone());
-    if let Some((id, source)) = external(p, log) {
-        r.insert("externalId".into(), id.into());
-        r.insert("externalSource".into(), source.as_str().into());
-    }
-    let linked = partner_clusters(p.id, links, clusters, log);
-    if !linked.is_empty() {
-        r.insert(
-            "clusters".into(),
-            linked.into_iter().map(|c| reference("cl", c)).collect(),
-        );
-    }
-    Value::Object(r)
+    r
 }
 
 /// P3: the title trimmed.
@@ -911,44 +920,54 @@ fn vendor_number(p: &Partner, log: &mut Log) -> Option<String> {
 }
 
 /// P4: the external id and source go together; an id without a source (eTools) or a source
-/// without an id is dropped, and counted as not carried over.
-fn external(p: &Partner, log: &mut Log) -> Option<(String, ExternalSource)> {
-    let id = p
-        .external_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|i| !i.is_empty());
-    let source = p
-        .external_source
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    if id.is_none() && source.is_none() {
-        return None;
-    }
-    let known = source.and_then(ExternalSource::parse);
-    match (id, known) {
-        (Some(id), Some(known)) => return Some((id.to_owned(), known)),
-        (Some(_), None) => log.lose(PARTNER, "external_id"),
-        (None, _) => {}
+/// without an id is dropped, and counted as not carried over; so is a pair a partner of a
+/// lower id already holds (idm keeps (source, id) unique; PRP does not).
+fn external(
+    p: &Partner,
+    taken: &mut HashMap<(ExternalSource, String), i64>,
+    log: &mut Log,
+) -> Option<(String, ExternalSource)> {
+    let blank_is_none = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let (id, source) = (
+        blank_is_none(&p.external_id),
+        blank_is_none(&p.external_source),
+    );
+    let known = source.as_deref().and_then(ExternalSource::parse);
+    let detail = match (&id, &source, known) {
+        (None, None, _) => return None,
+        (Some(id), Some(_), Some(known)) => match taken.entry((known, id.clone())) {
+            Entry::Vacant(v) => {
+                v.insert(p.id);
+                return Some((id.clone(), known));
+            }
+            Entry::Occupied(o) => format!(
+                "{} id {id} already belongs to partner {}: dropped here",
+                known.as_str(),
+                o.get()
+            ),
+        },
+        (Some(_), None, _) => "external id without a source (eTools partner id): dropped".into(),
+        (Some(_), Some(_), None) => "external source unknown: id and source dropped".into(),
+        (None, Some(_), _) => "external source without an id: dropped".into(),
+    };
+    if id.is_some() {
+        log.lose(PARTNER, "external_id");
     }
     if source.is_some() {
         log.lose(PARTNER, "external_source");
     }
-    let detail = match (id, source) {
-        (Some(_), None) => "external id without a source (eTools partner id): dropped",
-        (Some(_), Some(_)) => "external source unknown: id and source dropped",
-        _ => "external source without an id: dropped",
-    };
+    let before = json!({"externalId": p.external_id, "externalSource": p.external_source});
     log.note(change(
         "P4",
         PARTNER,
         vec![p.id],
         detail,
-        (
-            json!({"externalId": p.external_id, "externalSource": p.external_source}),
-            json!({}),
-        ),
+        (before, json!({})),
     ));
     None
 }
