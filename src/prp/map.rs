@@ -59,6 +59,7 @@ pub fn map(world: &World, resolutions: &Resolutions) -> Mapped {
     let mut log = Log::default();
     let index = Index::new(world);
     unknown_decisions(&index, resolutions, &mut log);
+    lost_columns(world, &mut log);
     let workspaces = workspaces(world);
     let plans = plans(world, &mut log);
     let clusters = clusters(world, &index, resolutions, &mut log);
@@ -134,9 +135,12 @@ impl Log {
         self.tallies.entry(table).or_default()[tally as usize] += n;
     }
 
-    /// Counts one row holding a value idm has no place for.
-    fn lose(&mut self, table: &'static str, column: &'static str) {
-        *self.lost.entry((table, column)).or_default() += 1;
+    /// Counts `rows` rows holding a value idm has no place for.
+    fn lose(&mut self, table: &'static str, column: &'static str, rows: usize) {
+        if rows > 0 {
+            *self.lost.entry((table, column)).or_default() +=
+                i64::try_from(rows).unwrap_or(i64::MAX);
+        }
     }
 
     /// The finished report.
@@ -337,6 +341,18 @@ fn unknown_decisions(index: &Index<'_>, r: &Resolutions, log: &mut Log) {
     }
 }
 
+/// Old values idm has no column for that only the rows show: a username that is not the
+/// email (it is the email at creation) and every role row's creation time.
+fn lost_columns(world: &World, log: &mut Log) {
+    let renamed = world
+        .users
+        .iter()
+        .filter(|u| u.username.trim() != u.email.trim())
+        .count();
+    log.lose(USER, "username", renamed);
+    log.lose(ROLE, "created", world.roles.len());
+}
+
 /// Records of one array with the old ids behind them.
 #[derive(Default)]
 struct Emitted<I> {
@@ -419,7 +435,7 @@ fn plan(p: &Plan, log: &mut Log) -> Value {
                 "a custom type label on a plan that is not OTHER is dropped",
                 (json!({"planCustomType": label}), json!({})),
             ));
-            log.lose(PLAN, "plan_custom_type_label");
+            log.lose(PLAN, "plan_custom_type_label", 1);
         }
     }
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
@@ -958,10 +974,10 @@ fn external(
         (None, Some(_), _) => "external source without an id: dropped".into(),
     };
     if id.is_some() {
-        log.lose(PARTNER, "external_id");
+        log.lose(PARTNER, "external_id", 1);
     }
     if source.is_some() {
-        log.lose(PARTNER, "external_source");
+        log.lose(PARTNER, "external_source", 1);
     }
     let before = json!({"externalId": p.external_id, "externalSource": p.external_source});
     log.note(change(
