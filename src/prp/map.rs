@@ -1080,23 +1080,23 @@ fn skips(world: &World, index: &Index<'_>, r: &Resolutions, log: &mut Log) -> Ha
     for u in &world.users {
         let roles = index.roles_of(u.id).len();
         let admin = u.is_staff || u.is_superuser;
-        let reason = if r.users.get(&u.id) == Some(&UserDecision::Skip) {
-            Some(("OP", "skipped by the operator, with its roles"))
-        } else if u.email.trim().is_empty() {
-            Some(("U9", "account without an email (service account): skipped"))
-        } else if admin && roles == 0 {
-            Some(("U9", "staff or superuser account without roles: skipped"))
-        } else {
-            if admin {
-                log.note(anomaly(
-                    "U9",
-                    USER,
-                    vec![u.id],
-                    Outcome::Kept,
-                    "staff or superuser account with roles: migrates as a plain user",
-                ));
+        let reason = match r.users.get(&u.id) {
+            Some(UserDecision::Skip) => Some(("OP", "skipped by the operator, with its roles")),
+            // The operator's merge wins over U9: the account's roles go to the target.
+            Some(UserDecision::MergeInto(_)) => None,
+            None if u.email.trim().is_empty() => {
+                Some(("U9", "account without an email (service account): skipped"))
             }
-            None
+            None if admin && roles == 0 => {
+                Some(("U9", "staff or superuser account without roles: skipped"))
+            }
+            None => {
+                if admin {
+                    let detail = "staff or superuser account with roles: migrates as a plain user";
+                    log.note(anomaly("U9", USER, vec![u.id], Outcome::Kept, detail));
+                }
+                None
+            }
         };
         if let Some((case, detail)) = reason {
             log.note(anomaly(case, USER, vec![u.id], Outcome::Skipped, detail));
@@ -2153,6 +2153,18 @@ mod tests {
         let m = resolved(&w, r#"{"users": {"1": "skip"}}"#);
         assert!(m.report.complete());
         assert_eq!(m.ids.users, vec![vec![2]]);
+        assert_eq!(one(&m, "OP").outcome, Outcome::Skipped);
+        assert_eq!(counts(&m, "role").skipped, 1, "the skipped user's roles");
+
+        // The operator's merge wins over U9's skip of an account without an email.
+        w.users[0].email = String::new();
+        let m = resolved(&w, r#"{"users": {"1": {"mergeInto": 2}}}"#);
+        assert!(m.report.complete());
+        assert_eq!(m.ids.users, vec![vec![2, 1]]);
+        assert_eq!(m.ids.roles, vec![vec![vec![5]]]);
+        assert!(found(&m, "U9").is_empty());
+        w.users[0].email = "ANA@x.org".into();
+        let m = resolved(&w, r#"{"users": {"1": "skip"}}"#);
         assert_eq!(one(&m, "OP").outcome, Outcome::Skipped);
         assert_eq!(counts(&m, "role").skipped, 1, "the skipped user's roles");
     }
