@@ -25,6 +25,8 @@ mod partners;
 mod performance;
 mod props;
 mod provider;
+mod prp;
+mod prp_map;
 mod reference;
 mod roles;
 mod schema;
