@@ -306,20 +306,25 @@ fn finish(c: Checker, r: &Record<'_>, errors: &mut Errors) {
 /// Reads and checks a whole document. The batch is complete (one entry per record) whenever
 /// the document is an object of arrays, so later checks can still report by position.
 pub fn check(text: &str) -> (Batch, Vec<String>) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(doc) => check_value(&doc),
+        Err(e) => {
+            let mut errors = Errors::default();
+            errors.at("$", format_args!("not valid JSON: {e}"));
+            (Batch::default(), errors.0)
+        }
+    }
+}
+
+/// [`check`] of a document already parsed (or built, as `import-prp` builds its own).
+pub fn check_value(doc: &Value) -> (Batch, Vec<String>) {
     let mut errors = Errors::default();
     let mut batch = Batch::default();
-    let doc: Value = match serde_json::from_str(text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            errors.at("$", format_args!("not valid JSON: {e}"));
-            return (batch, errors.0);
-        }
-    };
     if !doc.is_object() {
         errors.at("$", "expected a JSON object");
         return (batch, errors.0);
     }
-    let Some(mut root) = Record::open(&doc, String::new(), TOP, &mut errors) else {
+    let Some(mut root) = Record::open(doc, String::new(), TOP, &mut errors) else {
         return (batch, errors.0);
     };
     let arrays = [

@@ -249,6 +249,11 @@ struct Audit {
 }
 
 impl Audit {
+    /// Writes the events collected so far, so that a large import never holds them all.
+    async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        insert_plain(db, std::mem::take(&mut self.events)).await
+    }
+
     fn created(&mut self, action: &str, target_type: &str, target_id: i64, after: Value) {
         let subject = crate::audit::store::subject_of(target_type, target_id, None, Some(&after));
         self.events.push(audit_event::ActiveModel {
@@ -366,7 +371,7 @@ pub async fn write_new(
     let now = Utc::now();
     let mut audit = Audit {
         at: now,
-        events: Vec::with_capacity(batch.users.len() * 3),
+        events: Vec::new(),
     };
 
     let (workspace_ids, stored) = insert_new(
@@ -504,6 +509,7 @@ pub async fn write_new(
     }
     crate::users::store::add_to_user_count(db, stored.len() as i64).await?;
     let users = stored.len();
+    audit.flush(db).await?;
     drop(stored);
 
     // (user index, role index, user id, role) of every role to insert.
@@ -557,7 +563,7 @@ pub async fn write_new(
         by_user[*u][*r] = Some(*id);
     }
 
-    insert_plain(db, audit.events).await?;
+    audit.flush(db).await?;
     Ok(Written {
         summary: ImportSummary {
             workspaces,

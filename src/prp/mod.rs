@@ -65,7 +65,7 @@ pub async fn run(db: &DatabaseConnection, options: &Options) -> anyhow::Result<R
     bar.inc(1);
     let mut report = mapped.report.clone();
     report.dry_run = options.dry_run;
-    sync::apply(db, &world, &mapped, &mut report, options.dry_run, |step| {
+    sync::apply(db, &world, mapped, &mut report, options.dry_run, |step| {
         bar.inc(1);
         bar.set_message(step.to_owned());
     })

@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::map::Mapped;
+use super::map::{Mapped, OldIds};
 use super::report::{Applied, Conflict, Report};
 use super::source::World;
 use crate::audit::store::{record, Change};
@@ -56,6 +56,55 @@ fn digest(record: &Value) -> String {
     hex
 }
 
+/// The digests of a document's records: per entity in document order, and per role record
+/// with its (user, role) position.
+#[derive(Default)]
+struct Digests {
+    entities: HashMap<&'static str, Vec<String>>,
+    roles: Vec<String>,
+    role_pos: Vec<(usize, usize)>,
+    role_counts: Vec<usize>,
+}
+
+impl Digests {
+    fn of(document: &Value) -> Self {
+        let mut d = Digests::default();
+        for (entity, key) in [
+            ("workspace", "workspaces"),
+            ("response_plan", "responsePlans"),
+            ("cluster", "clusters"),
+            ("partner", "partners"),
+            ("user", "users"),
+        ] {
+            let digests = records(document, key)
+                .iter()
+                .map(|r| {
+                    if entity == "user" {
+                        digest(&user_record(r))
+                    } else {
+                        digest(r)
+                    }
+                })
+                .collect();
+            d.entities.insert(entity, digests);
+        }
+        for (u, user) in records(document, "users").iter().enumerate() {
+            let roles = user["roles"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            d.role_counts.push(roles.len());
+            for (r, role) in roles.iter().enumerate() {
+                d.roles
+                    .push(digest(&serde_json::json!([user["ref"], role])));
+                d.role_pos.push((u, r));
+            }
+        }
+        d
+    }
+
+    fn of_entity(&self, entity: &str) -> &[String] {
+        self.entities.get(entity).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
 /// What a record is to this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -75,8 +124,17 @@ impl Fate {
     }
 }
 
+/// What an earlier run recorded of one old row.
+struct Recorded {
+    entity: &'static str,
+    old_id: i64,
+    idm_id: i64,
+    digest: String,
+    synced_at: DateTime<Utc>,
+}
+
 /// The legacy-id rows of earlier runs, by (entity, old id).
-struct Legacy(HashMap<(String, i64), legacy_id::Model>);
+struct Legacy(HashMap<(&'static str, i64), Recorded>);
 
 impl Legacy {
     async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
@@ -86,16 +144,24 @@ impl Legacy {
             .await?;
         Ok(Legacy(
             rows.into_iter()
-                .map(|r| ((r.entity.clone(), r.old_id), r))
+                .filter_map(|r| {
+                    let entity = ENTITIES.into_iter().find(|e| *e == r.entity)?;
+                    let recorded = Recorded {
+                        entity,
+                        old_id: r.old_id,
+                        idm_id: r.idm_id,
+                        digest: r.digest,
+                        synced_at: r.synced_at,
+                    };
+                    Some(((entity, r.old_id), recorded))
+                })
                 .collect(),
         ))
     }
 
     /// The row of the first of `old_ids` an earlier run recorded.
-    fn find(&self, entity: &str, old_ids: &[i64]) -> Option<&legacy_id::Model> {
-        old_ids
-            .iter()
-            .find_map(|&id| self.0.get(&(entity.to_owned(), id)))
+    fn find(&self, entity: &'static str, old_ids: &[i64]) -> Option<&Recorded> {
+        old_ids.iter().find_map(|&id| self.0.get(&(entity, id)))
     }
 }
 
@@ -154,26 +220,6 @@ fn fates(
         .collect()
 }
 
-/// Models of `E` by id.
-async fn by_ids<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    column: E::Column,
-    ids: &[i64],
-    id: fn(&E::Model) -> i64,
-) -> Result<HashMap<i64, E::Model>, DbErr> {
-    let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        for m in E::find()
-            .filter(column.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-        {
-            found.insert(id(&m), m);
-        }
-    }
-    Ok(found)
-}
-
 /// The records of one array of the document.
 fn records<'a>(document: &'a Value, key: &str) -> Vec<&'a Value> {
     document[key]
@@ -191,8 +237,8 @@ fn user_record(user: &Value) -> Value {
     u
 }
 
-/// Names the old row of each error ("users[812]" gains " (u:4711)").
-fn name_rows(errors: Vec<String>, document: &Value) -> Vec<String> {
+/// Names the old row of each error ("users[812]" gains " (u:4711)", the record's ref).
+fn name_rows(errors: Vec<String>, ids: &OldIds) -> Vec<String> {
     errors
         .into_iter()
         .map(|e| {
@@ -202,10 +248,18 @@ fn name_rows(errors: Vec<String>, document: &Value) -> Vec<String> {
             let Some((key, index)) = head.split_once('[') else {
                 return e;
             };
-            let reference = index
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| document[key][i]["ref"].as_str());
+            let Ok(i) = index.parse::<usize>() else {
+                return e;
+            };
+            let first = |v: &Vec<Vec<i64>>| v.get(i).and_then(|o| o.first().copied());
+            let reference = match key {
+                "workspaces" => ids.workspaces.get(i).map(|id| format!("ws:{id}")),
+                "responsePlans" => ids.plans.get(i).map(|id| format!("rp:{id}")),
+                "clusters" => first(&ids.clusters).map(|id| format!("cl:{id}")),
+                "partners" => ids.partners.get(i).map(|id| format!("p:{id}")),
+                "users" => first(&ids.users).map(|id| format!("u:{id}")),
+                _ => None,
+            };
             match reference {
                 Some(r) => format!("{head}] ({r}){rest}"),
                 None => e,
@@ -220,18 +274,22 @@ fn name_rows(errors: Vec<String>, document: &Value) -> Vec<String> {
 pub async fn apply(
     db: &DatabaseConnection,
     world: &World,
-    mapped: &Mapped,
+    mapped: Mapped,
     report: &mut Report,
     dry_run: bool,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<()> {
-    let document = &mapped.document;
+    let Mapped { document, ids, .. } = mapped;
     progress("checking the document");
-    let (batch, errors) = check::check(&document.to_string());
-    report.import_errors = name_rows(errors, document);
+    let digests = Digests::of(&document);
+    let (batch, errors) = check::check_value(&document);
+    report.import_errors = name_rows(errors, &ids);
+    // The checked rows and the digests are all that is needed from here: a large document is
+    // not held through the writes.
+    drop(document);
     let txn = crate::db::begin_write(db).await?;
     let legacy = Legacy::load(&txn).await?;
-    let ids = &mapped.ids;
+    let ids = &ids;
     let mut conflicts = Vec::new();
 
     // Fates per entity, from digests of the records and the idm rows' change times.
@@ -239,27 +297,15 @@ pub async fn apply(
     let workspace_ids = one(&ids.workspaces);
     let plan_ids = one(&ids.plans);
     let partner_ids = one(&ids.partners);
-    let arrays: [(&'static str, &str, &[Vec<i64>]); 5] = [
-        ("workspace", "workspaces", &workspace_ids),
-        ("response_plan", "responsePlans", &plan_ids),
-        ("cluster", "clusters", &ids.clusters),
-        ("partner", "partners", &partner_ids),
-        ("user", "users", &ids.users),
+    let arrays: [(&'static str, &[Vec<i64>]); 5] = [
+        ("workspace", &workspace_ids),
+        ("response_plan", &plan_ids),
+        ("cluster", &ids.clusters),
+        ("partner", &partner_ids),
+        ("user", &ids.users),
     ];
     let mut all_fates: HashMap<&'static str, Vec<Fate>> = HashMap::new();
-    let mut all_digests: HashMap<&'static str, Vec<String>> = HashMap::new();
-    for (entity, key, old) in arrays {
-        let recs = records(document, key);
-        let digests: Vec<String> = recs
-            .iter()
-            .map(|r| {
-                if entity == "user" {
-                    digest(&user_record(r))
-                } else {
-                    digest(r)
-                }
-            })
-            .collect();
+    for (entity, old) in arrays {
         let known_ids: Vec<i64> = old
             .iter()
             .filter_map(|o| legacy.find(entity, o).map(|l| l.idm_id))
@@ -270,35 +316,28 @@ pub async fn apply(
             entity,
             &legacy,
             &old_refs,
-            &digests,
+            digests.of_entity(entity),
             &changed_at,
             &mut conflicts,
         );
         all_fates.insert(entity, fates);
-        all_digests.insert(entity, digests);
     }
     let fate = |entity: &str| all_fates.get(entity).cloned().unwrap_or_default();
 
     // Roles: per user, per role record.
-    let users = records(document, "users");
     let user_fates = fate("user");
-    let mut role_old: Vec<&[i64]> = Vec::new();
-    let mut role_digests = Vec::new();
-    let mut role_pos = Vec::new();
-    for (u, user) in users.iter().enumerate() {
-        let roles = user["roles"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-        for (r, role) in roles.iter().enumerate() {
-            let old = ids
-                .roles
+    let role_pos = &digests.role_pos;
+    let role_digests = &digests.roles;
+    let role_old: Vec<&[i64]> = role_pos
+        .iter()
+        .map(|&(u, r)| {
+            ids.roles
                 .get(u)
                 .and_then(|rs| rs.get(r))
                 .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            role_old.push(old);
-            role_digests.push(digest(&serde_json::json!([user["ref"], role])));
-            role_pos.push((u, r));
-        }
-    }
+                .unwrap_or(&[])
+        })
+        .collect();
     let known_roles: Vec<i64> = role_old
         .iter()
         .filter_map(|o| legacy.find("role", o).map(|l| l.idm_id))
@@ -308,7 +347,7 @@ pub async fn apply(
         "role",
         &legacy,
         &role_old,
-        &role_digests,
+        role_digests,
         &role_changed,
         &mut conflicts,
     );
@@ -319,9 +358,10 @@ pub async fn apply(
         clusters: fate("cluster").iter().map(|f| f.id()).collect(),
         partners: fate("partner").iter().map(|f| f.id()).collect(),
         users: user_fates.iter().map(|f| f.id()).collect(),
-        new_roles: users
+        new_roles: digests
+            .role_counts
             .iter()
-            .map(|u| vec![false; u["roles"].as_array().map_or(0, Vec::len)])
+            .map(|&n| vec![false; n])
             .collect(),
     };
     // New roles of known users, unless idm gave the user a role in the same place meanwhile.
@@ -353,7 +393,7 @@ pub async fn apply(
 
     report.import_errors.extend(name_rows(
         writer::conflicts(&txn, &batch, &known).await?,
-        document,
+        ids,
     ));
     report.conflicts = conflicts;
     if !report.complete() {
@@ -366,9 +406,9 @@ pub async fn apply(
     progress("applying changes");
     let now = Utc::now();
     let mut tallies: HashMap<&'static str, Tally> = HashMap::new();
-    for (entity, _, old) in arrays {
+    for (entity, old) in arrays {
         let fates = fate(entity);
-        let digests = all_digests.get(entity).cloned().unwrap_or_default();
+        let digests = digests.of_entity(entity);
         let ids_of = written_ids(&written, entity);
         let tally = tallies.entry(entity).or_default();
         tally.applied.entity = entity;
@@ -421,7 +461,7 @@ pub async fn apply(
     let mapped_roles: HashSet<i64> = ids.roles.iter().flatten().flatten().copied().collect();
     let mut gone_roles = Vec::new();
     for l in legacy.0.values() {
-        match l.entity.as_str() {
+        match l.entity {
             "user" if !present_users.contains(&l.old_id) && deactivate(&txn, l.idm_id).await? => {
                 tallies.entry("user").or_default().applied.deactivated += 1;
             }
@@ -450,7 +490,7 @@ pub async fn apply(
             }
             None => {}
         }
-        legacy_id::Entity::delete_by_id((l.entity.clone(), SOURCE.to_owned(), l.old_id))
+        legacy_id::Entity::delete_by_id((l.entity.to_owned(), SOURCE.to_owned(), l.old_id))
             .exec(&txn)
             .await?;
     }
@@ -520,40 +560,70 @@ async fn changed_at(
     entity: &str,
     ids: &[i64],
 ) -> Result<HashMap<i64, Option<DateTime<Utc>>>, DbErr> {
-    Ok(match entity {
-        "workspace" => by_ids::<workspace::Entity>(db, workspace::Column::Id, ids, |m| m.id)
-            .await?
-            .into_iter()
-            .map(|(id, m)| (id, Some(m.updated_at)))
-            .collect(),
-        "response_plan" => {
-            by_ids::<response_plan::Entity>(db, response_plan::Column::Id, ids, |m| m.id)
-                .await?
-                .into_keys()
-                .map(|id| (id, None))
-                .collect()
+    match entity {
+        "workspace" => {
+            times::<workspace::Entity>(
+                db,
+                workspace::Column::Id,
+                Some(workspace::Column::UpdatedAt),
+                ids,
+            )
+            .await
         }
-        "cluster" => by_ids::<cluster::Entity>(db, cluster::Column::Id, ids, |m| m.id)
-            .await?
-            .into_keys()
-            .map(|id| (id, None))
-            .collect(),
-        "partner" => by_ids::<partner::Entity>(db, partner::Column::Id, ids, |m| m.id)
-            .await?
-            .into_iter()
-            .map(|(id, m)| (id, Some(m.updated_at)))
-            .collect(),
-        "user" => by_ids::<user::Entity>(db, user::Column::Id, ids, |m| m.id)
-            .await?
-            .into_iter()
-            .map(|(id, m)| (id, Some(m.updated_at)))
-            .collect(),
-        _ => by_ids::<prp_role::Entity>(db, prp_role::Column::Id, ids, |m| m.id)
-            .await?
-            .into_iter()
-            .map(|(id, m)| (id, Some(m.updated_at)))
-            .collect(),
-    })
+        "response_plan" => {
+            times::<response_plan::Entity>(db, response_plan::Column::Id, None, ids).await
+        }
+        "cluster" => times::<cluster::Entity>(db, cluster::Column::Id, None, ids).await,
+        "partner" => {
+            times::<partner::Entity>(
+                db,
+                partner::Column::Id,
+                Some(partner::Column::UpdatedAt),
+                ids,
+            )
+            .await
+        }
+        "user" => {
+            times::<user::Entity>(db, user::Column::Id, Some(user::Column::UpdatedAt), ids).await
+        }
+        _ => {
+            times::<prp_role::Entity>(
+                db,
+                prp_role::Column::Id,
+                Some(prp_role::Column::UpdatedAt),
+                ids,
+            )
+            .await
+        }
+    }
+}
+
+/// (id, updated_at) of the rows of `E` among `ids`; only the ids when `updated` is None.
+async fn times<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    updated: Option<E::Column>,
+    ids: &[i64],
+) -> Result<HashMap<i64, Option<DateTime<Utc>>>, DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let select = E::find()
+            .select_only()
+            .column(id)
+            .filter(id.is_in(chunk.iter().copied()));
+        match updated {
+            Some(updated) => {
+                let rows: Vec<(i64, DateTime<Utc>)> =
+                    select.column(updated).into_tuple().all(db).await?;
+                found.extend(rows.into_iter().map(|(id, t)| (id, Some(t))));
+            }
+            None => {
+                let rows: Vec<i64> = select.into_tuple().all(db).await?;
+                found.extend(rows.into_iter().map(|id| (id, None)));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Where a role sits, as the uniqueness rules see it: the workspace (IP), the cluster, or
