@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -138,25 +138,19 @@ struct Legacy(HashMap<(&'static str, i64), Recorded>);
 
 impl Legacy {
     async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        let rows = legacy_id::Entity::find()
-            .filter(legacy_id::Column::Source.eq(SOURCE))
-            .all(db)
-            .await?;
-        Ok(Legacy(
-            rows.into_iter()
-                .filter_map(|r| {
-                    let entity = ENTITIES.into_iter().find(|e| *e == r.entity)?;
-                    let recorded = Recorded {
-                        entity,
-                        old_id: r.old_id,
-                        idm_id: r.idm_id,
-                        digest: r.digest,
-                        synced_at: r.synced_at,
-                    };
-                    Some(((entity, r.old_id), recorded))
-                })
-                .collect(),
-        ))
+        let mut found = HashMap::new();
+        each_legacy_row(db, |entity, r| {
+            let recorded = Recorded {
+                entity,
+                old_id: r.old_id,
+                idm_id: r.idm_id,
+                digest: r.digest,
+                synced_at: r.synced_at,
+            };
+            found.insert((entity, r.old_id), recorded);
+        })
+        .await?;
+        Ok(Legacy(found))
     }
 
     /// The row of the first of `old_ids` an earlier run recorded.
@@ -987,17 +981,40 @@ async fn upsert_legacy(
 }
 
 async fn legacy_list(db: &impl ConnectionTrait) -> Result<Vec<(&'static str, i64, i64)>, DbErr> {
-    let rows = legacy_id::Entity::find()
-        .filter(legacy_id::Column::Source.eq(SOURCE))
-        .all(db)
-        .await?;
-    let mut out: Vec<(&'static str, i64, i64)> = rows
-        .into_iter()
-        .filter_map(|r| {
-            let entity = ENTITIES.into_iter().find(|e| *e == r.entity)?;
-            Some((entity, r.old_id, r.idm_id))
-        })
-        .collect();
+    let mut out = Vec::new();
+    each_legacy_row(db, |entity, r| out.push((entity, r.old_id, r.idm_id))).await?;
     out.sort_unstable();
     Ok(out)
+}
+
+/// Legacy-id rows read per page (a large portal has hundreds of thousands of them, and a
+/// driver holds a whole result in memory before it is mapped).
+const LEGACY_PAGE: u64 = 20_000;
+
+/// Calls `each` with every legacy-id row of the old portal, page by page in key order.
+async fn each_legacy_row(
+    db: &impl ConnectionTrait,
+    mut each: impl FnMut(&'static str, legacy_id::Model),
+) -> Result<(), DbErr> {
+    for entity in ENTITIES {
+        let mut after = i64::MIN;
+        loop {
+            let page = legacy_id::Entity::find()
+                .filter(legacy_id::Column::Entity.eq(entity))
+                .filter(legacy_id::Column::Source.eq(SOURCE))
+                .filter(legacy_id::Column::OldId.gt(after))
+                .order_by_asc(legacy_id::Column::OldId)
+                .limit(LEGACY_PAGE)
+                .all(db)
+                .await?;
+            let Some(last) = page.last().map(|r| r.old_id) else {
+                break;
+            };
+            after = last;
+            for r in page {
+                each(entity, r);
+            }
+        }
+    }
+    Ok(())
 }
