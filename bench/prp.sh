@@ -14,8 +14,8 @@ src=prp_bench_$users
 if [ "$(psql $pg -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$src'")" != 1 ]; then
   echo "generating and loading a world of $users users into $src ..."
   createdb $pg "$src.tmp" 2>/dev/null || { dropdb $pg "$src.tmp"; createdb $pg "$src.tmp"; }
-  psql $pg -d "$src.tmp" -v ON_ERROR_STOP=1 -q -f ../shared/prp/prp_schema.sql
-  python3 ../shared/prp/gen_prp_world.py --seed 1 --users "$users" \
+  psql $pg -d "$src.tmp" -v ON_ERROR_STOP=1 -q -f tests/prp/prp_schema.sql
+  python3 tests/prp/gen_prp_world.py --seed 1 --users "$users" \
     | psql $pg -d "$src.tmp" -v ON_ERROR_STOP=1 -q -f -
   psql $pg -d postgres -qc "ALTER DATABASE \"$src.tmp\" RENAME TO $src"
 fi

@@ -1,5 +1,5 @@
 //! The migration report: per entity what was read and what became of it, every anomaly with
-//! its case code (`../shared/prp/README.md` table (b)) and old row ids, what was not carried
+//! its case code (`docs/prp-migration.md` table (b)) and old row ids, what was not carried
 //! over, and what a run changed in idm. Printed as a summary on the terminal and written as
 //! JSON with `--report`.
 
@@ -28,7 +28,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Anomaly {
-    /// The case code of `../shared/prp/README.md` (U5, R10, …), or `OP` for an operator's
+    /// The case code of `docs/prp-migration.md` (U5, R10, …), or `OP` for an operator's
     /// decision from the resolution file.
     pub case: &'static str,
     /// The old table, e.g. `account_user`.
@@ -176,6 +176,15 @@ impl Report {
                 cases.push((a.case, a.outcome));
             }
         }
+        // In the pipeline's order: reference data, partners, users, roles, then decisions.
+        cases.sort_by_key(|(case, _)| {
+            let family = "WDCPUR".find(|c| case.starts_with(c)).unwrap_or(6);
+            let number: u32 = case
+                .trim_start_matches(char::is_alphabetic)
+                .parse()
+                .unwrap_or(0);
+            (family, number)
+        });
         if !cases.is_empty() {
             out.push_str("\nanomalies (case, outcome, rows: what was done)\n");
         }

@@ -1,5 +1,5 @@
 //! Reading the old portal's database: the identity tables of PRP before "realms"
-//! (`../shared/prp/prp_schema.sql`), read in one `REPEATABLE READ READ ONLY` transaction, so
+//! (`tests/prp/prp_schema.sql`), read in one `REPEATABLE READ READ ONLY` transaction, so
 //! a portal that keeps running is seen at one instant and never written to.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -126,7 +126,7 @@ pub struct Role {
     pub is_active: bool,
 }
 
-/// Columns with no place in idm, per table (contract mapping, `../shared/prp/README.md` (a)).
+/// Columns with no place in idm, per table (contract mapping, `docs/prp-migration.md` (a)).
 const LOST: &[(&str, &[&str])] = &[
     ("core_workspace", &["external_id", "latitude", "longitude"]),
     ("core_responseplan", &["external_id"]),

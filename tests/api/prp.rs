@@ -640,3 +640,65 @@ async fn each_requester_sees_on_each_portal_the_users_the_old_portal_showed_it()
         );
     }
 }
+
+/// The command as an operator runs it: exit status 1 and a JSON report naming the refused
+/// row without a decision (nothing written), 0 with it; the report file says the same.
+#[tokio::test]
+async fn the_command_exits_non_zero_until_the_migration_is_complete() {
+    let world = load_world(3, 200).await;
+    let (admin_row, decision) = drop_cluster_admin(&world).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("idm.db").display());
+    let report_file = dir.path().join("report.json");
+    let decisions = dir.path().join("decisions.json");
+    std::fs::write(&decisions, decision.to_string()).expect("decisions");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_idm"))
+            .env("DATABASE_URL", &database)
+            .args(["import-prp", "--quiet", "--from", &world.url, "--report"])
+            .arg(&report_file)
+            .args(extra)
+            .output()
+            .expect("idm runs");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&report_file).expect("report written"))
+                .expect("report is JSON");
+        (out, report)
+    };
+    let (out, report) = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("import-prp: NOT complete"));
+    let refused: Vec<&Value> = report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["outcome"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        (&refused[0]["case"], &refused[0]["ids"]),
+        (&json!("R13"), &json!([admin_row]))
+    );
+    assert_eq!(report["legacyIds"], json!([]));
+
+    let (out, report) = run(&[std::ffi::OsStr::new("--resolve"), decisions.as_os_str()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("import-prp: complete\n"));
+    let users = report["applied"]
+        .as_array()
+        .expect("applied")
+        .iter()
+        .find(|a| a["entity"] == "user")
+        .expect("users applied")
+        .clone();
+    assert!(users["created"].as_u64().expect("created") > 190);
+    assert!(!report["legacyIds"]
+        .as_array()
+        .expect("legacy ids")
+        .is_empty());
+}

@@ -1,4 +1,4 @@
-//! import-prp's mapping over a generated PRP world (`../shared/prp/gen_prp_world.py` loaded
+//! import-prp's mapping over a generated PRP world (`tests/prp/gen_prp_world.py` loaded
 //! into a fresh PostgreSQL database): the document passes the import's checks, and the
 //! report's counts are the generator's own counts of every messy case.
 
@@ -22,9 +22,10 @@ pub struct PrpWorld {
     name: String,
 }
 
-/// `../shared/prp`: the schema, the generator and its docs.
+/// `tests/prp`: the old portal's schema and the world generator (copied from the migration
+/// study, `docs/prp-migration.md`).
 pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/prp")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/prp")
 }
 
 /// A fresh database `prp_<random>` holding PRP's schema and the generated world of

@@ -1,5 +1,5 @@
 -- old_user_list.sql: the users that the old portal's (PRP's) ID-management users list
--- returns to a requester, as ONE SELECT over PRP's own tables (/work/shared/prp/prp_schema.sql:
+-- returns to a requester, as ONE SELECT over PRP's own tables (tests/prp/prp_schema.sql:
 -- account_user, core_prprole).
 --
 -- Re-implements  GET /api/id-management/users/?portal=<IP|CLUSTER>[&workspaces=<id>]

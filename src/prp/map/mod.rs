@@ -1,5 +1,5 @@
 //! The mapping from the old portal's rows to an import document, by the rules of
-//! `../shared/prp/README.md` (table (b), its pipeline order and the 2026-12-04 decisions),
+//! `docs/prp-migration.md` (table (b), its pipeline order and the 2026-12-04 decisions),
 //! with every anomaly in the report and the old row ids behind every record. Pure: no
 //! database, no clock; every lookup is by id through hash maps, so it stays linear in the rows.
 
