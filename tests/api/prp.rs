@@ -348,6 +348,16 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
         .data(&csa, "mutation($id: ID!) { updateUser(input: {id: $id, lastName: \"Idm\"}) { errors { code } } }", json!({"id": both_id}))
         .await;
     assert_eq!(d["updateUser"]["errors"], json!([]));
+    // And invites someone the old portal never had.
+    let d = app
+        .data(
+            &csa,
+            "mutation { createUser(input: {portal: CLUSTER, userType: IMO, email: \"idm-only@un.org\", \
+             firstName: \"Only\", lastName: \"Idm\"}) { user { id } errors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["createUser"]["errors"], json!([]));
     // And in the old portal: five changes and a newcomer.
     let workspace = roles_of[&renamed.id][0]
         .workspace_id
@@ -434,6 +444,20 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
         (newcomer.first_name.as_str(), newcomer.is_active),
         ("New", true)
     );
+
+    // The user created in idm is none of the sync's business.
+    let idm_only = idm::entity::user::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.email == "idm-only@un.org")
+        .expect("still there");
+    assert!(idm_only.is_active);
+    assert!(!legacy(&app)
+        .await
+        .iter()
+        .any(|((entity, _), &id)| entity == "user" && id == idm_only.id));
 
     // And once applied, a run changes nothing again (the conflict is still reported).
     let before = app.counts().await;
