@@ -39,14 +39,23 @@ for db in sqlite postgres; do
   if [ $db = sqlite ]; then
     url="sqlite://$dir/idm.db?mode=rwc"
   else
-    dropdb $pg --if-exists idm_prp_bench
+    dropdb $pg --if-exists idm_prp_bench 2>/dev/null
     createdb $pg idm_prp_bench
     url="postgres://postgres@127.0.0.1:5432/idm_prp_bench"
   fi
   DATABASE_URL="$url" RUST_LOG=warn "$bin" migrate > /dev/null
   measure "dry run" "$url" --dry-run
-  measure "real run" "$url"
+  measure "real run" "$url" --report "$dir/report-$db.json"
   measure "second run (no change)" "$url"
+  # The mapping's figures for this size (docs/prp-migration.md: N=100000).
+  python3 - "$dir/report-$db.json" "$users" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+e = {x["entity"]: (x["read"], x["migrated"]) for x in r["entities"]}
+print("             migrated: users %d of %d, roles %d of %d, clusters %d of %d" % (e["user"][1], e["user"][0], e["role"][1], e["role"][0], e["cluster"][1], e["cluster"][0]))
+if sys.argv[2] == "100000":
+    assert (e["user"], e["role"], e["cluster"]) == ((100000, 99996), (119425, 119406), (16819, 16816)), e
+PY
 done
 echo
 echo "last run's summary:"

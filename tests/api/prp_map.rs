@@ -540,32 +540,3 @@ async fn without_a_decision_only_the_cluster_admin_row_refuses_the_run() {
         Vec::<String>::new()
     );
 }
-
-/// The README's size for a large portal; `cargo test --test api prp_map -- --ignored` (the
-/// generator alone takes ~11 s).
-#[tokio::test]
-#[ignore = "generates and loads 100,000 users (~20 s)"]
-async fn a_portal_of_100k_users_maps_in_well_under_a_few_seconds() {
-    let prp = load_world(1, 100_000).await;
-    let world = read(&prp).await;
-    let resolutions = dropping_cluster_admin(&world);
-    let started = std::time::Instant::now();
-    let m = map(&world, &resolutions);
-    let took = started.elapsed();
-
-    // Unoptimised (the test profile) it takes ~2.5 s on a 2-core machine; optimised, a tenth.
-    let limit = if cfg!(debug_assertions) { 10.0 } else { 2.0 };
-    assert!(took.as_secs_f64() < limit, "map took {took:?}");
-    assert!(m.report.complete());
-    let e = |name| {
-        let e = entity(&m, name);
-        (e.read, e.migrated)
-    };
-    assert_eq!(e("user"), (100_000, 99_996));
-    assert_eq!(e("role"), (119_425, 119_406));
-    assert_eq!(e("cluster"), (16_819, 16_816));
-    assert_eq!(
-        idm::import::validate(&m.document.to_string()),
-        Vec::<String>::new()
-    );
-}
