@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::Context;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::auth::{JwtKeys, Requester};
 use crate::batches::Batches;
@@ -50,6 +50,18 @@ pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
 /// The connection write transactions begin on (see [`AppState::writer`]).
 pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
     Ok(&state(ctx)?.writer)
+}
+
+/// Runs a mutation's `work` in one write transaction, its audit event and notice included:
+/// committed when `work` succeeds, rolled back when it fails (nothing is half-written).
+pub async fn in_transaction<T>(
+    ctx: &Context<'_>,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, MutationError>,
+) -> Result<T, MutationError> {
+    let txn = crate::db::begin_write(writer(ctx)?).await?;
+    let value = work(&txn).await?;
+    txn.commit().await?;
+    Ok(value)
 }
 
 /// Whom a request acts for (request data). Normally a requester signed in for this request.

@@ -13,7 +13,7 @@ use super::store::{
     self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage, PartnerRow,
 };
 use crate::audit::store::{record, Change};
-use crate::context::{authority, db, loader, payload, requester, writer, DbLoader};
+use crate::context::{authority, db, in_transaction, loader, payload, requester, DbLoader};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -651,29 +651,30 @@ impl PartnersMutation {
             draft.validate_into(&mut c, &mut model);
             c.finish().map_err(MutationError::Rejected)?;
             let max = crate::context::state(ctx)?.config.limits.max_list_input;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            // Checked again with the requester's roles as they are inside the transaction.
-            permissions::check_manage_partners(&authority(&txn, r).await?)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max)
-                .await?
-                .unwrap_or_default();
-            let p = store::insert(&txn, model).await?;
-            store::set_clusters(&txn, p.id, &clusters).await?;
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "partner.create",
-                    target_type: "Partner",
-                    target_id: p.id,
-                    before: None,
-                    after: Some(store::partner_json(&p, &clusters)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(p)
+            in_transaction(ctx, async |txn| {
+                // Checked again with the requester's roles as they are inside the transaction.
+                permissions::check_manage_partners(&authority(txn, r).await?)
+                    .map_err(|d| UserError::denied(d, &[]))?;
+                let clusters = resolve_clusters(txn, input.cluster_ids.as_ref(), max)
+                    .await?
+                    .unwrap_or_default();
+                let p = store::insert(txn, model).await?;
+                store::set_clusters(txn, p.id, &clusters).await?;
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "partner.create",
+                        target_type: "Partner",
+                        target_id: p.id,
+                        before: None,
+                        after: Some(store::partner_json(&p, &clusters)),
+                    },
+                )
+                .await?;
+                Ok(p)
+            })
+            .await
         }
         .await;
         payload(result, |p| PartnerPayload {
@@ -694,73 +695,74 @@ impl PartnersMutation {
             let id = ids::decode(Kind::Partner, &input.id)
                 .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
             let max = crate::context::state(ctx)?.config.limits.max_list_input;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            // Checked again with the requester's roles as they are inside the transaction.
-            permissions::check_manage_partners(&authority(&txn, r).await?)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let before = store::find(&txn, id).await?.ok_or_else(|| {
-                UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"])
-            })?;
-            let before_clusters: Vec<i64> = store::clusters_of(&txn, &[id])
-                .await?
-                .into_iter()
-                .map(|(_, c)| c)
-                .collect();
-            let mut draft = PartnerDraft::from_model(&before);
-            match input.title {
-                MaybeUndefined::Value(t) => draft.title = t,
-                MaybeUndefined::Null => draft.title = String::new(),
-                MaybeUndefined::Undefined => {}
-            }
-            apply(&mut draft.short_title, input.short_title);
-            apply(&mut draft.alternate_title, input.alternate_title);
-            apply(&mut draft.partner_type, input.partner_type);
-            apply(&mut draft.shared_partner, input.shared_partner);
-            apply(&mut draft.cso_type, input.cso_type);
-            apply(&mut draft.email, input.email);
-            apply(&mut draft.phone_number, input.phone_number);
-            apply(&mut draft.street_address, input.street_address);
-            apply(&mut draft.city, input.city);
-            apply(&mut draft.postal_code, input.postal_code);
-            apply(&mut draft.country_code, input.country_code);
-            apply(&mut draft.total_ct_cp, input.total_ct_cp);
-            apply(&mut draft.total_ct_cy, input.total_ct_cy);
-            apply(&mut draft.vendor_number, input.vendor_number);
-            apply(&mut draft.alternate_id, input.alternate_id);
-            apply(&mut draft.rating, input.rating);
-            apply(
-                &mut draft.basis_for_risk_rating,
-                input.basis_for_risk_rating,
-            );
-            apply(&mut draft.type_of_assessment, input.type_of_assessment);
-            apply(&mut draft.ocha_external_id, input.ocha_external_id);
-            apply(&mut draft.external_id, input.external_id);
-            apply(&mut draft.external_source, input.external_source);
-            let mut c = Checker::new(&["input"]);
-            let mut model: partner::ActiveModel = before.clone().into();
-            draft.validate_into(&mut c, &mut model);
-            c.finish().map_err(MutationError::Rejected)?;
-            model.updated_at = Set(Utc::now());
-            let clusters = resolve_clusters(&txn, input.cluster_ids.as_ref(), max).await?;
-            let p = store::update(&txn, model).await?;
-            if let Some(clusters) = &clusters {
-                store::set_clusters(&txn, p.id, clusters).await?;
-            }
-            let after_clusters = clusters.unwrap_or_else(|| before_clusters.clone());
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "partner.update",
-                    target_type: "Partner",
-                    target_id: p.id,
-                    before: Some(store::partner_json(&before, &before_clusters)),
-                    after: Some(store::partner_json(&p, &after_clusters)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(p)
+            in_transaction(ctx, async |txn| {
+                // Checked again with the requester's roles as they are inside the transaction.
+                permissions::check_manage_partners(&authority(txn, r).await?)
+                    .map_err(|d| UserError::denied(d, &[]))?;
+                let before = store::find(txn, id).await?.ok_or_else(|| {
+                    UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"])
+                })?;
+                let before_clusters: Vec<i64> = store::clusters_of(txn, &[id])
+                    .await?
+                    .into_iter()
+                    .map(|(_, c)| c)
+                    .collect();
+                let mut draft = PartnerDraft::from_model(&before);
+                match input.title {
+                    MaybeUndefined::Value(t) => draft.title = t,
+                    MaybeUndefined::Null => draft.title = String::new(),
+                    MaybeUndefined::Undefined => {}
+                }
+                apply(&mut draft.short_title, input.short_title);
+                apply(&mut draft.alternate_title, input.alternate_title);
+                apply(&mut draft.partner_type, input.partner_type);
+                apply(&mut draft.shared_partner, input.shared_partner);
+                apply(&mut draft.cso_type, input.cso_type);
+                apply(&mut draft.email, input.email);
+                apply(&mut draft.phone_number, input.phone_number);
+                apply(&mut draft.street_address, input.street_address);
+                apply(&mut draft.city, input.city);
+                apply(&mut draft.postal_code, input.postal_code);
+                apply(&mut draft.country_code, input.country_code);
+                apply(&mut draft.total_ct_cp, input.total_ct_cp);
+                apply(&mut draft.total_ct_cy, input.total_ct_cy);
+                apply(&mut draft.vendor_number, input.vendor_number);
+                apply(&mut draft.alternate_id, input.alternate_id);
+                apply(&mut draft.rating, input.rating);
+                apply(
+                    &mut draft.basis_for_risk_rating,
+                    input.basis_for_risk_rating,
+                );
+                apply(&mut draft.type_of_assessment, input.type_of_assessment);
+                apply(&mut draft.ocha_external_id, input.ocha_external_id);
+                apply(&mut draft.external_id, input.external_id);
+                apply(&mut draft.external_source, input.external_source);
+                let mut c = Checker::new(&["input"]);
+                let mut model: partner::ActiveModel = before.clone().into();
+                draft.validate_into(&mut c, &mut model);
+                c.finish().map_err(MutationError::Rejected)?;
+                model.updated_at = Set(Utc::now());
+                let clusters = resolve_clusters(txn, input.cluster_ids.as_ref(), max).await?;
+                let p = store::update(txn, model).await?;
+                if let Some(clusters) = &clusters {
+                    store::set_clusters(txn, p.id, clusters).await?;
+                }
+                let after_clusters = clusters.unwrap_or_else(|| before_clusters.clone());
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "partner.update",
+                        target_type: "Partner",
+                        target_id: p.id,
+                        before: Some(store::partner_json(&before, &before_clusters)),
+                        after: Some(store::partner_json(&p, &after_clusters)),
+                    },
+                )
+                .await?;
+                Ok(p)
+            })
+            .await
         }
         .await;
         payload(result, |p| PartnerPayload {

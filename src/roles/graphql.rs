@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 
 use super::store;
 use crate::audit::store::{apply_and_record, record_with_notice, Change};
-use crate::context::{auth, db, payload, requester, state, writer, Auth};
+use crate::context::{auth, db, in_transaction, payload, requester, state, Auth};
 use crate::domain::RoleType;
 use crate::entity::{prp_role, user};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -371,30 +371,31 @@ impl RolesMutation {
             if !errors.is_empty() {
                 return Err(MutationError::Rejected(errors));
             }
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let Parties {
-                me,
-                target_user,
-                target,
-                ..
-            } = load_target(&txn, auth, &input.user_id, &["input", "userId"]).await?;
-            let r = requester(ctx)?;
-            if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
-                return Err(MutationError::Rejected(
-                    denials
-                        .into_iter()
-                        .map(|(i, d)| {
-                            let code = ErrorCode::from(d);
-                            UserError::new(code, code.default_message(), &[])
-                                .with_field(denial_path(i, &entries[i], d))
-                        })
-                        .collect(),
-                ));
-            }
-            check_scopes_exist(&txn, &entries).await?;
-            let created = write_roles(&txn, r.id(), &target_user, &target, &entries).await?;
-            txn.commit().await?;
-            Ok((target_user, created))
+            in_transaction(ctx, async |txn| {
+                let Parties {
+                    me,
+                    target_user,
+                    target,
+                    ..
+                } = load_target(txn, auth, &input.user_id, &["input", "userId"]).await?;
+                let r = requester(ctx)?;
+                if let Err(denials) = permissions::check_create_roles(&me, &target, &entries) {
+                    return Err(MutationError::Rejected(
+                        denials
+                            .into_iter()
+                            .map(|(i, d)| {
+                                let code = ErrorCode::from(d);
+                                UserError::new(code, code.default_message(), &[])
+                                    .with_field(denial_path(i, &entries[i], d))
+                            })
+                            .collect(),
+                    ));
+                }
+                check_scopes_exist(txn, &entries).await?;
+                let created = write_roles(txn, r.id(), &target_user, &target, &entries).await?;
+                Ok((target_user, created))
+            })
+            .await
         }
         .await;
         if !auth.is_confirmed() {
@@ -418,67 +419,68 @@ impl RolesMutation {
         // then nothing is answered from it.
         let auth = auth(ctx)?;
         let result = async {
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let (
-                bundle,
-                row,
-                Parties {
-                    me,
-                    target_user,
-                    target,
-                    ..
-                },
-            ) = load_role(&txn, auth, &input.id).await?;
-            let r = requester(ctx)?;
-            let before = bundle.role.clone();
-            let op = RoleOp::Update {
-                row: &row,
-                role: input.role,
-                is_active: input.is_active,
-            };
-            permissions::check_role(&me, &op, &target).map_err(|d| {
-                let field = match d {
-                    permissions::Denial::ScopeMismatch | permissions::Denial::Validation
-                        if input.role.is_some() =>
-                    {
-                        "role"
-                    }
-                    permissions::Denial::Validation => "isActive",
-                    _ => "id",
+            in_transaction(ctx, async |txn| {
+                let (
+                    bundle,
+                    row,
+                    Parties {
+                        me,
+                        target_user,
+                        target,
+                        ..
+                    },
+                ) = load_role(txn, auth, &input.id).await?;
+                let r = requester(ctx)?;
+                let before = bundle.role.clone();
+                let op = RoleOp::Update {
+                    row: &row,
+                    role: input.role,
+                    is_active: input.is_active,
                 };
-                UserError::denied(d, &["input", field])
-            })?;
-            let mut after = before.clone();
-            if let Some(role) = input.role {
-                after.role = role.as_str().to_owned();
-            }
-            if let Some(active) = input.is_active {
-                after.is_active = active;
-            }
-            let (write, after) = store::update_statement(after);
-            let notice = RoleType::parse(&after.role).map(|t| {
-                let scope = scope_label_of(&bundle);
-                notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
-            });
-            apply_and_record(
-                &txn,
-                write,
-                Change {
-                    actor: Some(r.id()),
-                    action: "role.update",
-                    target_type: "PRPRole",
-                    target_id: after.id,
-                    before: Some(store::role_json(&before)),
-                    after: Some(store::role_json(&after)),
-                },
-                notice,
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(PrpRole::from_bundle(RoleBundle {
-                role: after,
-                ..bundle
-            }))
+                permissions::check_role(&me, &op, &target).map_err(|d| {
+                    let field = match d {
+                        permissions::Denial::ScopeMismatch | permissions::Denial::Validation
+                            if input.role.is_some() =>
+                        {
+                            "role"
+                        }
+                        permissions::Denial::Validation => "isActive",
+                        _ => "id",
+                    };
+                    UserError::denied(d, &["input", field])
+                })?;
+                let mut after = before.clone();
+                if let Some(role) = input.role {
+                    after.role = role.as_str().to_owned();
+                }
+                if let Some(active) = input.is_active {
+                    after.is_active = active;
+                }
+                let (write, after) = store::update_statement(after);
+                let notice = RoleType::parse(&after.role).map(|t| {
+                    let scope = scope_label_of(&bundle);
+                    notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
+                });
+                apply_and_record(
+                    txn,
+                    write,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "role.update",
+                        target_type: "PRPRole",
+                        target_id: after.id,
+                        before: Some(store::role_json(&before)),
+                        after: Some(store::role_json(&after)),
+                    },
+                    notice,
+                )
+                .await?;
+                Ok(PrpRole::from_bundle(RoleBundle {
+                    role: after,
+                    ..bundle
+                }))
+            })
+            .await
         }
         .await;
         if !auth.is_confirmed() {
@@ -499,23 +501,24 @@ impl RolesMutation {
         // May run on a remembered sign-in, as updateRole.
         let auth = auth(ctx)?;
         let result = async {
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let (
-                bundle,
-                row,
-                Parties {
-                    me,
-                    target_user,
-                    target,
-                    ..
-                },
-            ) = load_role(&txn, auth, &input.id).await?;
-            let r = requester(ctx)?;
-            permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
-                .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-            remove_role(&txn, r.id(), &target_user.email, &bundle).await?;
-            txn.commit().await?;
-            Ok(bundle.role.id)
+            in_transaction(ctx, async |txn| {
+                let (
+                    bundle,
+                    row,
+                    Parties {
+                        me,
+                        target_user,
+                        target,
+                        ..
+                    },
+                ) = load_role(txn, auth, &input.id).await?;
+                let r = requester(ctx)?;
+                permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
+                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
+                remove_role(txn, r.id(), &target_user.email, &bundle).await?;
+                Ok(bundle.role.id)
+            })
+            .await
         }
         .await;
         if !auth.is_confirmed() {

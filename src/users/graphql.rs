@@ -11,7 +11,7 @@ use super::page::{self, UserFilter as StoreFilter, UserOrderField, UserPage};
 use super::store::{self, NewUser};
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
-use crate::context::{auth, authority, db, payload, requester, state, writer, Auth};
+use crate::context::{auth, authority, db, in_transaction, payload, requester, state, Auth};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -500,100 +500,102 @@ impl UsersMutation {
                 None => None,
             };
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let per_hour = state(ctx)?.config.invitations_per_hour;
-            if per_hour > 0 {
-                // First, before the shared lock of `authority`: two of this requester's
-                // invitations, on any instances, count one after the other.
-                store::lock_user(&txn, r.id()).await?;
-            }
-            let me = authority(&txn, r).await?;
-            let plan =
-                permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
-                    .map_err(|(denial, field)| {
-                        let path: Vec<&str> = field.map(|f| vec!["input", f]).unwrap_or_default();
-                        UserError::denied(denial, &path)
-                    })?;
-            if per_hour > 0 {
-                check_invitation_rate(&txn, r.id(), per_hour).await?;
-            }
-            if let Some(p) = plan.partner_id {
-                if crate::partners::store::find(&txn, p).await?.is_none() {
+            in_transaction(ctx, async |txn| {
+                let per_hour = state(ctx)?.config.invitations_per_hour;
+                if per_hour > 0 {
+                    // First, before the shared lock of `authority`: two of this requester's
+                    // invitations, on any instances, count one after the other.
+                    store::lock_user(txn, r.id()).await?;
+                }
+                let me = authority(txn, r).await?;
+                let plan =
+                    permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
+                        .map_err(|(denial, field)| {
+                            let path: Vec<&str> =
+                                field.map(|f| vec!["input", f]).unwrap_or_default();
+                            UserError::denied(denial, &path)
+                        })?;
+                if per_hour > 0 {
+                    check_invitation_rate(txn, r.id(), per_hour).await?;
+                }
+                if let Some(p) = plan.partner_id {
+                    if crate::partners::store::find(txn, p).await?.is_none() {
+                        return Err(UserError::new(
+                            ErrorCode::NotFound,
+                            "no such partner",
+                            &["input", "partnerId"],
+                        )
+                        .into());
+                    }
+                }
+                if store::email_exists(txn, &email).await? {
                     return Err(UserError::new(
-                        ErrorCode::NotFound,
-                        "no such partner",
-                        &["input", "partnerId"],
+                        ErrorCode::EmailTaken,
+                        ErrorCode::EmailTaken.default_message(),
+                        &["input", "email"],
                     )
                     .into());
                 }
-            }
-            if store::email_exists(&txn, &email).await? {
-                return Err(UserError::new(
-                    ErrorCode::EmailTaken,
-                    ErrorCode::EmailTaken.default_message(),
-                    &["input", "email"],
-                )
-                .into());
-            }
-            let u = store::insert(
-                &txn,
-                NewUser {
-                    email,
-                    first_name,
-                    last_name,
-                    position,
-                    partner_id: plan.partner_id,
-                    is_active: true,
-                    last_login: None,
-                },
-            )
-            .await?;
-            record_with_notice(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "user.create",
-                    target_type: "User",
-                    target_id: u.id,
-                    before: None,
-                    after: Some(store::user_json(&u)),
-                },
-                Some(notify::invitation(&u.email, &u.first_name, input.portal)),
-            )
-            .await?;
-            if plan.grant_system_admin {
-                let role = roles::store::insert(
-                    &txn,
-                    u.id,
-                    RoleType::ClusterSystemAdmin,
-                    None,
-                    None,
-                    true,
+                let u = store::insert(
+                    txn,
+                    NewUser {
+                        email,
+                        first_name,
+                        last_name,
+                        position,
+                        partner_id: plan.partner_id,
+                        is_active: true,
+                        last_login: None,
+                    },
                 )
                 .await?;
-                // The role is created like any other, so its holder hears of it like any other.
-                let scope = crate::workspaces::store::scope_label(&txn, None, None).await?;
                 record_with_notice(
-                    &txn,
+                    txn,
                     Change {
                         actor: Some(r.id()),
-                        action: "role.create",
-                        target_type: "PRPRole",
-                        target_id: role.id,
+                        action: "user.create",
+                        target_type: "User",
+                        target_id: u.id,
                         before: None,
-                        after: Some(roles::store::role_json(&role)),
+                        after: Some(store::user_json(&u)),
                     },
-                    Some(notify::role_notice(
-                        &u.email,
-                        notify::RoleChange::Assigned,
-                        RoleType::ClusterSystemAdmin,
-                        &scope,
-                    )),
+                    Some(notify::invitation(&u.email, &u.first_name, input.portal)),
                 )
                 .await?;
-            }
-            txn.commit().await?;
-            Ok(u)
+                if plan.grant_system_admin {
+                    let role = roles::store::insert(
+                        txn,
+                        u.id,
+                        RoleType::ClusterSystemAdmin,
+                        None,
+                        None,
+                        true,
+                    )
+                    .await?;
+                    // The role is created like any other, so its holder hears of it like any other.
+                    let scope = crate::workspaces::store::scope_label(txn, None, None).await?;
+                    record_with_notice(
+                        txn,
+                        Change {
+                            actor: Some(r.id()),
+                            action: "role.create",
+                            target_type: "PRPRole",
+                            target_id: role.id,
+                            before: None,
+                            after: Some(roles::store::role_json(&role)),
+                        },
+                        Some(notify::role_notice(
+                            &u.email,
+                            notify::RoleChange::Assigned,
+                            RoleType::ClusterSystemAdmin,
+                            &scope,
+                        )),
+                    )
+                    .await?;
+                }
+                Ok(u)
+            })
+            .await
         }
         .await;
         payload(result, |u| CreateUserPayload {
@@ -631,42 +633,43 @@ impl UsersMutation {
                 );
             }
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let Parties {
-                me,
-                target_user: before,
-                target,
-                ..
-            } = load_target(&txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
-            if target.id != r.id() {
-                permissions::check_update_user(&me, &target)
-                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-            }
-            let mut after = before.clone();
-            if let Some(v) = first_name {
-                after.first_name = v;
-            }
-            if let Some(v) = last_name {
-                after.last_name = v;
-            }
-            if let Some(v) = position {
-                after.position = v;
-            }
-            let after = store::update(&txn, after).await?;
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "user.update",
-                    target_type: "User",
-                    target_id: after.id,
-                    before: Some(store::user_json(&before)),
-                    after: Some(store::user_json(&after)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(after)
+            in_transaction(ctx, async |txn| {
+                let Parties {
+                    me,
+                    target_user: before,
+                    target,
+                    ..
+                } = load_target(txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
+                if target.id != r.id() {
+                    permissions::check_update_user(&me, &target)
+                        .map_err(|d| UserError::denied(d, &["input", "id"]))?;
+                }
+                let mut after = before.clone();
+                if let Some(v) = first_name {
+                    after.first_name = v;
+                }
+                if let Some(v) = last_name {
+                    after.last_name = v;
+                }
+                if let Some(v) = position {
+                    after.position = v;
+                }
+                let after = store::update(txn, after).await?;
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "user.update",
+                        target_type: "User",
+                        target_id: after.id,
+                        before: Some(store::user_json(&before)),
+                        after: Some(store::user_json(&after)),
+                    },
+                )
+                .await?;
+                Ok(after)
+            })
+            .await
         }
         .await;
         payload(result, |u| UpdateUserPayload {
@@ -683,40 +686,41 @@ impl UsersMutation {
     ) -> Result<SetUserActivePayload, ApiError> {
         let result = async {
             let r = requester(ctx)?;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            let Parties {
-                me,
-                target_user: before,
-                target,
-                ..
-            } = load_target(&txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
-            permissions::check_set_user_active(&me, &target)
-                .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-            if before.is_active == input.is_active {
-                return Ok(before);
-            }
-            let mut after = before.clone();
-            after.is_active = input.is_active;
-            let after = store::update(&txn, after).await?;
-            let action = if input.is_active {
-                "user.activate"
-            } else {
-                "user.deactivate"
-            };
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action,
-                    target_type: "User",
-                    target_id: after.id,
-                    before: Some(store::user_json(&before)),
-                    after: Some(store::user_json(&after)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(after)
+            in_transaction(ctx, async |txn| {
+                let Parties {
+                    me,
+                    target_user: before,
+                    target,
+                    ..
+                } = load_target(txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
+                permissions::check_set_user_active(&me, &target)
+                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
+                if before.is_active == input.is_active {
+                    return Ok(before);
+                }
+                let mut after = before.clone();
+                after.is_active = input.is_active;
+                let after = store::update(txn, after).await?;
+                let action = if input.is_active {
+                    "user.activate"
+                } else {
+                    "user.deactivate"
+                };
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action,
+                        target_type: "User",
+                        target_id: after.id,
+                        before: Some(store::user_json(&before)),
+                        after: Some(store::user_json(&after)),
+                    },
+                )
+                .await?;
+                Ok(after)
+            })
+            .await
         }
         .await;
         payload(result, |u| SetUserActivePayload {

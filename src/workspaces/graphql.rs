@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::loader::{ClusterKey, ClustersOfPlan, PlanKey, PlansOfWorkspace, WorkspaceKey};
 use super::store;
 use crate::audit::store::{record, Change};
-use crate::context::{authority, db, loader, payload, requester, writer};
+use crate::context::{authority, db, in_transaction, loader, payload, requester};
 use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -330,25 +330,26 @@ impl WorkspacesMutation {
             let code = c.text("workspaceCode", &input.workspace_code, 1, 8);
             let area = c.optional_text("businessAreaCode", input.business_area_code.as_deref(), 32);
             c.finish().map_err(MutationError::Rejected)?;
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            // Checked again with the requester's roles as they are inside the transaction.
-            permissions::check_manage_reference_data(&authority(&txn, r).await?)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let w = store::insert_workspace(&txn, title, code, area).await?;
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "workspace.create",
-                    target_type: "Workspace",
-                    target_id: w.id,
-                    before: None,
-                    after: Some(store::workspace_json(&w)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok::<_, MutationError>(w)
+            in_transaction(ctx, async |txn| {
+                // Checked again with the requester's roles as they are inside the transaction.
+                permissions::check_manage_reference_data(&authority(txn, r).await?)
+                    .map_err(|d| UserError::denied(d, &[]))?;
+                let w = store::insert_workspace(txn, title, code, area).await?;
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "workspace.create",
+                        target_type: "Workspace",
+                        target_id: w.id,
+                        before: None,
+                        after: Some(store::workspace_json(&w)),
+                    },
+                )
+                .await?;
+                Ok(w)
+            })
+            .await
         }
         .await;
         payload(result, |w| WorkspacePayload {
@@ -382,39 +383,40 @@ impl WorkspacesMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let workspace_id = workspace_id.unwrap_or_default();
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            // Checked again with the requester's roles as they are inside the transaction.
-            permissions::check_manage_reference_data(&authority(&txn, r).await?)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            if store::find_workspace(&txn, workspace_id).await?.is_none() {
-                return Err(not_found("workspaceId", Kind::Workspace));
-            }
-            let p = store::insert_plan(
-                &txn,
-                store::NewPlan {
-                    workspace_id,
-                    title,
-                    plan_type: input.plan_type,
-                    custom_type,
-                    start: input.start.map(|d| d.0),
-                    end: input.end.map(|d| d.0),
-                },
-            )
-            .await?;
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "response_plan.create",
-                    target_type: "ResponsePlan",
-                    target_id: p.id,
-                    before: None,
-                    after: Some(store::plan_json(&p)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(p)
+            in_transaction(ctx, async |txn| {
+                // Checked again with the requester's roles as they are inside the transaction.
+                permissions::check_manage_reference_data(&authority(txn, r).await?)
+                    .map_err(|d| UserError::denied(d, &[]))?;
+                if store::find_workspace(txn, workspace_id).await?.is_none() {
+                    return Err(not_found("workspaceId", Kind::Workspace));
+                }
+                let p = store::insert_plan(
+                    txn,
+                    store::NewPlan {
+                        workspace_id,
+                        title,
+                        plan_type: input.plan_type,
+                        custom_type,
+                        start: input.start.map(|d| d.0),
+                        end: input.end.map(|d| d.0),
+                    },
+                )
+                .await?;
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "response_plan.create",
+                        target_type: "ResponsePlan",
+                        target_id: p.id,
+                        before: None,
+                        after: Some(store::plan_json(&p)),
+                    },
+                )
+                .await?;
+                Ok(p)
+            })
+            .await
         }
         .await;
         payload(result, |p| ResponsePlanPayload {
@@ -452,28 +454,29 @@ impl WorkspacesMutation {
             }
             c.finish().map_err(MutationError::Rejected)?;
             let plan_id = plan_id.unwrap_or_default();
-            let txn = crate::db::begin_write(writer(ctx)?).await?;
-            // Checked again with the requester's roles as they are inside the transaction.
-            permissions::check_manage_reference_data(&authority(&txn, r).await?)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            if store::find_plan(&txn, plan_id).await?.is_none() {
-                return Err(not_found("responsePlanId", Kind::ResponsePlan));
-            }
-            let cl = store::insert_cluster(&txn, plan_id, input.kind, imported).await?;
-            record(
-                &txn,
-                Change {
-                    actor: Some(r.id()),
-                    action: "cluster.create",
-                    target_type: "Cluster",
-                    target_id: cl.id,
-                    before: None,
-                    after: Some(store::cluster_json(&cl)),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(cl)
+            in_transaction(ctx, async |txn| {
+                // Checked again with the requester's roles as they are inside the transaction.
+                permissions::check_manage_reference_data(&authority(txn, r).await?)
+                    .map_err(|d| UserError::denied(d, &[]))?;
+                if store::find_plan(txn, plan_id).await?.is_none() {
+                    return Err(not_found("responsePlanId", Kind::ResponsePlan));
+                }
+                let cl = store::insert_cluster(txn, plan_id, input.kind, imported).await?;
+                record(
+                    txn,
+                    Change {
+                        actor: Some(r.id()),
+                        action: "cluster.create",
+                        target_type: "Cluster",
+                        target_id: cl.id,
+                        before: None,
+                        after: Some(store::cluster_json(&cl)),
+                    },
+                )
+                .await?;
+                Ok(cl)
+            })
+            .await
         }
         .await;
         payload(result, |cl| ClusterPayload {
