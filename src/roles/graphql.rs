@@ -418,70 +418,67 @@ impl RolesMutation {
         // load_role confirms it inside the transaction, before anything is written; until
         // then nothing is answered from it.
         let auth = auth(ctx)?;
-        let result = async {
-            in_transaction(ctx, async |txn| {
-                let (
-                    bundle,
-                    row,
-                    Parties {
-                        me,
-                        target_user,
-                        target,
-                        ..
-                    },
-                ) = load_role(txn, auth, &input.id).await?;
-                let r = requester(ctx)?;
-                let before = bundle.role.clone();
-                let op = RoleOp::Update {
-                    row: &row,
-                    role: input.role,
-                    is_active: input.is_active,
+        let result = in_transaction(ctx, async |txn| {
+            let (
+                bundle,
+                row,
+                Parties {
+                    me,
+                    target_user,
+                    target,
+                    ..
+                },
+            ) = load_role(txn, auth, &input.id).await?;
+            let r = requester(ctx)?;
+            let before = bundle.role.clone();
+            let op = RoleOp::Update {
+                row: &row,
+                role: input.role,
+                is_active: input.is_active,
+            };
+            permissions::check_role(&me, &op, &target).map_err(|d| {
+                let field = match d {
+                    permissions::Denial::ScopeMismatch | permissions::Denial::Validation
+                        if input.role.is_some() =>
+                    {
+                        "role"
+                    }
+                    permissions::Denial::Validation => "isActive",
+                    _ => "id",
                 };
-                permissions::check_role(&me, &op, &target).map_err(|d| {
-                    let field = match d {
-                        permissions::Denial::ScopeMismatch | permissions::Denial::Validation
-                            if input.role.is_some() =>
-                        {
-                            "role"
-                        }
-                        permissions::Denial::Validation => "isActive",
-                        _ => "id",
-                    };
-                    UserError::denied(d, &["input", field])
-                })?;
-                let mut after = before.clone();
-                if let Some(role) = input.role {
-                    after.role = role.as_str().to_owned();
-                }
-                if let Some(active) = input.is_active {
-                    after.is_active = active;
-                }
-                let (write, after) = store::update_statement(after);
-                let notice = RoleType::parse(&after.role).map(|t| {
-                    let scope = scope_label_of(&bundle);
-                    notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
-                });
-                apply_and_record(
-                    txn,
-                    write,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "role.update",
-                        target_type: "PRPRole",
-                        target_id: after.id,
-                        before: Some(store::role_json(&before)),
-                        after: Some(store::role_json(&after)),
-                    },
-                    notice,
-                )
-                .await?;
-                Ok(PrpRole::from_bundle(RoleBundle {
-                    role: after,
-                    ..bundle
-                }))
-            })
-            .await
-        }
+                UserError::denied(d, &["input", field])
+            })?;
+            let mut after = before.clone();
+            if let Some(role) = input.role {
+                after.role = role.as_str().to_owned();
+            }
+            if let Some(active) = input.is_active {
+                after.is_active = active;
+            }
+            let (write, after) = store::update_statement(after);
+            let notice = RoleType::parse(&after.role).map(|t| {
+                let scope = scope_label_of(&bundle);
+                notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
+            });
+            apply_and_record(
+                txn,
+                write,
+                Change {
+                    actor: Some(r.id()),
+                    action: "role.update",
+                    target_type: "PRPRole",
+                    target_id: after.id,
+                    before: Some(store::role_json(&before)),
+                    after: Some(store::role_json(&after)),
+                },
+                notice,
+            )
+            .await?;
+            Ok(PrpRole::from_bundle(RoleBundle {
+                role: after,
+                ..bundle
+            }))
+        })
         .await;
         if !auth.is_confirmed() {
             return Err(auth.stale());
@@ -500,26 +497,23 @@ impl RolesMutation {
     ) -> Result<DeleteRolePayload, ApiError> {
         // May run on a remembered sign-in, as updateRole.
         let auth = auth(ctx)?;
-        let result = async {
-            in_transaction(ctx, async |txn| {
-                let (
-                    bundle,
-                    row,
-                    Parties {
-                        me,
-                        target_user,
-                        target,
-                        ..
-                    },
-                ) = load_role(txn, auth, &input.id).await?;
-                let r = requester(ctx)?;
-                permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
-                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-                remove_role(txn, r.id(), &target_user.email, &bundle).await?;
-                Ok(bundle.role.id)
-            })
-            .await
-        }
+        let result = in_transaction(ctx, async |txn| {
+            let (
+                bundle,
+                row,
+                Parties {
+                    me,
+                    target_user,
+                    target,
+                    ..
+                },
+            ) = load_role(txn, auth, &input.id).await?;
+            let r = requester(ctx)?;
+            permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
+                .map_err(|d| UserError::denied(d, &["input", "id"]))?;
+            remove_role(txn, r.id(), &target_user.email, &bundle).await?;
+            Ok(bundle.role.id)
+        })
         .await;
         if !auth.is_confirmed() {
             return Err(auth.stale());
