@@ -373,6 +373,7 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
              DELETE FROM account_user WHERE id = {gone};
              DELETE FROM core_prprole WHERE id = {lost};
              UPDATE core_prprole SET is_active = false WHERE id = {toggled_role};
+             UPDATE account_user SET last_login = '2026-12-03T10:00:00Z' WHERE id = {toggled};
              INSERT INTO account_user (password, is_superuser, username, is_staff, is_active, date_joined,
                                        first_name, last_name, email, partner_id)
                VALUES ('!', false, 'new@example.org', false, true, '2026-12-01T10:00:00Z', 'New', 'Comer',
@@ -386,6 +387,7 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
             gone = gone.id,
             lost = role_of(lost_role),
             toggled_role = role_of(toggled),
+            toggled = toggled.id,
             partner = renamed.partner_id.expect("partner"),
         ),
     )
@@ -420,6 +422,14 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
 
     assert_eq!(user(&app, idm_user(renamed)).await.first_name, "Renamed");
     assert!(!user(&app, idm_user(gone)).await.is_active);
+    // A sign-in to the old portal moves lastLogin on, but is no update (the tally above).
+    assert_eq!(
+        user(&app, idm_user(toggled))
+            .await
+            .last_login
+            .map(|t| t.to_rfc3339()),
+        Some("2026-12-03T10:00:00+00:00".to_owned())
+    );
     assert_eq!(
         user(&app, idm_user(both)).await.last_name,
         "Idm",

@@ -16,7 +16,10 @@ mod legacy;
 mod rows;
 
 use legacy::{externals, legacy_list, upsert_legacy, Legacy};
-use rows::{changed_at, deactivate, delete_role, place_of, role_places, update_roles, update_rows};
+use rows::{
+    carry_sign_ins, changed_at, deactivate, delete_role, place_of, role_places, update_roles,
+    update_rows,
+};
 
 use super::map::{Mapped, OldIds};
 use super::report::{Applied, Conflict, Report};
@@ -182,11 +185,14 @@ fn records<'a>(document: &'a Value, key: &str) -> Vec<&'a Value> {
         .unwrap_or_default()
 }
 
-/// A user's record without its roles (they have their own digests).
+/// A user's record without its roles (they have their own digests) and its last sign-in.
 fn user_record(user: &Value) -> Value {
     let mut u = user.clone();
     if let Some(o) = u.as_object_mut() {
         o.remove("roles");
+        // Signing in is no change to a user: it moves `lastLogin` forward on its own
+        // (`carry_sign_ins`), without an update or an audit event.
+        o.remove("lastLogin");
     }
     u
 }
@@ -376,6 +382,7 @@ pub async fn apply(
         }
     }
     update_rows(&txn, &batch, &written, &all_fates, now).await?;
+    carry_sign_ins(&txn, &batch, &fate("user")).await?;
 
     // Roles: created, updated, unchanged, conflicts.
     let tally = tallies.entry("role").or_default();

@@ -374,3 +374,37 @@ pub(super) async fn delete_role(db: &impl ConnectionTrait, id: i64) -> anyhow::R
     }
     Ok(())
 }
+
+/// Moves idm's `lastLogin` of users already migrated forward to a later sign-in to the old
+/// portal (as a sign-in to idm does: no update, no audit event); one statement per user
+/// whose old sign-in is the later.
+pub(super) async fn carry_sign_ins(
+    db: &impl ConnectionTrait,
+    batch: &Batch,
+    fates: &[Fate],
+) -> Result<(), DbErr> {
+    let known: Vec<(i64, DateTime<Utc>)> = fates
+        .iter()
+        .zip(&batch.users)
+        .filter_map(|(f, u)| Some((f.id()?, u.last_login?)))
+        .collect();
+    let ids: Vec<i64> = known.iter().map(|(id, _)| *id).collect();
+    let mut in_idm: HashMap<i64, Option<DateTime<Utc>>> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, Option<DateTime<Utc>>)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::LastLogin)
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        in_idm.extend(rows);
+    }
+    for (id, old) in known {
+        if in_idm.get(&id).is_some_and(|idm| *idm < Some(old)) {
+            crate::users::store::set_last_login(db, id, old).await?;
+        }
+    }
+    Ok(())
+}
