@@ -226,7 +226,7 @@ function RoleRow({ role, scope, user, onDone, onGone }) {
         <option value="">Choose…</option>
         ${role.viewerCanChangeTo.map((t) => html`<option value=${t}>${ROLE_LABELS[t] ?? t}</option>`)}
       </select>
-      <${Button} type="submit" kind="secondary" busy=${busy === 'change'} disabled=${!!busy}>Change</${Button}>
+      <${Button} type="submit" kind="secondary" busy=${busy === 'change'} disabled=${!!busy} aria-label=${`Change ${what}`}>Change</${Button}>
     </form>` : html`<span class="muted">—</span>`}</td>
     <td data-label="Actions"><div class="row-actions">
       ${role.viewerCanToggle && html`<${Button} kind="secondary" busy=${busy === 'toggle'} disabled=${!!busy} onClick=${toggle}
