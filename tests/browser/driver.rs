@@ -144,12 +144,21 @@ pub async fn wait_for_element(
     }
 }
 
-/// Waits (up to 20 s) for an element and clicks it.
+/// Waits (up to 20 s) for an element and clicks it. An element that went stale between
+/// finding and clicking (the page it was on navigated away, e.g. a login form's submit
+/// button found just before the next page replaced it) is looked for again.
 pub async fn click(client: &Client, css: &str) {
-    let element = wait_for(client, css).await;
-    if let Err(e) = element.click().await {
-        fail(client, &format!("cannot click {css}: {e}")).await;
+    for _ in 0..200 {
+        let element = wait_for(client, css).await;
+        match element.click().await {
+            Ok(()) => return,
+            Err(e) if e.is_stale_element_reference() => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => fail(client, &format!("cannot click {css}: {e}")).await,
+        }
     }
+    fail(client, &format!("{css} kept going stale for 20 s")).await
 }
 
 /// Fails the test with what the page shows: its text, and a screenshot (`failure.png` in

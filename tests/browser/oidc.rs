@@ -75,7 +75,8 @@ async fn the_console_signs_in_at_the_provider_and_signs_out_there() {
     wait_until(
         &client,
         "the consent page or the console",
-        "return !!document.querySelector('button[type=submit]') || location.pathname.startsWith('/admin');",
+        // Not the login page's own submit button, still there until the next page replaces it.
+        "return (!document.querySelector('input[name=login]') && !!document.querySelector('button[type=submit]')) || location.pathname.startsWith('/admin');",
     )
     .await;
     if client
