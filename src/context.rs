@@ -52,18 +52,6 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
     Ok(&state(ctx)?.writer)
 }
 
-/// Runs a mutation's `work` in one write transaction, its audit event and notice included:
-/// committed when `work` succeeds, rolled back when it fails (nothing is half-written).
-pub async fn in_transaction<T>(
-    ctx: &Context<'_>,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, MutationError>,
-) -> Result<T, MutationError> {
-    let txn = crate::db::begin_write(writer(ctx)?).await?;
-    let value = work(&txn).await?;
-    txn.commit().await?;
-    Ok(value)
-}
-
 /// Whom a request acts for (request data). Normally a requester signed in for this request.
 /// A request whose token signed in earlier on this instance may instead start from that
 /// remembered sign-in (`cached`): resolvers that read the requester's authority in the same
@@ -128,6 +116,15 @@ impl Auth {
         }
     }
 
+    /// The requester, confirmed against the database; a remembered sign-in not yet confirmed
+    /// is [`Auth::stale`].
+    pub fn requester(&self) -> Result<&Requester, ApiError> {
+        match self.acting()? {
+            (r, true) => Ok(r),
+            (_, false) => Err(self.stale()),
+        }
+    }
+
     /// Records that `requester` is who the request acts for, as the database holds it now.
     pub fn confirm(&self, requester: Arc<Requester>) {
         let _ = self.confirmed.set(requester);
@@ -156,10 +153,56 @@ pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Auth, ApiError> {
 
 /// The authenticated requester of this request, confirmed against the database.
 pub fn requester<'a>(ctx: &Context<'a>) -> Result<&'a Requester, ApiError> {
-    let auth = auth(ctx)?;
-    match auth.acting()? {
-        (r, true) => Ok(r),
-        (_, false) => Err(auth.stale()),
+    auth(ctx)?.requester()
+}
+
+/// What a mutation's service function needs of its request: the state and whom it acts for.
+/// Services take this instead of the GraphQL context, so they read as plain functions.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub state: &'a AppState,
+    pub auth: &'a Auth,
+}
+
+impl<'a> Call<'a> {
+    /// The call a resolver makes.
+    pub fn of(ctx: &Context<'a>) -> Result<Self, ApiError> {
+        Ok(Self {
+            state: state(ctx)?,
+            auth: auth(ctx)?,
+        })
+    }
+
+    /// The requester, confirmed (see [`Auth::requester`]).
+    pub fn requester(&self) -> Result<&'a Requester, ApiError> {
+        self.auth.requester()
+    }
+
+    /// Runs a mutation's `work` in one write transaction, its audit event and notice
+    /// included: committed when `work` succeeds, rolled back when it fails (nothing is
+    /// half-written).
+    pub async fn in_transaction<T>(
+        &self,
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, MutationError>,
+    ) -> Result<T, MutationError> {
+        let txn = crate::db::begin_write(&self.state.writer).await?;
+        let value = work(&txn).await?;
+        txn.commit().await?;
+        Ok(value)
+    }
+
+    /// The payload of a mutation's outcome (see [`payload`]). A run that never confirmed its
+    /// remembered sign-in answers nothing from it, whatever the outcome: the request is signed
+    /// in again and rerun (see [`Auth`]).
+    pub fn payload<T, P: Payload>(
+        &self,
+        result: Result<T, MutationError>,
+        ok: impl FnOnce(T) -> P,
+    ) -> Result<P, ApiError> {
+        if !self.auth.is_confirmed() {
+            return Err(self.auth.stale());
+        }
+        payload(result, ok)
     }
 }
 

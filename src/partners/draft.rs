@@ -9,32 +9,71 @@ use crate::error::ErrorCode;
 use crate::scalars::Decimal;
 use crate::validate::Checker;
 
-/// A partner's values before validation; shared by create, update and import.
-#[derive(Debug, Clone, Default)]
-pub struct PartnerDraft {
-    pub title: String,
-    pub short_title: Option<String>,
-    pub alternate_title: Option<String>,
-    pub partner_type: Option<PartnerType>,
-    pub shared_partner: Option<SharedPartner>,
-    pub cso_type: Option<CsoType>,
-    pub email: Option<String>,
-    pub phone_number: Option<String>,
-    pub street_address: Option<String>,
-    pub city: Option<String>,
-    pub postal_code: Option<String>,
-    pub country_code: Option<String>,
-    pub total_ct_cp: Option<Decimal>,
-    pub total_ct_cy: Option<Decimal>,
-    pub vendor_number: Option<String>,
-    pub alternate_id: Option<i32>,
-    pub rating: Option<String>,
-    pub basis_for_risk_rating: Option<String>,
-    pub type_of_assessment: Option<String>,
-    pub ocha_external_id: Option<String>,
-    pub external_id: Option<String>,
-    pub external_source: Option<ExternalSource>,
+/// Calls `$then!` with the partner's fields after its title, each written once (its doc line,
+/// name and type): the draft here and both GraphQL inputs with their conversions are built
+/// from this list, so a new field is added in one place (and in `validate_into`, the row and
+/// the `Partner` object, which treat each field in its own way).
+macro_rules! with_partner_fields {
+    ($then:ident) => {
+        $then! {
+            /// Short name, at most 50 characters
+            short_title: String,
+            /// Other name
+            alternate_title: String,
+            /// Kind of organisation; GOVERNMENT when a new partner leaves it out
+            partner_type: PartnerType,
+            /// Shared with UNDP and/or UNFPA; NO when a new partner leaves it out
+            shared_partner: SharedPartner,
+            /// Only for CIVIL_SOCIETY_ORGANIZATION
+            cso_type: CsoType,
+            /// Contact email
+            email: String,
+            /// Contact phone
+            phone_number: String,
+            /// Street address
+            street_address: String,
+            /// City
+            city: String,
+            /// Postal code
+            postal_code: String,
+            /// ISO 3166-1 alpha-2 country code
+            country_code: String,
+            /// Decimal(12,2)
+            total_ct_cp: Decimal,
+            /// Decimal(12,2)
+            total_ct_cy: Decimal,
+            /// Unique vendor number
+            vendor_number: String,
+            /// Other numeric id
+            alternate_id: i32,
+            /// Risk rating
+            rating: String,
+            /// Basis for the risk rating
+            basis_for_risk_rating: String,
+            /// Type of assessment
+            type_of_assessment: String,
+            /// Unique OCHA id
+            ocha_external_id: String,
+            /// Id in the external source
+            external_id: String,
+            /// The external source
+            external_source: ExternalSource,
+        }
+    };
 }
+pub(crate) use with_partner_fields;
+
+macro_rules! draft {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// A partner's values before validation; shared by create, update and import.
+        #[derive(Debug, Clone, Default)]
+        pub struct PartnerDraft {
+            pub title: String,
+            $(pub $field: Option<$ty>,)*
+        }
+    };
+}
+with_partner_fields!(draft);
 
 impl PartnerDraft {
     /// The values of a stored partner, to apply an update over.

@@ -6,24 +6,23 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
+use super::draft::with_partner_fields;
 use super::draft::PartnerDraft;
+use super::service;
 use super::store::{
     self, PartnerFilter as StoreFilter, PartnerOrderField, PartnerPage, PartnerRow,
 };
-use crate::audit::store::{record, Change};
-use crate::context::{authority, db, in_transaction, loader, payload, requester, DbLoader};
+use crate::context::{db, loader, requester, Call, DbLoader};
 use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
 use crate::entity::partner;
-use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::error::{ApiError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
 use crate::pagination::{decode_cursor, decode_ids};
 use crate::pagination::{page_size, PageInfo};
 use crate::permissions::{self, PartnerScope};
 use crate::scalars::Decimal;
-use crate::validate::Checker;
 use crate::workspaces::graphql::{load_cluster, Cluster};
 
 /// Key: a partner id.
@@ -443,109 +442,73 @@ impl PartnersQuery {
     }
 }
 
-/// Input of createPartner
-#[derive(InputObject)]
-pub struct CreatePartnerInput {
-    /// Name, 1 to 255 characters
-    pub title: String,
-    /// Short name, at most 50 characters
-    pub short_title: Option<String>,
-    /// Other name
-    pub alternate_title: Option<String>,
-    /// Kind of organisation; GOVERNMENT when left out
-    pub partner_type: Option<PartnerType>,
-    /// NO when left out
-    pub shared_partner: Option<SharedPartner>,
-    /// Only for CIVIL_SOCIETY_ORGANIZATION
-    pub cso_type: Option<CsoType>,
-    /// Contact email
-    pub email: Option<String>,
-    /// Contact phone
-    pub phone_number: Option<String>,
-    /// Street address
-    pub street_address: Option<String>,
-    /// City
-    pub city: Option<String>,
-    /// Postal code
-    pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 country code
-    pub country_code: Option<String>,
-    /// Decimal(12,2)
-    pub total_ct_cp: Option<Decimal>,
-    /// Decimal(12,2)
-    pub total_ct_cy: Option<Decimal>,
-    /// Unique vendor number
-    pub vendor_number: Option<String>,
-    /// Other numeric id
-    pub alternate_id: Option<i32>,
-    /// Risk rating
-    pub rating: Option<String>,
-    /// Basis for the risk rating
-    pub basis_for_risk_rating: Option<String>,
-    /// Type of assessment
-    pub type_of_assessment: Option<String>,
-    /// Unique OCHA id
-    pub ocha_external_id: Option<String>,
-    /// Id in the external source
-    pub external_id: Option<String>,
-    /// The external source
-    pub external_source: Option<ExternalSource>,
-    /// The clusters of the partner
-    pub cluster_ids: Option<Vec<ID>>,
-}
+macro_rules! inputs {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// Input of createPartner
+        #[derive(InputObject)]
+        pub struct CreatePartnerInput {
+            /// Name, 1 to 255 characters
+            pub title: String,
+            $($(#[$doc])* pub $field: Option<$ty>,)*
+            /// The clusters of the partner
+            pub cluster_ids: Option<Vec<ID>>,
+        }
 
-/// Fields left out stay as they are; null clears an optional field; clusterIds, when given, replaces the set
-#[derive(InputObject)]
-pub struct UpdatePartnerInput {
-    /// The partner to change
-    pub id: ID,
-    /// Name, 1 to 255 characters
-    pub title: MaybeUndefined<String>,
-    /// Short name
-    pub short_title: MaybeUndefined<String>,
-    /// Other name
-    pub alternate_title: MaybeUndefined<String>,
-    /// Kind of organisation
-    pub partner_type: MaybeUndefined<PartnerType>,
-    /// Shared with UNDP and/or UNFPA
-    pub shared_partner: MaybeUndefined<SharedPartner>,
-    /// Only for CIVIL_SOCIETY_ORGANIZATION
-    pub cso_type: MaybeUndefined<CsoType>,
-    /// Contact email
-    pub email: MaybeUndefined<String>,
-    /// Contact phone
-    pub phone_number: MaybeUndefined<String>,
-    /// Street address
-    pub street_address: MaybeUndefined<String>,
-    /// City
-    pub city: MaybeUndefined<String>,
-    /// Postal code
-    pub postal_code: MaybeUndefined<String>,
-    /// ISO 3166-1 alpha-2 country code
-    pub country_code: MaybeUndefined<String>,
-    /// Decimal(12,2)
-    pub total_ct_cp: MaybeUndefined<Decimal>,
-    /// Decimal(12,2)
-    pub total_ct_cy: MaybeUndefined<Decimal>,
-    /// Unique vendor number
-    pub vendor_number: MaybeUndefined<String>,
-    /// Other numeric id
-    pub alternate_id: MaybeUndefined<i32>,
-    /// Risk rating
-    pub rating: MaybeUndefined<String>,
-    /// Basis for the risk rating
-    pub basis_for_risk_rating: MaybeUndefined<String>,
-    /// Type of assessment
-    pub type_of_assessment: MaybeUndefined<String>,
-    /// Unique OCHA id
-    pub ocha_external_id: MaybeUndefined<String>,
-    /// Id in the external source
-    pub external_id: MaybeUndefined<String>,
-    /// The external source
-    pub external_source: MaybeUndefined<ExternalSource>,
-    /// When given, replaces the partner's clusters
-    pub cluster_ids: Option<Vec<ID>>,
+        /// Fields left out stay as they are; null clears an optional field; clusterIds, when given, replaces the set
+        #[derive(InputObject)]
+        pub struct UpdatePartnerInput {
+            /// The partner to change
+            pub id: ID,
+            /// Name, 1 to 255 characters
+            pub title: MaybeUndefined<String>,
+            $($(#[$doc])* pub $field: MaybeUndefined<$ty>,)*
+            /// When given, replaces the partner's clusters
+            pub cluster_ids: Option<Vec<ID>>,
+        }
+
+        impl CreatePartnerInput {
+            /// The draft and the cluster IDs.
+            fn draft(self) -> (PartnerDraft, Option<Vec<ID>>) {
+                let draft = PartnerDraft {
+                    title: self.title,
+                    $($field: self.$field,)*
+                };
+                (draft, self.cluster_ids)
+            }
+        }
+
+        /// The fields of an updatePartner input, to apply over the partner's draft.
+        struct PartnerChange {
+            title: MaybeUndefined<String>,
+            $($field: MaybeUndefined<$ty>,)*
+        }
+
+        impl UpdatePartnerInput {
+            /// The partner's ID, the change and the cluster IDs.
+            fn change(self) -> (ID, PartnerChange, Option<Vec<ID>>) {
+                let change = PartnerChange {
+                    title: self.title,
+                    $($field: self.$field,)*
+                };
+                (self.id, change, self.cluster_ids)
+            }
+        }
+
+        impl PartnerChange {
+            /// Given fields replace the draft's, null clears them (a title cleared is empty,
+            /// which validation refuses), left out keeps them.
+            fn apply(self, draft: &mut PartnerDraft) {
+                match self.title {
+                    MaybeUndefined::Value(t) => draft.title = t,
+                    MaybeUndefined::Null => draft.title = String::new(),
+                    MaybeUndefined::Undefined => {}
+                }
+                $(apply(&mut draft.$field, self.$field);)*
+            }
+        }
+    };
 }
+with_partner_fields!(inputs);
 
 /// Result of createPartner and updatePartner
 #[derive(SimpleObject, Default)]
@@ -566,43 +529,6 @@ fn apply<T>(slot: &mut Option<T>, value: MaybeUndefined<T>) {
     }
 }
 
-/// Decodes cluster IDs of a partner input and checks they exist.
-async fn resolve_clusters(
-    db: &impl ConnectionTrait,
-    ids: Option<&Vec<ID>>,
-    max: usize,
-) -> Result<Option<Vec<i64>>, MutationError> {
-    let Some(ids) = ids else { return Ok(None) };
-    if ids.len() > max {
-        return Err(UserError::validation("clusterIds", format!("at most {max} clusters")).into());
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for (i, id) in ids.iter().enumerate() {
-        let path = ["input", "clusterIds", &i.to_string()]
-            .map(str::to_owned)
-            .to_vec();
-        let Some(c) = ids::decode(Kind::Cluster, id) else {
-            return Err(
-                UserError::new(ErrorCode::Validation, "not a Cluster ID", &[])
-                    .with_field(path)
-                    .into(),
-            );
-        };
-        if crate::workspaces::store::find_cluster(db, c)
-            .await?
-            .is_none()
-        {
-            return Err(UserError::new(ErrorCode::NotFound, "no such cluster", &[])
-                .with_field(path)
-                .into());
-        }
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    Ok(Some(out))
-}
-
 #[derive(Default)]
 pub struct PartnersMutation;
 
@@ -614,70 +540,10 @@ impl PartnersMutation {
         ctx: &Context<'_>,
         input: CreatePartnerInput,
     ) -> Result<PartnerPayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
-            let draft = PartnerDraft {
-                title: input.title,
-                short_title: input.short_title,
-                alternate_title: input.alternate_title,
-                partner_type: input.partner_type,
-                shared_partner: input.shared_partner,
-                cso_type: input.cso_type,
-                email: input.email,
-                phone_number: input.phone_number,
-                street_address: input.street_address,
-                city: input.city,
-                postal_code: input.postal_code,
-                country_code: input.country_code,
-                total_ct_cp: input.total_ct_cp,
-                total_ct_cy: input.total_ct_cy,
-                vendor_number: input.vendor_number,
-                alternate_id: input.alternate_id,
-                rating: input.rating,
-                basis_for_risk_rating: input.basis_for_risk_rating,
-                type_of_assessment: input.type_of_assessment,
-                ocha_external_id: input.ocha_external_id,
-                external_id: input.external_id,
-                external_source: input.external_source,
-            };
-            let mut c = Checker::new(&["input"]);
-            let now = Utc::now();
-            let mut model = partner::ActiveModel {
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            draft.validate_into(&mut c, &mut model);
-            c.finish().map_err(MutationError::Rejected)?;
-            let max = crate::context::state(ctx)?.config.limits.max_list_input;
-            in_transaction(ctx, async |txn| {
-                // Checked again with the requester's roles as they are inside the transaction.
-                permissions::check_manage_partners(&authority(txn, r).await?)
-                    .map_err(|d| UserError::denied(d, &[]))?;
-                let clusters = resolve_clusters(txn, input.cluster_ids.as_ref(), max)
-                    .await?
-                    .unwrap_or_default();
-                let p = store::insert(txn, model).await?;
-                store::set_clusters(txn, p.id, &clusters).await?;
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "partner.create",
-                        target_type: "Partner",
-                        target_id: p.id,
-                        before: None,
-                        after: Some(store::partner_json(&p, &clusters)),
-                    },
-                )
-                .await?;
-                Ok(p)
-            })
-            .await
-        }
-        .await;
-        payload(result, |p| PartnerPayload {
+        let call = Call::of(ctx)?;
+        let (draft, cluster_ids) = input.draft();
+        let result = service::create_partner(call, draft, cluster_ids.as_deref()).await;
+        call.payload(result, |p| PartnerPayload {
             partner: Some(Partner::from(p)),
             ..Default::default()
         })
@@ -689,83 +555,16 @@ impl PartnersMutation {
         ctx: &Context<'_>,
         input: UpdatePartnerInput,
     ) -> Result<PartnerPayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            permissions::check_manage_partners(&r.person).map_err(|d| UserError::denied(d, &[]))?;
-            let id = ids::decode(Kind::Partner, &input.id)
-                .ok_or_else(|| UserError::validation("id", "not a Partner ID"))?;
-            let max = crate::context::state(ctx)?.config.limits.max_list_input;
-            in_transaction(ctx, async |txn| {
-                // Checked again with the requester's roles as they are inside the transaction.
-                permissions::check_manage_partners(&authority(txn, r).await?)
-                    .map_err(|d| UserError::denied(d, &[]))?;
-                let before = store::find(txn, id).await?.ok_or_else(|| {
-                    UserError::new(ErrorCode::NotFound, "no such partner", &["input", "id"])
-                })?;
-                let before_clusters: Vec<i64> = store::clusters_of(txn, &[id])
-                    .await?
-                    .into_iter()
-                    .map(|(_, c)| c)
-                    .collect();
-                let mut draft = PartnerDraft::from_model(&before);
-                match input.title {
-                    MaybeUndefined::Value(t) => draft.title = t,
-                    MaybeUndefined::Null => draft.title = String::new(),
-                    MaybeUndefined::Undefined => {}
-                }
-                apply(&mut draft.short_title, input.short_title);
-                apply(&mut draft.alternate_title, input.alternate_title);
-                apply(&mut draft.partner_type, input.partner_type);
-                apply(&mut draft.shared_partner, input.shared_partner);
-                apply(&mut draft.cso_type, input.cso_type);
-                apply(&mut draft.email, input.email);
-                apply(&mut draft.phone_number, input.phone_number);
-                apply(&mut draft.street_address, input.street_address);
-                apply(&mut draft.city, input.city);
-                apply(&mut draft.postal_code, input.postal_code);
-                apply(&mut draft.country_code, input.country_code);
-                apply(&mut draft.total_ct_cp, input.total_ct_cp);
-                apply(&mut draft.total_ct_cy, input.total_ct_cy);
-                apply(&mut draft.vendor_number, input.vendor_number);
-                apply(&mut draft.alternate_id, input.alternate_id);
-                apply(&mut draft.rating, input.rating);
-                apply(
-                    &mut draft.basis_for_risk_rating,
-                    input.basis_for_risk_rating,
-                );
-                apply(&mut draft.type_of_assessment, input.type_of_assessment);
-                apply(&mut draft.ocha_external_id, input.ocha_external_id);
-                apply(&mut draft.external_id, input.external_id);
-                apply(&mut draft.external_source, input.external_source);
-                let mut c = Checker::new(&["input"]);
-                let mut model: partner::ActiveModel = before.clone().into();
-                draft.validate_into(&mut c, &mut model);
-                c.finish().map_err(MutationError::Rejected)?;
-                model.updated_at = Set(Utc::now());
-                let clusters = resolve_clusters(txn, input.cluster_ids.as_ref(), max).await?;
-                let p = store::update(txn, model).await?;
-                if let Some(clusters) = &clusters {
-                    store::set_clusters(txn, p.id, clusters).await?;
-                }
-                let after_clusters = clusters.unwrap_or_else(|| before_clusters.clone());
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "partner.update",
-                        target_type: "Partner",
-                        target_id: p.id,
-                        before: Some(store::partner_json(&before, &before_clusters)),
-                        after: Some(store::partner_json(&p, &after_clusters)),
-                    },
-                )
-                .await?;
-                Ok(p)
-            })
-            .await
-        }
+        let call = Call::of(ctx)?;
+        let (id, change, cluster_ids) = input.change();
+        let result = service::update_partner(
+            call,
+            &id,
+            |draft| change.apply(draft),
+            cluster_ids.as_deref(),
+        )
         .await;
-        payload(result, |p| PartnerPayload {
+        call.payload(result, |p| PartnerPayload {
             partner: Some(Partner::from(p)),
             ..Default::default()
         })

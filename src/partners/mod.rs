@@ -2,4 +2,5 @@
 
 pub mod draft;
 pub mod graphql;
+pub mod service;
 pub mod store;

@@ -1,4 +1,5 @@
 //! Roles: scoped grants of users, created, changed and removed under the role guard.
 
 pub mod graphql;
+pub mod service;
 pub mod store;

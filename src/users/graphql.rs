@@ -5,13 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::Utc;
 
 use super::page::{self, UserFilter as StoreFilter, UserOrderField, UserPage};
-use super::store::{self, NewUser};
-use crate::audit::store::{record, record_with_notice, Change};
-use crate::auth::Requester;
-use crate::context::{auth, authority, db, in_transaction, payload, requester, state, Auth};
+use super::service;
+use crate::context::{auth, db, requester, state, Call};
 use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -19,11 +16,10 @@ use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
 use crate::pagination::{decode_cursor, decode_ids, page_size, PageInfo};
 use crate::partners::store::{PartnerColumns, PartnerRow};
-use crate::permissions::{self, Person};
+use crate::permissions::{self};
 use crate::roles::store::RoleBundle;
 use crate::users::object::{visible_user, User};
 use crate::validate::Checker;
-use crate::{notify, roles};
 
 /// Filters of `users`; they combine with AND
 #[derive(InputObject, Default)]
@@ -365,112 +361,6 @@ pub struct SetUserActivePayload {
 
 crate::payloads!(CreateUserPayload, UpdateUserPayload, SetUserActivePayload);
 
-/// A user the requester may see, for a query: None when it does not exist or is hidden.
-pub async fn visible_person(
-    db: &impl sea_orm::ConnectionTrait,
-    requester: &Person,
-    id: i64,
-) -> Result<Option<(user::Model, Person)>, ApiError> {
-    Ok(store::find_person(db, id)
-        .await?
-        .filter(|(_, p)| p.id == requester.id || permissions::can_see_user(requester, p)))
-}
-
-/// The two parties of a mutation, as they stand inside its transaction.
-pub struct Parties {
-    /// The requester's authority: its roles as committed now, not as read at sign-in.
-    pub me: Person,
-    pub target_user: user::Model,
-    pub target: Person,
-    pub target_roles: Vec<RoleBundle>,
-}
-
-/// Reads and locks the requester and the target of a mutation inside its transaction (see
-/// [`store::lock_parties`]): UNAUTHENTICATED when the requester was deactivated meanwhile
-/// (as its next request would be), `not_found` when the target does not exist or the
-/// requester may not see it. A remembered sign-in is confirmed here, by the requester's row
-/// as it stands (same email, active), or the request signs in again (STALE_SIGN_IN).
-pub async fn load_parties(
-    txn: &sea_orm::DatabaseTransaction,
-    auth: &Auth,
-    target: store::Target,
-    not_found: impl Fn() -> MutationError,
-) -> Result<Parties, MutationError> {
-    let (requester, confirmed) = auth.acting()?;
-    let found = store::lock_parties(txn, requester.id(), target).await?;
-    if !confirmed {
-        match &found {
-            Some(((me_user, me_roles), _))
-                if me_user.is_active && me_user.email == requester.user.email =>
-            {
-                let roles: Vec<_> = me_roles.iter().map(|b| b.role.clone()).collect();
-                auth.confirm(Arc::new(Requester::new(me_user.clone(), &roles)));
-            }
-            _ => return Err(auth.stale().into()),
-        }
-    }
-    let Some(((me_user, me_roles), (target_user, target_roles))) = found else {
-        return Err(not_found());
-    };
-    let me = store::person_of_bundles(&me_user, &me_roles);
-    if !me.is_active {
-        return Err(ApiError::unauthenticated("unknown or deactivated user").into());
-    }
-    let person = store::person_of_bundles(&target_user, &target_roles);
-    if permissions::check_visible(&me, &person).is_err() {
-        return Err(not_found());
-    }
-    Ok(Parties {
-        me,
-        target_user,
-        target: person,
-        target_roles,
-    })
-}
-
-/// [`load_parties`] for a user named by a GraphQL ID at `field`: VALIDATION for a malformed
-/// ID, NOT_FOUND for a missing or hidden user.
-pub async fn load_target(
-    txn: &sea_orm::DatabaseTransaction,
-    auth: &Auth,
-    id: &ID,
-    field: &[&str],
-) -> Result<Parties, MutationError> {
-    let id = ids::decode(Kind::User, id)
-        .ok_or_else(|| UserError::new(ErrorCode::Validation, "not a User ID", field))?;
-    load_parties(txn, auth, store::Target::User(id), || {
-        UserError::new(ErrorCode::NotFound, "no such user", field).into()
-    })
-    .await
-}
-
-/// Contract 1.1 §9.5: at most `per_hour` invitations by one requester in any trailing hour,
-/// counted from the audit trail (so every instance agrees); RATE_LIMITED says when the next
-/// one is possible: an hour after the oldest of the last `per_hour`.
-async fn check_invitation_rate(
-    txn: &sea_orm::DatabaseTransaction,
-    requester: i64,
-    per_hour: u32,
-) -> Result<(), MutationError> {
-    let hour = chrono::Duration::hours(1);
-    let now = Utc::now();
-    let recent =
-        crate::audit::store::recent_invitations(txn, requester, now - hour, u64::from(per_hour))
-            .await?;
-    match recent.last() {
-        Some(oldest) if recent.len() >= per_hour as usize => Err(UserError::new(
-            ErrorCode::RateLimited,
-            format!(
-                "at most {per_hour} invitations per hour; the next is possible at {}",
-                (*oldest + hour).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-            &[],
-        )
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 #[derive(Default)]
 pub struct UsersMutation;
 
@@ -482,123 +372,13 @@ impl UsersMutation {
         ctx: &Context<'_>,
         input: CreateUserInput,
     ) -> Result<CreateUserPayload, ApiError> {
+        let call = Call::of(ctx)?;
         let result = async {
-            let r = requester(ctx)?;
-            let mut c = Checker::new(&["input"]);
-            let email = c.user_email("email", &input.email);
-            let first_name = c.text("firstName", &input.first_name, 1, 64);
-            let last_name = c.text("lastName", &input.last_name, 0, 64);
-            let position = c.optional_text("position", input.position.as_deref(), 64);
-            let partner_id = match &input.partner_id {
-                Some(id) => match ids::decode(Kind::Partner, id) {
-                    Some(p) => Some(p),
-                    None => {
-                        c.fail(ErrorCode::Validation, "partnerId", "not a Partner ID");
-                        None
-                    }
-                },
-                None => None,
-            };
-            c.finish().map_err(MutationError::Rejected)?;
-            in_transaction(ctx, async |txn| {
-                let per_hour = state(ctx)?.config.invitations_per_hour;
-                if per_hour > 0 {
-                    // First, before the shared lock of `authority`: two of this requester's
-                    // invitations, on any instances, count one after the other.
-                    store::lock_user(txn, r.id()).await?;
-                }
-                let me = authority(txn, r).await?;
-                let plan =
-                    permissions::check_create_user(&me, input.portal, input.user_type, partner_id)
-                        .map_err(|(denial, field)| {
-                            let path: Vec<&str> =
-                                field.map(|f| vec!["input", f]).unwrap_or_default();
-                            UserError::denied(denial, &path)
-                        })?;
-                if per_hour > 0 {
-                    check_invitation_rate(txn, r.id(), per_hour).await?;
-                }
-                if let Some(p) = plan.partner_id {
-                    if crate::partners::store::find(txn, p).await?.is_none() {
-                        return Err(UserError::new(
-                            ErrorCode::NotFound,
-                            "no such partner",
-                            &["input", "partnerId"],
-                        )
-                        .into());
-                    }
-                }
-                if store::email_exists(txn, &email).await? {
-                    return Err(UserError::new(
-                        ErrorCode::EmailTaken,
-                        ErrorCode::EmailTaken.default_message(),
-                        &["input", "email"],
-                    )
-                    .into());
-                }
-                let u = store::insert(
-                    txn,
-                    NewUser {
-                        email,
-                        first_name,
-                        last_name,
-                        position,
-                        partner_id: plan.partner_id,
-                        is_active: true,
-                        last_login: None,
-                    },
-                )
-                .await?;
-                record_with_notice(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "user.create",
-                        target_type: "User",
-                        target_id: u.id,
-                        before: None,
-                        after: Some(store::user_json(&u)),
-                    },
-                    Some(notify::invitation(&u.email, &u.first_name, input.portal)),
-                )
-                .await?;
-                if plan.grant_system_admin {
-                    let role = roles::store::insert(
-                        txn,
-                        u.id,
-                        RoleType::ClusterSystemAdmin,
-                        None,
-                        None,
-                        true,
-                    )
-                    .await?;
-                    // The role is created like any other, so its holder hears of it like any other.
-                    let scope = crate::workspaces::store::scope_label(txn, None, None).await?;
-                    record_with_notice(
-                        txn,
-                        Change {
-                            actor: Some(r.id()),
-                            action: "role.create",
-                            target_type: "PRPRole",
-                            target_id: role.id,
-                            before: None,
-                            after: Some(roles::store::role_json(&role)),
-                        },
-                        Some(notify::role_notice(
-                            &u.email,
-                            notify::RoleChange::Assigned,
-                            RoleType::ClusterSystemAdmin,
-                            &scope,
-                        )),
-                    )
-                    .await?;
-                }
-                Ok(u)
-            })
-            .await
+            call.requester()?;
+            service::create_user(call, input.check()?).await
         }
         .await;
-        payload(result, |u| CreateUserPayload {
+        call.payload(result, |u| CreateUserPayload {
             user: Some(User::new(u)),
             ..Default::default()
         })
@@ -610,69 +390,14 @@ impl UsersMutation {
         ctx: &Context<'_>,
         input: UpdateUserInput,
     ) -> Result<UpdateUserPayload, ApiError> {
+        let call = Call::of(ctx)?;
         let result = async {
-            let r = requester(ctx)?;
-            let mut c = Checker::new(&["input"]);
-            let first_name = input
-                .first_name
-                .as_deref()
-                .map(|v| c.text("firstName", v, 1, 64));
-            let last_name = input
-                .last_name
-                .as_deref()
-                .map(|v| c.text("lastName", v, 0, 64));
-            let position = input
-                .position
-                .as_deref()
-                .map(|v| c.optional_text("position", Some(v), 64));
-            if first_name.is_none() && last_name.is_none() && position.is_none() {
-                c.fail(
-                    ErrorCode::Validation,
-                    "id",
-                    "nothing to change: give firstName, lastName or position",
-                );
-            }
-            c.finish().map_err(MutationError::Rejected)?;
-            in_transaction(ctx, async |txn| {
-                let Parties {
-                    me,
-                    target_user: before,
-                    target,
-                    ..
-                } = load_target(txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
-                if target.id != r.id() {
-                    permissions::check_update_user(&me, &target)
-                        .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-                }
-                let mut after = before.clone();
-                if let Some(v) = first_name {
-                    after.first_name = v;
-                }
-                if let Some(v) = last_name {
-                    after.last_name = v;
-                }
-                if let Some(v) = position {
-                    after.position = v;
-                }
-                let after = store::update(txn, after).await?;
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "user.update",
-                        target_type: "User",
-                        target_id: after.id,
-                        before: Some(store::user_json(&before)),
-                        after: Some(store::user_json(&after)),
-                    },
-                )
-                .await?;
-                Ok(after)
-            })
-            .await
+            call.requester()?;
+            let change = input.check()?;
+            service::update_user(call, &input.id, change).await
         }
         .await;
-        payload(result, |u| UpdateUserPayload {
+        call.payload(result, |u| UpdateUserPayload {
             user: Some(User::new(u)),
             ..Default::default()
         })
@@ -684,48 +409,71 @@ impl UsersMutation {
         ctx: &Context<'_>,
         input: SetUserActiveInput,
     ) -> Result<SetUserActivePayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            in_transaction(ctx, async |txn| {
-                let Parties {
-                    me,
-                    target_user: before,
-                    target,
-                    ..
-                } = load_target(txn, auth(ctx)?, &input.id, &["input", "id"]).await?;
-                permissions::check_set_user_active(&me, &target)
-                    .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-                if before.is_active == input.is_active {
-                    return Ok(before);
-                }
-                let mut after = before.clone();
-                after.is_active = input.is_active;
-                let after = store::update(txn, after).await?;
-                let action = if input.is_active {
-                    "user.activate"
-                } else {
-                    "user.deactivate"
-                };
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action,
-                        target_type: "User",
-                        target_id: after.id,
-                        before: Some(store::user_json(&before)),
-                        after: Some(store::user_json(&after)),
-                    },
-                )
-                .await?;
-                Ok(after)
-            })
-            .await
-        }
-        .await;
-        payload(result, |u| SetUserActivePayload {
+        let call = Call::of(ctx)?;
+        let result = service::set_user_active(call, &input.id, input.is_active).await;
+        call.payload(result, |u| SetUserActivePayload {
             user: Some(User::new(u)),
             ..Default::default()
+        })
+    }
+}
+
+impl CreateUserInput {
+    /// The invitation, or every field's error at once.
+    fn check(self) -> Result<service::Invitation, MutationError> {
+        let mut c = Checker::new(&["input"]);
+        let email = c.user_email("email", &self.email);
+        let first_name = c.text("firstName", &self.first_name, 1, 64);
+        let last_name = c.text("lastName", &self.last_name, 0, 64);
+        let position = c.optional_text("position", self.position.as_deref(), 64);
+        let partner_id = self.partner_id.and_then(|id| {
+            let decoded = ids::decode(Kind::Partner, &id);
+            if decoded.is_none() {
+                c.fail(ErrorCode::Validation, "partnerId", "not a Partner ID");
+            }
+            decoded
+        });
+        c.finish().map_err(MutationError::Rejected)?;
+        Ok(service::Invitation {
+            portal: self.portal,
+            user_type: self.user_type,
+            email,
+            first_name,
+            last_name,
+            position,
+            partner_id,
+        })
+    }
+}
+
+impl UpdateUserInput {
+    /// The change, or every field's error at once.
+    fn check(&self) -> Result<service::NameChange, MutationError> {
+        let mut c = Checker::new(&["input"]);
+        let first_name = self
+            .first_name
+            .as_deref()
+            .map(|v| c.text("firstName", v, 1, 64));
+        let last_name = self
+            .last_name
+            .as_deref()
+            .map(|v| c.text("lastName", v, 0, 64));
+        let position = self
+            .position
+            .as_deref()
+            .map(|v| c.optional_text("position", Some(v), 64));
+        if first_name.is_none() && last_name.is_none() && position.is_none() {
+            c.fail(
+                ErrorCode::Validation,
+                "id",
+                "nothing to change: give firstName, lastName or position",
+            );
+        }
+        c.finish().map_err(MutationError::Rejected)?;
+        Ok(service::NameChange {
+            first_name,
+            last_name,
+            position,
         })
     }
 }

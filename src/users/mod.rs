@@ -5,4 +5,5 @@ pub mod graphql;
 pub mod loader;
 pub mod object;
 pub mod page;
+pub mod service;
 pub mod store;

@@ -3,16 +3,15 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::loader::{ClusterKey, ClustersOfPlan, PlanKey, PlansOfWorkspace, WorkspaceKey};
+use super::service;
 use super::store;
-use crate::audit::store::{record, Change};
-use crate::context::{authority, db, in_transaction, loader, payload, requester};
+use crate::context::{db, loader, requester, Call};
 use crate::domain::{ClusterType, ResponsePlanType};
 use crate::entity::{cluster, response_plan, workspace};
-use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::error::{ApiError, UserError};
 use crate::ids::{self, Kind};
 use crate::permissions;
 use crate::scalars::Date;
-use crate::validate::Checker;
 
 /// A country office; IP roles are scoped to one
 pub struct Workspace(pub workspace::Model);
@@ -304,15 +303,6 @@ crate::payloads!(WorkspacePayload, ResponsePlanPayload, ClusterPayload);
 #[derive(Default)]
 pub struct WorkspacesMutation;
 
-fn not_found(field: &str, kind: Kind) -> MutationError {
-    UserError::new(
-        ErrorCode::NotFound,
-        format!("no such {}", kind.type_name()),
-        &["input", field],
-    )
-    .into()
-}
-
 #[Object]
 impl WorkspacesMutation {
     /// Creates a workspace (cluster system admins only)
@@ -321,38 +311,15 @@ impl WorkspacesMutation {
         ctx: &Context<'_>,
         input: CreateWorkspaceInput,
     ) -> Result<WorkspacePayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let mut c = Checker::new(&["input"]);
-            let title = c.text("title", &input.title, 1, 255);
-            let code = c.text("workspaceCode", &input.workspace_code, 1, 8);
-            let area = c.optional_text("businessAreaCode", input.business_area_code.as_deref(), 32);
-            c.finish().map_err(MutationError::Rejected)?;
-            in_transaction(ctx, async |txn| {
-                // Checked again with the requester's roles as they are inside the transaction.
-                permissions::check_manage_reference_data(&authority(txn, r).await?)
-                    .map_err(|d| UserError::denied(d, &[]))?;
-                let w = store::insert_workspace(txn, title, code, area).await?;
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "workspace.create",
-                        target_type: "Workspace",
-                        target_id: w.id,
-                        before: None,
-                        after: Some(store::workspace_json(&w)),
-                    },
-                )
-                .await?;
-                Ok(w)
-            })
-            .await
-        }
+        let call = Call::of(ctx)?;
+        let result = service::create_workspace(
+            call,
+            &input.title,
+            &input.workspace_code,
+            input.business_area_code.as_deref(),
+        )
         .await;
-        payload(result, |w| WorkspacePayload {
+        call.payload(result, |w| WorkspacePayload {
             workspace: Some(Workspace(w)),
             ..Default::default()
         })
@@ -364,62 +331,17 @@ impl WorkspacesMutation {
         ctx: &Context<'_>,
         input: CreateResponsePlanInput,
     ) -> Result<ResponsePlanPayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let mut c = Checker::new(&["input"]);
-            let title = c.text("title", &input.title, 1, 255);
-            let custom_type =
-                c.plan_custom_type(input.plan_custom_type.as_deref(), input.plan_type);
-            if let (Some(start), Some(end)) = (input.start, input.end) {
-                if end < start {
-                    c.fail(ErrorCode::Validation, "end", "must not be before start");
-                }
-            }
-            let workspace_id = ids::decode(Kind::Workspace, &input.workspace_id);
-            if workspace_id.is_none() {
-                c.fail(ErrorCode::Validation, "workspaceId", "not a Workspace ID");
-            }
-            c.finish().map_err(MutationError::Rejected)?;
-            let workspace_id = workspace_id.unwrap_or_default();
-            in_transaction(ctx, async |txn| {
-                // Checked again with the requester's roles as they are inside the transaction.
-                permissions::check_manage_reference_data(&authority(txn, r).await?)
-                    .map_err(|d| UserError::denied(d, &[]))?;
-                if store::find_workspace(txn, workspace_id).await?.is_none() {
-                    return Err(not_found("workspaceId", Kind::Workspace));
-                }
-                let p = store::insert_plan(
-                    txn,
-                    store::NewPlan {
-                        workspace_id,
-                        title,
-                        plan_type: input.plan_type,
-                        custom_type,
-                        start: input.start.map(|d| d.0),
-                        end: input.end.map(|d| d.0),
-                    },
-                )
-                .await?;
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "response_plan.create",
-                        target_type: "ResponsePlan",
-                        target_id: p.id,
-                        before: None,
-                        after: Some(store::plan_json(&p)),
-                    },
-                )
-                .await?;
-                Ok(p)
-            })
-            .await
-        }
-        .await;
-        payload(result, |p| ResponsePlanPayload {
+        let call = Call::of(ctx)?;
+        let plan = service::PlanInput {
+            workspace_id: &input.workspace_id,
+            title: &input.title,
+            plan_type: input.plan_type,
+            custom_type: input.plan_custom_type.as_deref(),
+            start: input.start.map(|d| d.0),
+            end: input.end.map(|d| d.0),
+        };
+        let result = service::create_response_plan(call, plan).await;
+        call.payload(result, |p| ResponsePlanPayload {
             response_plan: Some(ResponsePlan(p)),
             ..Default::default()
         })
@@ -431,55 +353,15 @@ impl WorkspacesMutation {
         ctx: &Context<'_>,
         input: CreateClusterInput,
     ) -> Result<ClusterPayload, ApiError> {
-        let result = async {
-            let r = requester(ctx)?;
-            permissions::check_manage_reference_data(&r.person)
-                .map_err(|d| UserError::denied(d, &[]))?;
-            let mut c = Checker::new(&["input"]);
-            let imported = c.optional_text("importedType", input.imported_type.as_deref(), 255);
-            if input.kind == ClusterType::Imported && imported.is_none() {
-                c.fail(
-                    ErrorCode::Validation,
-                    "importedType",
-                    "required when type is IMPORTED",
-                );
-            }
-            let plan_id = ids::decode(Kind::ResponsePlan, &input.response_plan_id);
-            if plan_id.is_none() {
-                c.fail(
-                    ErrorCode::Validation,
-                    "responsePlanId",
-                    "not a ResponsePlan ID",
-                );
-            }
-            c.finish().map_err(MutationError::Rejected)?;
-            let plan_id = plan_id.unwrap_or_default();
-            in_transaction(ctx, async |txn| {
-                // Checked again with the requester's roles as they are inside the transaction.
-                permissions::check_manage_reference_data(&authority(txn, r).await?)
-                    .map_err(|d| UserError::denied(d, &[]))?;
-                if store::find_plan(txn, plan_id).await?.is_none() {
-                    return Err(not_found("responsePlanId", Kind::ResponsePlan));
-                }
-                let cl = store::insert_cluster(txn, plan_id, input.kind, imported).await?;
-                record(
-                    txn,
-                    Change {
-                        actor: Some(r.id()),
-                        action: "cluster.create",
-                        target_type: "Cluster",
-                        target_id: cl.id,
-                        before: None,
-                        after: Some(store::cluster_json(&cl)),
-                    },
-                )
-                .await?;
-                Ok(cl)
-            })
-            .await
-        }
+        let call = Call::of(ctx)?;
+        let result = service::create_cluster(
+            call,
+            &input.response_plan_id,
+            input.kind,
+            input.imported_type.as_deref(),
+        )
         .await;
-        payload(result, |cl| ClusterPayload {
+        call.payload(result, |cl| ClusterPayload {
             cluster: Some(Cluster::new(cl)),
             ..Default::default()
         })

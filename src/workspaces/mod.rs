@@ -2,4 +2,5 @@
 
 pub mod graphql;
 pub mod loader;
+pub mod service;
 pub mod store;
