@@ -7,21 +7,55 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::Order;
 
-/// A sort key: SQL over the alias `{t}`, and whether it sorts descending.
-pub type Key = (String, bool);
+/// A sort key of a paged list, and whether it sorts descending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub expr: KeyExpr,
+    pub desc: bool,
+}
 
-/// The value of `key` at the cursor row of `table`: the id itself for id keys, else a
-/// subquery reading the key from that row when it meets `visible` (SQL over the alias `{t}`),
-/// NULL otherwise.
-fn cursor_value(table: &str, key: &str, cursor: i64, visible: &str) -> String {
-    if key == "{t}.id" || key == "({t}.id + 0)" {
-        return cursor.to_string();
+/// What a sort key orders by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyExpr {
+    /// The row's id. `opaque` writes it `id + 0`, which hides the primary key's order from
+    /// PostgreSQL's planner (see `users::page::sort_keys`).
+    Id { opaque: bool },
+    /// SQL over the alias `{t}`.
+    Sql(String),
+}
+
+impl Key {
+    pub fn new(expr: KeyExpr, desc: bool) -> Self {
+        Self { expr, desc }
     }
-    format!(
-        "(SELECT {} FROM {table} c WHERE c.id = {cursor} AND ({}))",
-        key.replace("{t}", "c"),
-        visible.replace("{t}", "c")
-    )
+
+    /// An SQL key over the alias `{t}`.
+    pub fn sql(sql: impl Into<String>, desc: bool) -> Self {
+        Self::new(KeyExpr::Sql(sql.into()), desc)
+    }
+
+    /// The key as SQL over the row `table`.
+    fn over(&self, table: &str) -> String {
+        match &self.expr {
+            KeyExpr::Id { opaque: false } => format!("{table}.id"),
+            KeyExpr::Id { opaque: true } => format!("({table}.id + 0)"),
+            KeyExpr::Sql(sql) => sql.replace("{t}", table),
+        }
+    }
+
+    /// The key's value at the cursor row of `table`: the cursor itself for the id, else a
+    /// subquery reading the key from that row when it meets `visible` (SQL over the alias
+    /// `{t}`), NULL otherwise.
+    fn at_cursor(&self, table: &str, cursor: i64, visible: &str) -> String {
+        match &self.expr {
+            KeyExpr::Id { .. } => cursor.to_string(),
+            KeyExpr::Sql(_) => format!(
+                "(SELECT {} FROM {table} c WHERE c.id = {cursor} AND ({}))",
+                self.over("c"),
+                visible.replace("{t}", "c")
+            ),
+        }
+    }
 }
 
 /// The condition "comes after the cursor row" (before it when `backward`) for `keys`. Rows
@@ -29,22 +63,22 @@ fn cursor_value(table: &str, key: &str, cursor: i64, visible: &str) -> String {
 /// only key; with any other key, none do.
 pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool, visible: &str) -> Expr {
     let mut alternatives = Vec::with_capacity(keys.len());
-    for (i, (key, desc)) in keys.iter().enumerate() {
+    for (i, key) in keys.iter().enumerate() {
         let mut parts: Vec<String> = keys[..i]
             .iter()
-            .map(|(k, _)| {
+            .map(|k| {
                 format!(
                     "{} = {}",
-                    k.replace("{t}", table),
-                    cursor_value(table, k, cursor, visible)
+                    k.over(table),
+                    k.at_cursor(table, cursor, visible)
                 )
             })
             .collect();
-        let op = if *desc != backward { "<" } else { ">" };
+        let op = if key.desc != backward { "<" } else { ">" };
         parts.push(format!(
             "{} {op} {}",
-            key.replace("{t}", table),
-            cursor_value(table, key, cursor, visible)
+            key.over(table),
+            key.at_cursor(table, cursor, visible)
         ));
         alternatives.push(format!("({})", parts.join(" AND ")));
     }
@@ -54,13 +88,13 @@ pub fn after(table: &str, keys: &[Key], cursor: i64, backward: bool, visible: &s
 /// The ORDER BY terms for `keys` (reversed when reading backward).
 pub fn order_by(table: &str, keys: &[Key], backward: bool) -> Vec<(Expr, Order)> {
     keys.iter()
-        .map(|(key, desc)| {
-            let order = if *desc != backward {
+        .map(|key| {
+            let order = if key.desc != backward {
                 Order::Desc
             } else {
                 Order::Asc
             };
-            (Expr::cust(key.replace("{t}", table)), order)
+            (Expr::cust(key.over(table)), order)
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::entity::{partner, partner_cluster};
 use crate::keyset;
-use crate::keyset::SortDirection;
+use crate::keyset::{Key, KeyExpr, SortDirection};
 use crate::permissions::PartnerScope;
 
 /// A partner as a list of users read it: whole, or only what such lists show of it.
@@ -177,20 +177,20 @@ fn condition(page: &PartnerPage) -> Condition {
     cond
 }
 
-fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<keyset::Key> {
-    let mut keys: Vec<keyset::Key> = order
+fn sort_keys(order: &[(PartnerOrderField, SortDirection)]) -> Vec<Key> {
+    let mut keys: Vec<Key> = order
         .iter()
         .map(|(f, d)| {
-            let key = match f {
-                PartnerOrderField::Id => "{t}.id",
-                PartnerOrderField::Title => "{t}.title",
-                PartnerOrderField::PartnerType => "{t}.partner_type",
-            };
-            (key.to_owned(), *d == SortDirection::Desc)
+            let desc = *d == SortDirection::Desc;
+            match f {
+                PartnerOrderField::Id => Key::new(KeyExpr::Id { opaque: false }, desc),
+                PartnerOrderField::Title => Key::sql("{t}.title", desc),
+                PartnerOrderField::PartnerType => Key::sql("{t}.partner_type", desc),
+            }
         })
         .collect();
     if !order.iter().any(|(f, _)| *f == PartnerOrderField::Id) {
-        keys.push(("{t}.id".to_owned(), order.is_empty()));
+        keys.push(Key::new(KeyExpr::Id { opaque: false }, order.is_empty()));
     }
     keys
 }

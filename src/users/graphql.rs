@@ -69,6 +69,29 @@ pub struct UserConnection {
 }
 
 impl UserConnection {
+    fn new(page: UserPage, rows: page::UserRows) -> Self {
+        let page::UserRows {
+            rows,
+            roles,
+            more,
+            total,
+            ..
+        } = rows;
+        let roles = roles.map(|by_user| {
+            by_user
+                .into_iter()
+                .map(|(id, bundles)| (id, Arc::new(bundles)))
+                .collect()
+        });
+        Self {
+            page,
+            rows,
+            roles,
+            more,
+            total,
+        }
+    }
+
     fn user(&self, model: &user::Model, partner: &Option<PartnerRow>) -> User {
         let user = User::with_partner(model.clone(), partner.clone());
         match &self.roles {
@@ -161,133 +184,126 @@ impl UsersQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<UserConnection, ApiError> {
-        // On a remembered sign-in (see `graphql::Auth`) the page statement also reads the
+        // On a remembered sign-in (see `context::Auth`) the page statement also reads the
         // requester's authority and confirms it; until then nothing is answered from it.
         let auth = auth(ctx)?;
         let (r, confirmed) = auth.acting()?;
         let result = async {
             let scope = permissions::user_scope(&r.person, portal)?;
-            let limit = page_size(ctx, first, last)?;
-            let f = filter.unwrap_or_default();
-            let max = state(ctx)?.config.limits.max_list_input;
-            if f.name_email
-                .as_ref()
-                .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
-            {
-                return Err(ApiError::bad_input(
-                    "nameEmail must be at most 254 characters, without NUL",
-                ));
-            }
-            if f.statuses.as_ref().is_some_and(|v| v.len() > max)
-                || f.roles.as_ref().is_some_and(|v| v.len() > max)
-            {
-                return Err(ApiError::bad_input(format!(
-                    "filter lists may hold at most {max} values"
-                )));
-            }
-            let order: Vec<(UserOrderField, SortDirection)> = order_by
-                .unwrap_or_default()
-                .into_iter()
-                .map(|o| (o.field, o.direction))
-                .collect();
-            crate::pagination::check_order(&order)?;
-            let backward =
-                last.is_some() || (before.is_some() && after.is_none() && first.is_none());
-            if after.is_some() && before.is_some() {
-                return Err(ApiError::bad_input("give either after or before, not both"));
-            }
-            let cursor = if backward {
-                decode_cursor("before", before.as_deref())?
-            } else {
-                decode_cursor("after", after.as_deref())?
+            let window = Window {
+                first,
+                after,
+                last,
+                before,
             };
-            let page = UserPage {
-                requester: r.id(),
-                scope,
-                filter: StoreFilter {
-                    name_email: f.name_email,
-                    statuses: f.statuses,
-                    roles: f.roles,
-                    partner_ids: decode_ids(
-                        ctx,
-                        Kind::Partner,
-                        "partnerIds",
-                        f.partner_ids.as_ref(),
-                    )?,
-                    cluster_ids: decode_ids(
-                        ctx,
-                        Kind::Cluster,
-                        "clusterIds",
-                        f.cluster_ids.as_ref(),
-                    )?,
-                    workspace_ids: decode_ids(
-                        ctx,
-                        Kind::Workspace,
-                        "workspaceIds",
-                        f.workspace_ids.as_ref(),
-                    )?,
-                },
-                order,
-                cursor,
-                backward,
-                limit,
-            };
-            let selection = ctx.look_ahead();
-            let users = [
-                selection.field("nodes"),
-                selection.field("edges").field("node"),
-            ];
-            let read = page::PageRead {
-                total: selection.field("totalCount").exists(),
-                roles: users.iter().any(|u| needs_roles(u)),
-                partner: if users.iter().all(|u| brief_partner_will_do(u)) {
-                    PartnerColumns::Brief
-                } else {
-                    PartnerColumns::All
-                },
-                authority_of: (!confirmed).then_some(r.id()),
-            };
-            let page::UserRows {
-                rows,
-                roles,
-                more,
-                total,
-                authority,
-            } = {
-                // A search may read the whole table (see `AppState::searches`).
-                let searching = page.filter.name_email.as_deref().map(str::trim);
-                let _permit = match searching.filter(|t| !t.is_empty()) {
-                    Some(_) => Some(
-                        state(ctx)?
-                            .searches
-                            .acquire()
-                            .await
-                            .map_err(|e| ApiError::internal(&e))?,
-                    ),
-                    None => None,
-                };
-                page::page(db(ctx)?, &page, read).await?
-            };
-            auth.confirm_authority(authority.as_deref())?;
-            let roles = roles.map(|by_user| {
-                by_user
-                    .into_iter()
-                    .map(|(id, bundles)| (id, Arc::new(bundles)))
-                    .collect()
-            });
-            Ok(UserConnection {
-                page,
-                rows,
-                roles,
-                more,
-                total,
-            })
+            let page = page_request(ctx, r.id(), scope, filter, order_by, window)?;
+            let read = page_read(&ctx.look_ahead(), (!confirmed).then_some(r.id()));
+            let rows = service::users_page(state(ctx)?, &page, read).await?;
+            auth.confirm_authority(rows.authority.as_deref())?;
+            Ok(UserConnection::new(page, rows))
         }
         .await;
         match result {
             Err(_) if !auth.is_confirmed() => Err(auth.stale()),
             result => result,
         }
+    }
+}
+
+/// The paging arguments of a connection.
+struct Window {
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+}
+
+/// The users page the arguments ask for, checked: BAD_USER_INPUT for an oversized filter, an
+/// ordering that names a key twice, a malformed cursor or ID.
+fn page_request(
+    ctx: &Context<'_>,
+    requester: i64,
+    scope: permissions::UserScope,
+    filter: Option<UserFilter>,
+    order_by: Option<Vec<UserOrder>>,
+    Window {
+        first,
+        after,
+        last,
+        before,
+    }: Window,
+) -> Result<UserPage, ApiError> {
+    let limit = page_size(ctx, first, last)?;
+    let f = filter.unwrap_or_default();
+    let max = state(ctx)?.config.limits.max_list_input;
+    if f.name_email
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
+    {
+        return Err(ApiError::bad_input(
+            "nameEmail must be at most 254 characters, without NUL",
+        ));
+    }
+    if f.statuses.as_ref().is_some_and(|v| v.len() > max)
+        || f.roles.as_ref().is_some_and(|v| v.len() > max)
+    {
+        return Err(ApiError::bad_input(format!(
+            "filter lists may hold at most {max} values"
+        )));
+    }
+    let order: Vec<(UserOrderField, SortDirection)> = order_by
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| (o.field, o.direction))
+        .collect();
+    crate::pagination::check_order(&order)?;
+    let backward = last.is_some() || (before.is_some() && after.is_none() && first.is_none());
+    if after.is_some() && before.is_some() {
+        return Err(ApiError::bad_input("give either after or before, not both"));
+    }
+    let cursor = if backward {
+        decode_cursor("before", before.as_deref())?
+    } else {
+        decode_cursor("after", after.as_deref())?
+    };
+    let ids = |kind, field, ids: Option<&Vec<ID>>| decode_ids(ctx, kind, field, ids);
+    Ok(UserPage {
+        requester,
+        scope,
+        filter: StoreFilter {
+            partner_ids: ids(Kind::Partner, "partnerIds", f.partner_ids.as_ref())?,
+            cluster_ids: ids(Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
+            workspace_ids: ids(Kind::Workspace, "workspaceIds", f.workspace_ids.as_ref())?,
+            name_email: f.name_email,
+            statuses: f.statuses,
+            roles: f.roles,
+        },
+        order,
+        cursor,
+        backward,
+        limit,
+    })
+}
+
+/// What a users page reads besides its users, from what the selection asks: the total, the
+/// roles, the whole partner or its brief columns, the authority of an unconfirmed requester.
+fn page_read(
+    selection: &async_graphql::Lookahead<'_>,
+    authority_of: Option<i64>,
+) -> page::PageRead {
+    let users = [
+        selection.field("nodes"),
+        selection.field("edges").field("node"),
+    ];
+    page::PageRead {
+        total: selection.field("totalCount").exists(),
+        roles: users.iter().any(|u| needs_roles(u)),
+        partner: if users.iter().all(|u| brief_partner_will_do(u)) {
+            PartnerColumns::Brief
+        } else {
+            PartnerColumns::All
+        },
+        authority_of,
     }
 }
 

@@ -14,7 +14,7 @@ use super::store::user_count;
 use crate::domain::{RoleType, UserStatus};
 use crate::entity::positional::FromRowAt;
 use crate::entity::{partner, prp_role, user};
-use crate::keyset::{self, SortDirection};
+use crate::keyset::{self, Key, KeyExpr, SortDirection};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::UserScope;
 use crate::roles::store::{select_bundles, take_bundle, RoleBundle};
@@ -249,11 +249,9 @@ fn sort_keys(
     backend: DbBackend,
     order: &[(UserOrderField, SortDirection)],
     searching: bool,
-) -> Vec<(String, bool)> {
-    let id_key = if searching && backend == DbBackend::Postgres {
-        "({t}.id + 0)"
-    } else {
-        "{t}.id"
+) -> Vec<Key> {
+    let id = KeyExpr::Id {
+        opaque: searching && backend == DbBackend::Postgres,
     };
     let never = match backend {
         DbBackend::Postgres => "TIMESTAMPTZ 'epoch'",
@@ -263,29 +261,31 @@ fn sort_keys(
     for (field, dir) in order {
         let desc = *dir == SortDirection::Desc;
         match field {
-            UserOrderField::Id => keys.push((id_key.to_owned(), desc)),
-            UserOrderField::Email => keys.push(("{t}.email".to_owned(), desc)),
-            UserOrderField::FirstName => keys.push(("{t}.first_name".to_owned(), desc)),
-            UserOrderField::LastName => keys.push(("{t}.last_name".to_owned(), desc)),
+            UserOrderField::Id => keys.push(Key::new(id.clone(), desc)),
+            UserOrderField::Email => keys.push(Key::sql("{t}.email", desc)),
+            UserOrderField::FirstName => keys.push(Key::sql("{t}.first_name", desc)),
+            UserOrderField::LastName => keys.push(Key::sql("{t}.last_name", desc)),
             UserOrderField::LastLogin => {
-                keys.push((
-                    "CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END".to_owned(),
+                keys.push(Key::sql(
+                    "CASE WHEN {t}.last_login IS NULL THEN 1 ELSE 0 END",
                     false,
                 ));
-                keys.push((format!("COALESCE({{t}}.last_login, {never})"), desc));
-            }
-            UserOrderField::Partner => {
-                keys.push((
-                    "CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END".to_owned(),
-                    false,
-                ));
-                keys.push((
-                    "COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')"
-                        .to_owned(),
+                keys.push(Key::sql(
+                    format!("COALESCE({{t}}.last_login, {never})"),
                     desc,
                 ));
             }
-            UserOrderField::Status => keys.push((
+            UserOrderField::Partner => {
+                keys.push(Key::sql(
+                    "CASE WHEN {t}.partner_id IS NULL THEN 1 ELSE 0 END",
+                    false,
+                ));
+                keys.push(Key::sql(
+                    "COALESCE((SELECT p.title FROM partner p WHERE p.id = {t}.partner_id), '')",
+                    desc,
+                ));
+            }
+            UserOrderField::Status => keys.push(Key::sql(
                 format!(
                     "CASE WHEN NOT {{t}}.is_active THEN 2 WHEN NOT {HAS_ROLE} THEN 3 \
                      WHEN {{t}}.last_login IS NOT NULL THEN 0 ELSE 1 END"
@@ -295,8 +295,7 @@ fn sort_keys(
         }
     }
     if !order.iter().any(|(f, _)| *f == UserOrderField::Id) {
-        let tie_desc = order.is_empty();
-        keys.push((id_key.to_owned(), tie_desc));
+        keys.push(Key::new(id, order.is_empty()));
     }
     keys
 }
@@ -328,6 +327,14 @@ pub async fn page(
     let mut select = user::Entity::find()
         .find_also_related(partner::Entity)
         .filter(condition(backend, page));
+    // Where each part of a row starts, counted as its columns are selected.
+    let mut columns = Columns(
+        user::Model::COLUMNS.len()
+            + match partner_columns {
+                PartnerColumns::All => partner::Model::COLUMNS.len(),
+                PartnerColumns::Brief => partner::Brief::COLUMNS.len(),
+            },
+    );
     if partner_columns == PartnerColumns::Brief {
         select = select.select_only();
         for column in user::Column::iter() {
@@ -354,17 +361,22 @@ pub async fn page(
     // On a filtered first page the total comes with the rows (one scan of the matches, not
     // two); the unfiltered total is the maintained counter, and later pages count apart.
     let window = with_total && page.cursor.is_none() && !counts_from_counter(page);
+    let mut total_at = None;
     if window {
         select = select.column_as(Expr::cust("COUNT(*) OVER ()"), "total_count");
+        total_at = Some(columns.next());
     }
     // The requester's authority, once per row: in the page itself, or with roles in the
     // outer query (in the page, PostgreSQL carries it through the joins: ~20 µs more).
+    let mut authority_at = None;
     if let (Some(id), false) = (authority_of, with_roles) {
         select = select.column_as(authority::expr(backend, id), "authority");
+        authority_at = Some(columns.next());
     }
     if with_roles {
         for (i, (expr, _)) in order.iter().enumerate() {
             select = select.column_as(expr.clone(), format!("k{i}"));
+            columns.next();
         }
     }
     // The LIMIT is written as a literal (a number of ours, never client text): as a bound
@@ -372,7 +384,9 @@ pub async fn page(
     // every execution (~0.4 ms of a 1 ms page).
     let mut stmt = sea_orm::QueryTrait::build(&select, backend);
     stmt.sql.push_str(&format!(" LIMIT {}", page.limit + 1));
+    let mut bundle_at = 0;
     if with_roles {
+        // The outer query: the page's columns, the authority, then a role's.
         let authority = authority_of.map(|id| {
             let values = stmt
                 .values
@@ -383,6 +397,10 @@ pub async fn page(
                 _ => authority::sql("?"),
             }
         });
+        if authority.is_some() {
+            authority_at = Some(columns.next());
+        }
+        bundle_at = columns.0;
         stmt.sql = format!(
             "WITH pg AS ({}) {}",
             stmt.sql,
@@ -390,16 +408,8 @@ pub async fn page(
         );
     }
     let raw = db.query_all_raw(stmt).await?;
-    let user_width = user::Model::COLUMNS.len()
-        + match partner_columns {
-            PartnerColumns::All => partner::Model::COLUMNS.len(),
-            PartnerColumns::Brief => partner::Brief::COLUMNS.len(),
-        };
-    let keys_width = if with_roles { order.len() } else { 0 };
-    let authority_at = user_width + usize::from(window) + keys_width;
-    let bundle_at = authority_at + usize::from(authority_of.is_some());
-    let authority = match (authority_of, raw.first()) {
-        (Some(_), Some(row)) => row.try_get_by_index::<Option<String>>(authority_at)?,
+    let authority = match (authority_of, authority_at.zip(raw.first())) {
+        (Some(_), Some((at, row))) => row.try_get_by_index::<Option<String>>(at)?,
         // No row carried it: read it right after. An empty page shows only that no user
         // matched in the remembered authority's scope, which the requester still holds if
         // this matches. (Signing in again and running the page a second time, as before,
@@ -424,7 +434,7 @@ pub async fn page(
                 }
             };
             rows.push((user, partner));
-            if window && total.is_none() {
+            if let (Some(at), None) = (total_at, total) {
                 total = Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0));
             }
         }
@@ -447,6 +457,17 @@ pub async fn page(
         total,
         authority,
     })
+}
+
+/// The number of columns a page row has so far.
+struct Columns(usize);
+
+impl Columns {
+    /// Counts one more column; returns where it is.
+    fn next(&mut self) -> usize {
+        self.0 += 1;
+        self.0 - 1
+    }
 }
 
 /// The outer query of a page with roles: every row of the page `pg` (as many times as it has

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use sea_orm::DatabaseTransaction;
 
+use super::page::{PageRead, UserPage, UserRows};
 use super::store::{self, NewUser};
 use crate::audit::store::{record, record_with_notice, Change};
 use crate::auth::Requester;
-use crate::context::{authority, Auth, Call};
+use crate::context::{authority, AppState, Auth, Call};
 use crate::domain::{Portal, RoleType, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
@@ -255,6 +256,27 @@ async fn check_invitation_rate(
         .into()),
         _ => Ok(()),
     }
+}
+
+/// A users page with what `read` asks besides. A search may read the whole table, so it
+/// waits for one of the instance's search permits first (see `AppState::searches`).
+pub async fn users_page(
+    state: &AppState,
+    page: &UserPage,
+    read: PageRead,
+) -> Result<UserRows, ApiError> {
+    let searching = page.filter.name_email.as_deref().map(str::trim);
+    let _permit = match searching.filter(|t| !t.is_empty()) {
+        Some(_) => Some(
+            state
+                .searches
+                .acquire()
+                .await
+                .map_err(|e| ApiError::internal(&e))?,
+        ),
+        None => None,
+    };
+    Ok(super::page::page(&state.db, page, read).await?)
 }
 
 /// A user the requester may see, for a query: None when it does not exist or is hidden.
