@@ -13,7 +13,7 @@ use crate::helpers::TestApp;
 const INVITE: &str = "mutation($e: String!) { createUser(input: {portal: CLUSTER, userType: IMO, email: $e, firstName: \"In\", lastName: \"Vited\"}) { user { id } errors { code message } } }";
 
 async fn invite(app: &TestApp, who: &str, email: &str) -> Value {
-    app.data(who, INVITE, json!({ "e": email })).await["createUser"].clone()
+    app.execute_data(who, INVITE, json!({ "e": email })).await["createUser"].clone()
 }
 
 fn code(payload: &Value) -> &str {

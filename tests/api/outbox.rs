@@ -118,7 +118,7 @@ async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
     )
     .await;
     let d = app
-        .data(
+        .execute_data(
             "csa@example.org",
             "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } errors { code } } }",
             json!({"i": {"portal": "CLUSTER", "email": "imo@example.org", "firstName": "Imo", "lastName": "Officer", "userType": "IMO"}}),

@@ -1,4 +1,4 @@
-//! Partners over HTTP: who reads which partner and how the list filters (contract §3), and
+//! Partners: who reads which partner and how the list filters (contract §3), and
 //! createPartner/updatePartner with their rules, validation and audit (§1, §5, §6).
 
 use idm::domain::{ClusterType, RoleType};
@@ -15,7 +15,9 @@ const UPDATE: &str = "mutation($input: UpdatePartnerInput!) { updatePartner(inpu
 
 /// The titles `who` sees with `filter`, in the list's order.
 async fn titles(app: &TestApp, who: &str, filter: Value) -> Vec<String> {
-    let d = app.data(who, PARTNERS, json!({ "filter": filter })).await;
+    let d = app
+        .execute_data(who, PARTNERS, json!({ "filter": filter }))
+        .await;
     let titles: Vec<String> = d["partners"]["nodes"]
         .as_array()
         .expect("nodes")
@@ -81,13 +83,13 @@ async fn system_admins_and_imos_read_every_partner_and_others_only_their_own() {
     ];
     for (who, partner, visible) in cases {
         let d = app
-            .data(who, PARTNER, json!({"id": gid(Kind::Partner, partner)}))
+            .execute_data(who, PARTNER, json!({"id": gid(Kind::Partner, partner)}))
             .await;
         assert_eq!(d["partner"].is_null(), !visible, "{who} {partner}: {d}");
         assert_eq!(d["node"].is_null(), !visible, "{who} {partner}: {d}");
     }
     let body = app
-        .gql(csa, PARTNER, json!({"id": gid(Kind::User, 1)}))
+        .execute(csa, PARTNER, json!({"id": gid(Kind::User, 1)}))
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -105,7 +107,9 @@ async fn partner_filters_match_titles_types_and_clusters() {
     let create = |input: Value| {
         let app = &app;
         async move {
-            let d = app.data(csa, CREATE, json!({ "input": input })).await;
+            let d = app
+                .execute_data(csa, CREATE, json!({ "input": input }))
+                .await;
             assert_eq!(d["createPartner"]["errors"], json!([]), "{d}");
         }
     };
@@ -168,7 +172,7 @@ async fn partner_filters_match_titles_types_and_clusters() {
         );
     }
     let body = app
-        .gql(csa, PARTNERS, json!({"filter": {"clusterIds": ["nope"]}}))
+        .execute(csa, PARTNERS, json!({"filter": {"clusterIds": ["nope"]}}))
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -190,7 +194,9 @@ async fn a_system_admin_creates_a_partner_with_every_field_and_the_creation_is_a
         "basisForRiskRating": "Micro assessment", "typeOfAssessment": "Micro", "ochaExternalId": "OCHA-1",
         "externalId": "X-1", "externalSource": "HPC", "clusterIds": [gid(Kind::Cluster, c)]
     });
-    let d = app.data(csa, CREATE, json!({ "input": input })).await;
+    let d = app
+        .execute_data(csa, CREATE, json!({ "input": input }))
+        .await;
     let out = &d["createPartner"];
     assert_eq!(out["errors"], json!([]));
     let mut partner = out["partner"].clone();
@@ -223,7 +229,7 @@ async fn a_system_admin_creates_a_partner_with_every_field_and_the_creation_is_a
     );
     // defaults
     let d = app
-        .data(csa, CREATE, json!({"input": {"title": "Plain"}}))
+        .execute_data(csa, CREATE, json!({"input": {"title": "Plain"}}))
         .await;
     let p = &d["createPartner"]["partner"];
     assert_eq!(p["partnerType"], "GOVERNMENT");
@@ -257,11 +263,11 @@ async fn only_system_admins_and_imos_create_or_update_partners() {
     app.role(lapsed, RoleType::ClusterImo, None, Some(c), false)
         .await;
     let d = app
-        .data("imo@un.org", CREATE, json!({"input": {"title": "By IMO"}}))
+        .execute_data("imo@un.org", CREATE, json!({"input": {"title": "By IMO"}}))
         .await;
     assert_eq!(d["createPartner"]["errors"], json!([]));
     let d = app
-        .data(
+        .execute_data(
             "imo@un.org",
             UPDATE,
             json!({"input": {"id": gid(Kind::Partner, p), "city": "Aleppo"}}),
@@ -271,12 +277,12 @@ async fn only_system_admins_and_imos_create_or_update_partners() {
     let before = app.counts().await;
     for who in ["member@p.org", "ao@p.org", "lapsed@un.org"] {
         let d = app
-            .data(who, CREATE, json!({"input": {"title": "Nope"}}))
+            .execute_data(who, CREATE, json!({"input": {"title": "Nope"}}))
             .await;
         assert_eq!(codes(&d["createPartner"]["errors"]), ["FORBIDDEN"], "{who}");
         assert_eq!(d["createPartner"]["partner"], Value::Null);
         let d = app
-            .data(
+            .execute_data(
                 who,
                 UPDATE,
                 json!({"input": {"id": gid(Kind::Partner, p), "title": "Taken over"}}),
@@ -328,7 +334,7 @@ async fn bad_partner_fields_are_validation_errors_naming_each_field() {
     ];
     for (input, field) in cases {
         let d = app
-            .data(csa, CREATE, json!({ "input": input.clone() }))
+            .execute_data(csa, CREATE, json!({ "input": input.clone() }))
             .await;
         let errors = d["createPartner"]["errors"]
             .as_array()
@@ -344,7 +350,7 @@ async fn bad_partner_fields_are_validation_errors_naming_each_field() {
     }
     // every problem of one request at once
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE,
             json!({"input": {"title": "A", "csoType": "NATIONAL", "countryCode": "XX", "email": "nope", "totalCtCp": "0.001"}}),
@@ -367,7 +373,7 @@ async fn bad_partner_fields_are_validation_errors_naming_each_field() {
 async fn a_duplicate_vendor_number_or_ocha_id_is_a_conflict_and_writes_nothing() {
     let (app, csa) = app_with_admin().await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE,
             json!({"input": {"title": "First", "vendorNumber": "2500001", "ochaExternalId": "OCHA-1"}}),
@@ -386,7 +392,9 @@ async fn a_duplicate_vendor_number_or_ocha_id_is_a_conflict_and_writes_nothing()
             "ochaExternalId",
         ),
     ] {
-        let d = app.data(csa, CREATE, json!({ "input": input })).await;
+        let d = app
+            .execute_data(csa, CREATE, json!({ "input": input }))
+            .await;
         assert_eq!(codes(&d["createPartner"]["errors"]), ["CONFLICT"]);
         assert_eq!(
             d["createPartner"]["errors"][0]["field"],
@@ -394,7 +402,7 @@ async fn a_duplicate_vendor_number_or_ocha_id_is_a_conflict_and_writes_nothing()
         );
     }
     let d = app
-        .data(
+        .execute_data(
             csa,
             UPDATE,
             json!({"input": {"id": gid(Kind::Partner, second), "vendorNumber": "2500001"}}),
@@ -416,7 +424,7 @@ async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_whe
     let c2 = app.cluster(ws, ClusterType::Wash).await;
     let c3 = app.cluster(ws, ClusterType::Shelter).await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE,
             json!({"input": {"title": "Alpha", "shortTitle": "A", "city": "Homs", "email": "a@alpha.example",
@@ -440,7 +448,7 @@ async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_whe
     let mut c12 = vec![gid(Kind::Cluster, c1), gid(Kind::Cluster, c2)];
     c12.sort();
     let d = app
-        .data(
+        .execute_data(
             csa,
             UPDATE,
             json!({"input": {"id": id, "title": "Alpha Relief"}}),
@@ -454,7 +462,7 @@ async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_whe
     assert_eq!(p["totalCtCp"], "10.50");
     assert_eq!(cluster_ids(&d), c12);
     let d = app
-        .data(
+        .execute_data(
             csa,
             UPDATE,
             json!({"input": {"id": id, "city": null, "clusterIds": [gid(Kind::Cluster, c3)]}}),
@@ -464,7 +472,7 @@ async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_whe
     assert_eq!(d["updatePartner"]["partner"]["email"], "a@alpha.example");
     assert_eq!(cluster_ids(&d), [gid(Kind::Cluster, c3)]);
     let d = app
-        .data(csa, UPDATE, json!({"input": {"id": id, "clusterIds": []}}))
+        .execute_data(csa, UPDATE, json!({"input": {"id": id, "clusterIds": []}}))
         .await;
     assert_eq!(cluster_ids(&d), Vec::<String>::new());
     let audit = app.audit().await;
@@ -512,13 +520,13 @@ async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_whe
         (json!({"id": "nope", "title": "Ghost"}), "VALIDATION"),
     ] {
         let d = app
-            .data(csa, UPDATE, json!({ "input": input.clone() }))
+            .execute_data(csa, UPDATE, json!({ "input": input.clone() }))
             .await;
         assert_eq!(codes(&d["updatePartner"]["errors"]), [code], "{input}");
     }
     assert_eq!(app.counts().await, before);
     let d = app
-        .data(
+        .execute_data(
             csa,
             "query($id: ID!) { partner(id: $id) { title clusters { id } } }",
             json!({"id": id}),

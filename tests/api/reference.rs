@@ -14,7 +14,7 @@ const CREATE_CLUSTER: &str = "mutation($input: CreateClusterInput!) { createClus
 async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
     let (app, csa) = app_with_admin().await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_WORKSPACE,
             json!({"input": {"title": " Syria ", "workspaceCode": "SYR"}}),
@@ -23,12 +23,12 @@ async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
     assert_eq!(d["createWorkspace"]["workspace"]["title"], "Syria");
     let ws = d["createWorkspace"]["workspace"]["id"].clone();
     let d = app
-        .data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "Syria HRP 2026", "start": "2026-01-01", "end": "2026-12-31"}}))
+        .execute_data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "Syria HRP 2026", "start": "2026-01-01", "end": "2026-12-31"}}))
         .await;
     assert_eq!(d["createResponsePlan"]["responsePlan"]["planType"], "HRP");
     let plan = d["createResponsePlan"]["responsePlan"]["id"].clone();
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_CLUSTER,
             json!({"input": {"responsePlanId": plan, "type": "HOUSING_LAND_AND_PROPERTY_AOR"}}),
@@ -43,7 +43,7 @@ async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
         "Housing, Land and Property AoR (Syria HRP 2026 Syria)"
     );
     let events = app
-        .data(
+        .execute_data(
             csa,
             "{ auditEvents { totalCount nodes { action actor { email } after } } }",
             json!({}),
@@ -72,7 +72,7 @@ async fn reference_data_mutations_refuse_anyone_but_a_system_admin() {
     )
     .await;
     let d = app
-        .data(
+        .execute_data(
             "ao@example.org",
             CREATE_WORKSPACE,
             json!({"input": {"title": "X", "workspaceCode": "X"}}),
@@ -89,7 +89,7 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
     let (app, csa) = app_with_admin().await;
     app.workspace("SYR").await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_WORKSPACE,
             json!({"input": {"title": "", "workspaceCode": "TOOLONGCODE"}}),
@@ -100,7 +100,7 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
     assert_eq!(errors[0]["field"], json!(["input", "title"]));
     assert_eq!(errors[1]["field"], json!(["input", "workspaceCode"]));
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_WORKSPACE,
             json!({"input": {"title": "Again", "workspaceCode": "SYR"}}),
@@ -113,14 +113,14 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
     );
     let ws = gid(Kind::Workspace, 1);
     let d = app
-        .data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-05-01", "end": "2026-01-01"}}))
+        .execute_data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-05-01", "end": "2026-01-01"}}))
         .await;
     assert_eq!(
         d["createResponsePlan"]["errors"][0]["field"],
         json!(["input", "end"])
     );
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": gid(Kind::Partner, 1), "title": "P"}}),
@@ -128,7 +128,7 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
         .await;
     assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "VALIDATION");
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": gid(Kind::Workspace, 999), "title": "P"}}),
@@ -136,7 +136,7 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
         .await;
     assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "NOT_FOUND");
     let body = app
-        .gql(
+        .execute(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-02-30"}}),
@@ -150,7 +150,7 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
         "{body}"
     );
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": ws, "title": "P"}}),
@@ -158,21 +158,21 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
         .await;
     let plan = d["createResponsePlan"]["responsePlan"]["id"].clone();
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": ws, "title": "P"}}),
         )
         .await;
     assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "CONFLICT");
-    app.data(
+    app.execute_data(
         csa,
         CREATE_CLUSTER,
         json!({"input": {"responsePlanId": plan, "type": "HEALTH"}}),
     )
     .await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_CLUSTER,
             json!({"input": {"responsePlanId": plan, "type": "HEALTH"}}),
@@ -207,7 +207,7 @@ async fn workspaces_lists_only_where_the_requester_works() {
     )
     .await;
     let d = app
-        .data(
+        .execute_data(
             "ana@example.org",
             "{ workspaces { workspaceCode } }",
             json!({}),
@@ -218,7 +218,7 @@ async fn workspaces_lists_only_where_the_requester_works() {
         json!([{"workspaceCode": "SYR"}, {"workspaceCode": "YEM"}])
     );
     let d = app
-        .data(
+        .execute_data(
             "csa@example.org",
             "{ workspaces { workspaceCode } }",
             json!({}),

@@ -1,4 +1,4 @@
-//! Roles over HTTP: the guard of contract §4 as createRoles, updateRole and deleteRole apply
+//! Roles: the guard of contract §4 as createRoles, updateRole and deleteRole apply
 //! it, with audit (§6) and notices (§7), and assignableRoles agreeing with createRoles.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,7 +28,7 @@ fn entry(role: RoleType, workspace: Option<i64>, cluster: Option<i64>) -> Value 
 
 /// Runs createRoles as `who` for `target`; returns the payload.
 async fn create_roles(app: &TestApp, who: &str, target: i64, entries: Vec<Value>) -> Value {
-    app.data(
+    app.execute_data(
         who,
         CREATE_ROLES,
         json!({"input": {"userId": gid(Kind::User, target), "roles": entries}}),
@@ -44,11 +44,13 @@ async fn update_role(app: &TestApp, who: &str, role: i64, change: Value) -> Valu
             i.insert(k.clone(), v.clone());
         }
     }
-    app.data(who, UPDATE_ROLE, json!({ "input": input })).await["updateRole"].clone()
+    app.execute_data(who, UPDATE_ROLE, json!({ "input": input }))
+        .await["updateRole"]
+        .clone()
 }
 
 async fn delete_role(app: &TestApp, who: &str, role: i64) -> Value {
-    app.data(
+    app.execute_data(
         who,
         DELETE_ROLE,
         json!({"input": {"id": gid(Kind::Role, role)}}),
@@ -163,7 +165,7 @@ async fn an_authorized_officer_grants_ip_roles_in_its_workspaces_with_audit_and_
     );
     // the new user now holds roles and has not signed in: INVITED
     let d = app
-        .data(
+        .execute_data(
             "ao@p.org",
             "query($id: ID!) { user(id: $id) { status isIncomplete } }",
             json!({"id": gid(Kind::User, t)}),
@@ -414,7 +416,7 @@ async fn a_deactivated_target_or_oneself_cannot_be_given_roles() {
     .await;
     assert_eq!(outcome(&out), "SELF_MODIFICATION");
     let d = app
-        .data(csa, ASSIGNABLE, json!({"u": gid(Kind::User, me)}))
+        .execute_data(csa, ASSIGNABLE, json!({"u": gid(Kind::User, me)}))
         .await;
     assert_eq!(d["assignableRoles"], json!([]));
     assert_eq!(app.counts().await, before);
@@ -629,7 +631,7 @@ async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_a
         assert_eq!(out["role"], Value::Null);
     }
     let d = app
-        .data(
+        .execute_data(
             csa,
             UPDATE_ROLE,
             json!({"input": {"id": "nope", "isActive": false}}),
@@ -984,7 +986,7 @@ async fn inactive_roles_grant_nothing_and_a_member_acts_only_in_its_own_clusters
     }
     assert_eq!(app.counts().await, before);
     let body = app
-        .gql(
+        .execute(
             "member@p.org",
             "{ users(portal: CLUSTER) { totalCount } }",
             json!({}),
@@ -1032,7 +1034,7 @@ async fn assert_assignable_is_what_create_roles_accepts(
     for role in RoleType::ALL {
         let t = app.user(&fresh_email(), target.0, &target.1).await;
         let d = app
-            .data(
+            .execute_data(
                 who,
                 ASSIGNABLE,
                 json!({
@@ -1191,7 +1193,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
     let before = app.counts().await;
     for user_id in ["nope".to_owned(), gid(Kind::Partner, s.p)] {
         let d = app
-            .data(
+            .execute_data(
                 csa,
                 CREATE_ROLES,
                 json!({"input": {"userId": user_id, "roles": [entry(ClusterMember, None, Some(s.c1))]}}),
@@ -1208,7 +1210,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         );
     }
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_ROLES,
             json!({"input": {"userId": gid(Kind::User, t), "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Workspace, s.w1)}]}}),
@@ -1237,14 +1239,14 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         "NOT_FOUND"
     );
     assert_eq!(app.counts().await, before);
-    let body = app.gql(csa, ASSIGNABLE, json!({"u": "nope"})).await;
+    let body = app.execute(csa, ASSIGNABLE, json!({"u": "nope"})).await;
     assert_eq!(
         crate::fixtures::query_error(&body),
         "BAD_USER_INPUT",
         "{body}"
     );
     let body = app
-        .gql(
+        .execute(
             csa,
             ASSIGNABLE,
             json!({"u": gid(Kind::User, t), "c": gid(Kind::Workspace, s.w1)}),
@@ -1258,7 +1260,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
     // node(id) of a role follows the visibility of its holder
     let node = "query($id: ID!) { node(id: $id) { ... on PRPRole { role } } }";
     let d = app
-        .data(
+        .execute_data(
             "ao@p.org",
             node,
             json!({"id": gid(Kind::Role, hidden_role)}),
@@ -1266,7 +1268,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         .await;
     assert_eq!(d["node"], Value::Null);
     let d = app
-        .data(csa, node, json!({"id": gid(Kind::Role, hidden_role)}))
+        .execute_data(csa, node, json!({"id": gid(Kind::Role, hidden_role)}))
         .await;
     assert_eq!(d["node"], json!({"role": "IP_EDITOR"}));
 }
@@ -1299,7 +1301,7 @@ async fn stored_kinds_this_version_does_not_know_are_internal_errors_not_other_k
             "Government",
         ),
     ] {
-        let body = app.gql(admin, query, json!({})).await;
+        let body = app.execute(admin, query, json!({})).await;
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "INTERNAL",
             "{query}: {body}"
@@ -1308,7 +1310,7 @@ async fn stored_kinds_this_version_does_not_know_are_internal_errors_not_other_k
     }
     // A cluster's title shows the stored kind as it is.
     let body = app
-        .gql(
+        .execute(
             admin,
             "{ workspaces { responsePlans { clusters { title } } } }",
             json!({}),
