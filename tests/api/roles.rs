@@ -26,37 +26,67 @@ fn entry(role: RoleType, workspace: Option<i64>, cluster: Option<i64>) -> Value 
     })
 }
 
-/// Runs createRoles as `who` for `target`; returns the payload.
-async fn create_roles(app: &TestApp, who: &str, target: i64, entries: Vec<Value>) -> Value {
-    app.execute_data(
-        who,
-        CREATE_ROLES,
-        json!({"input": {"userId": gid(Kind::User, target), "roles": entries}}),
-    )
-    .await["createRoles"]
-        .clone()
+/// The variables of createRoles for `target`.
+fn create_vars(target: i64, entries: Vec<Value>) -> Value {
+    json!({"input": {"userId": gid(Kind::User, target), "roles": entries}})
 }
 
-async fn update_role(app: &TestApp, who: &str, role: i64, change: Value) -> Value {
+/// The variables of updateRole: `change` on role `role`.
+fn update_vars(role: i64, change: Value) -> Value {
     let mut input = json!({"id": gid(Kind::Role, role)});
     if let (Some(i), Some(c)) = (input.as_object_mut(), change.as_object()) {
         for (k, v) in c {
             i.insert(k.clone(), v.clone());
         }
     }
-    app.execute_data(who, UPDATE_ROLE, json!({ "input": input }))
+    json!({ "input": input })
+}
+
+/// The variables of deleteRole.
+fn delete_vars(role: i64) -> Value {
+    json!({"input": {"id": gid(Kind::Role, role)}})
+}
+
+/// Runs createRoles as `who` for `target`; returns the payload.
+async fn create_roles(app: &TestApp, who: &str, target: i64, entries: Vec<Value>) -> Value {
+    app.execute_data(who, CREATE_ROLES, create_vars(target, entries))
+        .await["createRoles"]
+        .clone()
+}
+
+async fn update_role(app: &TestApp, who: &str, role: i64, change: Value) -> Value {
+    app.execute_data(who, UPDATE_ROLE, update_vars(role, change))
         .await["updateRole"]
         .clone()
 }
 
 async fn delete_role(app: &TestApp, who: &str, role: i64) -> Value {
-    app.execute_data(
-        who,
-        DELETE_ROLE,
-        json!({"input": {"id": gid(Kind::Role, role)}}),
-    )
-    .await["deleteRole"]
-        .clone()
+    app.execute_data(who, DELETE_ROLE, delete_vars(role)).await["deleteRole"].clone()
+}
+
+/// Runs createRoles as `who` for `target`, which must be refused with `code` and write
+/// nothing; returns the errors.
+async fn create_refused(
+    app: &TestApp,
+    who: &str,
+    target: i64,
+    entries: Vec<Value>,
+    code: &str,
+) -> Value {
+    let vars = create_vars(target, entries);
+    app.assert_rejected(who, CREATE_ROLES, vars, &[code]).await
+}
+
+/// Runs updateRole as `who`, which must be refused with `code` and write nothing.
+async fn update_refused(app: &TestApp, who: &str, role: i64, change: Value, code: &str) {
+    let vars = update_vars(role, change);
+    app.assert_rejected(who, UPDATE_ROLE, vars, &[code]).await;
+}
+
+/// Runs deleteRole as `who`, which must be refused with `code` and write nothing.
+async fn delete_refused(app: &TestApp, who: &str, role: i64, code: &str) {
+    let vars = delete_vars(role);
+    app.assert_rejected(who, DELETE_ROLE, vars, &[code]).await;
 }
 
 /// The single error code of a payload, or "ok" when it has none.
@@ -207,23 +237,18 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
     let t = app
         .user("t@p.org", Some(s.p), &[(ClusterMember, None, Some(s.c2))])
         .await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        t,
-        vec![
-            entry(ClusterViewer, None, Some(s.c1)),
-            entry(ClusterMember, Some(s.w1), None),
-            entry(ClusterCoordinator, None, Some(s.c3)),
-            entry(ClusterViewer, None, Some(s.c2)),
-            entry(IpEditor, Some(s.w2), None),
-        ],
-    )
-    .await;
-    assert_eq!(out["user"], Value::Null);
-    assert_eq!(out["roles"], json!([]));
-    let errors = out["errors"].as_array().cloned().unwrap_or_default();
+    let entries = vec![
+        entry(ClusterViewer, None, Some(s.c1)),
+        entry(ClusterMember, Some(s.w1), None),
+        entry(ClusterCoordinator, None, Some(s.c3)),
+        entry(ClusterViewer, None, Some(s.c2)),
+        entry(IpEditor, Some(s.w2), None),
+    ];
+    let codes = ["SCOPE_MISMATCH", "ROLE_EXISTS_IN_SCOPE", "FORBIDDEN"];
+    let errors = app
+        .assert_rejected(csa, CREATE_ROLES, create_vars(t, entries), &codes)
+        .await;
+    let errors = errors.as_array().cloned().unwrap_or_default();
     let named: Vec<(String, Value)> = errors
         .iter()
         .map(|e| {
@@ -246,7 +271,6 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
         ],
         "{errors:?}"
     );
-    assert_eq!(app.counts().await, before);
     assert_eq!(app.roles_of(t).await.len(), 1);
 }
 
@@ -321,7 +345,6 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
     let admin2 = app
         .user("admin2@un.org", None, &[(ClusterSystemAdmin, None, None)])
         .await;
-    let before = app.counts().await;
     let cases = [
         ("ao@p.org", viewer, entry(IpEditor, Some(s.w1), None)),
         ("ao@p.org", dormant, entry(IpEditor, Some(s.w1), None)),
@@ -330,10 +353,8 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
         (csa, admin2, entry(ClusterSystemAdmin, None, None)),
     ];
     for (who, target, e) in cases {
-        let out = create_roles(&app, who, target, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "ROLE_EXISTS_IN_SCOPE", "{who} {e}");
+        create_refused(&app, who, target, vec![e], "ROLE_EXISTS_IN_SCOPE").await;
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -347,7 +368,6 @@ async fn a_scope_that_does_not_fit_the_role_is_a_scope_mismatch() {
     )
     .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
-    let before = app.counts().await;
     let cases = [
         ("ao@p.org", entry(IpEditor, None, Some(s.c1))),
         ("ao@p.org", entry(IpEditor, None, None)),
@@ -359,16 +379,14 @@ async fn a_scope_that_does_not_fit_the_role_is_a_scope_mismatch() {
         (csa, entry(ClusterSystemAdmin, Some(s.w1), None)),
     ];
     for (who, e) in cases {
-        let out = create_roles(&app, who, t, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "SCOPE_MISMATCH", "{e}");
-        let field = &out["errors"][0]["field"];
+        let errors = create_refused(&app, who, t, vec![e], "SCOPE_MISMATCH").await;
+        let field = &errors[0]["field"];
         assert_eq!(
             [&field[0], &field[1], &field[2]],
             [&json!("input"), &json!("roles"), &json!("0")],
             "{field}"
         );
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -388,38 +406,39 @@ async fn a_deactivated_target_or_oneself_cannot_be_given_roles() {
     app.deactivate(gone).await;
     let me = app.user_id(csa).await;
     let ao = app.user_id("ao@p.org").await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        gone,
-        vec![entry(ClusterMember, None, Some(s.c1))],
-    )
-    .await;
-    assert_eq!(outcome(&out), "TARGET_DEACTIVATED");
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        gone,
-        vec![entry(IpEditor, Some(s.w1), None)],
-    )
-    .await;
-    assert_eq!(outcome(&out), "TARGET_DEACTIVATED");
-    let out = create_roles(&app, csa, me, vec![entry(ClusterMember, None, Some(s.c1))]).await;
-    assert_eq!(outcome(&out), "SELF_MODIFICATION");
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        ao,
-        vec![entry(IpEditor, Some(s.w2), None)],
-    )
-    .await;
-    assert_eq!(outcome(&out), "SELF_MODIFICATION");
+    let cases = [
+        (
+            csa,
+            gone,
+            entry(ClusterMember, None, Some(s.c1)),
+            "TARGET_DEACTIVATED",
+        ),
+        (
+            "ao@p.org",
+            gone,
+            entry(IpEditor, Some(s.w1), None),
+            "TARGET_DEACTIVATED",
+        ),
+        (
+            csa,
+            me,
+            entry(ClusterMember, None, Some(s.c1)),
+            "SELF_MODIFICATION",
+        ),
+        (
+            "ao@p.org",
+            ao,
+            entry(IpEditor, Some(s.w2), None),
+            "SELF_MODIFICATION",
+        ),
+    ];
+    for (who, target, e, code) in cases {
+        create_refused(&app, who, target, vec![e], code).await;
+    }
     let d = app
         .execute_data(csa, ASSIGNABLE, json!({"u": gid(Kind::User, me)}))
         .await;
     assert_eq!(d["assignableRoles"], json!([]));
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -433,18 +452,10 @@ async fn an_authorized_officer_role_is_never_created_through_the_api() {
     )
     .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
-    let before = app.counts().await;
     for who in ["ao@p.org", csa] {
-        let out = create_roles(
-            &app,
-            who,
-            t,
-            vec![entry(IpAuthorizedOfficer, Some(s.w1), None)],
-        )
-        .await;
-        assert_eq!(outcome(&out), "FORBIDDEN", "{who}");
+        let officer = entry(IpAuthorizedOfficer, Some(s.w1), None);
+        create_refused(&app, who, t, vec![officer], "FORBIDDEN").await;
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -462,20 +473,12 @@ async fn a_system_admin_entry_must_stand_alone_and_replaces_the_targets_cluster_
             ],
         )
         .await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        t,
-        vec![
-            entry(ClusterSystemAdmin, None, None),
-            entry(ClusterViewer, None, Some(s.c3)),
-        ],
-    )
-    .await;
-    assert_eq!(codes(&out["errors"]), ["VALIDATION"]);
-    assert_eq!(out["errors"][0]["field"][2], "0");
-    assert_eq!(app.counts().await, before);
+    let entries = vec![
+        entry(ClusterSystemAdmin, None, None),
+        entry(ClusterViewer, None, Some(s.c3)),
+    ];
+    let errors = create_refused(&app, csa, t, entries, "VALIDATION").await;
+    assert_eq!(errors[0]["field"][2], "0");
     let removed: Vec<i64> = idm::users::store::roles_of(&app.db, &[t])
         .await
         .expect("roles")
@@ -592,7 +595,6 @@ async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_a
     let member = app.role(t, ClusterMember, None, Some(s.c1), true).await;
     let u = app.user("u@p.org", Some(s.p), &[]).await;
     let w1_admin = app.role(u, IpAdmin, Some(s.w1), None, true).await;
-    let before = app.counts().await;
     let cases = [
         (
             "ao@p.org",
@@ -626,19 +628,11 @@ async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_a
         ("ao@p.org", 999_999, json!({"isActive": false}), "NOT_FOUND"),
     ];
     for (who, role, change, code) in cases {
-        let out = update_role(&app, who, role, change.clone()).await;
-        assert_eq!(outcome(&out), code, "{who} {role} {change}");
-        assert_eq!(out["role"], Value::Null);
+        update_refused(&app, who, role, change, code).await;
     }
-    let d = app
-        .execute_data(
-            csa,
-            UPDATE_ROLE,
-            json!({"input": {"id": "nope", "isActive": false}}),
-        )
+    let bad_id = json!({"input": {"id": "nope", "isActive": false}});
+    app.assert_rejected(csa, UPDATE_ROLE, bad_id, &["VALIDATION"])
         .await;
-    assert_eq!(codes(&d["updateRole"]["errors"]), ["VALIDATION"]);
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -682,7 +676,6 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
         .await
         .expect("roles")[0]
         .id;
-    let before = app.counts().await;
     let cases = [
         (
             "ao@p.org",
@@ -724,15 +717,11 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
         ),
     ];
     for (who, role, change, code) in cases {
-        let out = update_role(&app, who, role, change.clone()).await;
-        assert_eq!(outcome(&out), code, "{who} {change}");
+        update_refused(&app, who, role, change, code).await;
     }
     for (who, role) in [("ao@p.org", officer), (csa, officer), (csa, csa_row)] {
-        let out = delete_role(&app, who, role).await;
-        assert_eq!(outcome(&out), "IMMUTABLE_ROLE", "{who}");
-        assert_eq!(out["deletedRoleId"], Value::Null);
+        delete_refused(&app, who, role, "IMMUTABLE_ROLE").await;
     }
-    assert_eq!(app.counts().await, before);
     let out = update_role(&app, "ao@p.org", officer, json!({"isActive": false})).await;
     assert_eq!(
         out["role"],
@@ -938,24 +927,11 @@ async fn a_role_change_on_oneself_or_a_deactivated_user_is_refused() {
     let gone = app.user("gone@p.org", Some(s.p), &[]).await;
     let gone_row = app.role(gone, ClusterMember, None, Some(s.c1), true).await;
     app.deactivate(gone).await;
-    let before = app.counts().await;
-    assert_eq!(
-        outcome(&update_role(&app, csa, own, json!({"isActive": false})).await),
-        "SELF_MODIFICATION"
-    );
-    assert_eq!(
-        outcome(&delete_role(&app, "imo@un.org", imo_row).await),
-        "SELF_MODIFICATION"
-    );
-    assert_eq!(
-        outcome(&update_role(&app, csa, gone_row, json!({"isActive": false})).await),
-        "TARGET_DEACTIVATED"
-    );
-    assert_eq!(
-        outcome(&delete_role(&app, csa, gone_row).await),
-        "TARGET_DEACTIVATED"
-    );
-    assert_eq!(app.counts().await, before);
+    let off = || json!({"isActive": false});
+    update_refused(&app, csa, own, off(), "SELF_MODIFICATION").await;
+    delete_refused(&app, "imo@un.org", imo_row, "SELF_MODIFICATION").await;
+    update_refused(&app, csa, gone_row, off(), "TARGET_DEACTIVATED").await;
+    delete_refused(&app, csa, gone_row, "TARGET_DEACTIVATED").await;
 }
 
 #[tokio::test]
@@ -974,17 +950,14 @@ async fn inactive_roles_grant_nothing_and_a_member_acts_only_in_its_own_clusters
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     app.user("other@q.org", Some(s.q), &[]).await;
-    let before = app.counts().await;
     for e in [
         entry(ClusterCoordinator, None, Some(s.c1)),
         entry(ClusterViewer, None, Some(s.c1)),
         entry(ClusterViewer, None, Some(s.c3)),
         entry(IpEditor, Some(s.w1), None),
     ] {
-        let out = create_roles(&app, "member@p.org", t, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "FORBIDDEN", "{e}");
+        create_refused(&app, "member@p.org", t, vec![e], "FORBIDDEN").await;
     }
-    assert_eq!(app.counts().await, before);
     let body = app
         .execute(
             "member@p.org",
@@ -1190,55 +1163,27 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         .await
         .expect("roles")[0]
         .id;
-    let before = app.counts().await;
     for user_id in ["nope".to_owned(), gid(Kind::Partner, s.p)] {
-        let d = app
-            .execute_data(
-                csa,
-                CREATE_ROLES,
-                json!({"input": {"userId": user_id, "roles": [entry(ClusterMember, None, Some(s.c1))]}}),
-            )
+        let vars = json!({"input": {"userId": user_id, "roles": [entry(ClusterMember, None, Some(s.c1))]}});
+        app.assert_rejected_at(csa, CREATE_ROLES, vars, "VALIDATION", &["input", "userId"])
             .await;
-        assert_eq!(
-            codes(&d["createRoles"]["errors"]),
-            ["VALIDATION"],
-            "{user_id}"
-        );
-        assert_eq!(
-            d["createRoles"]["errors"][0]["field"],
-            json!(["input", "userId"])
-        );
     }
-    let d = app
-        .execute_data(
-            csa,
-            CREATE_ROLES,
-            json!({"input": {"userId": gid(Kind::User, t), "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Workspace, s.w1)}]}}),
-        )
-        .await;
-    assert_eq!(codes(&d["createRoles"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createRoles"]["errors"][0]["field"],
-        json!(["input", "roles", "0", "clusterId"])
-    );
-    let out = create_roles(&app, csa, t, vec![entry(ClusterMember, None, Some(999))]).await;
-    assert_eq!(outcome(&out), "NOT_FOUND");
-    let out = create_roles(&app, csa, t, vec![]).await;
-    assert_eq!(outcome(&out), "VALIDATION");
-    // a user the requester cannot see is not found, whatever it holds
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        hidden,
-        vec![entry(IpViewer, Some(s.w1), None)],
+    let mistyped = [json!({"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Workspace, s.w1)})];
+    app.assert_rejected_at(
+        csa,
+        CREATE_ROLES,
+        create_vars(t, mistyped.to_vec()),
+        "VALIDATION",
+        &["input", "roles", "0", "clusterId"],
     )
     .await;
-    assert_eq!(outcome(&out), "NOT_FOUND");
-    assert_eq!(
-        outcome(&delete_role(&app, "ao@p.org", hidden_role).await),
-        "NOT_FOUND"
-    );
-    assert_eq!(app.counts().await, before);
+    let missing = entry(ClusterMember, None, Some(999));
+    create_refused(&app, csa, t, vec![missing], "NOT_FOUND").await;
+    create_refused(&app, csa, t, vec![], "VALIDATION").await;
+    // a user the requester cannot see is not found, whatever it holds
+    let viewer = entry(IpViewer, Some(s.w1), None);
+    create_refused(&app, "ao@p.org", hidden, vec![viewer], "NOT_FOUND").await;
+    delete_refused(&app, "ao@p.org", hidden_role, "NOT_FOUND").await;
     let body = app.execute(csa, ASSIGNABLE, json!({"u": "nope"})).await;
     assert_eq!(
         crate::fixtures::query_error(&body),
