@@ -100,26 +100,11 @@ async fn a_plan_of_type_other_carries_its_own_label_and_no_other_type_does() {
         "Flash Appeal"
     );
     for (plan_type, label) in [("HRP", "x".to_owned()), ("OTHER", "x".repeat(256))] {
-        let before = app.counts().await;
-        let d = app
-            .execute_data(
-                csa,
-                CREATE_PLAN,
-                json!({"input": {"workspaceId": ws, "title": "P",
-                  "planType": plan_type, "planCustomType": label}}),
-            )
+        let vars = json!({"input": {"workspaceId": ws, "title": "P",
+          "planType": plan_type, "planCustomType": label}});
+        let field = ["input", "planCustomType"];
+        app.assert_rejected_at(csa, CREATE_PLAN, vars, "VALIDATION", &field)
             .await;
-        assert_eq!(
-            d["createResponsePlan"]["responsePlan"],
-            Value::Null,
-            "{plan_type}"
-        );
-        assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "VALIDATION");
-        assert_eq!(
-            d["createResponsePlan"]["errors"][0]["field"],
-            json!(["input", "planCustomType"])
-        );
-        assert_eq!(app.counts().await, before);
     }
 }
 
@@ -134,14 +119,9 @@ async fn an_internationalised_domain_is_stored_in_xn_form_and_its_owner_signs_in
         "ana@xn--bcher-kva.example"
     );
     // The same address in the other spelling is the same user.
-    let d = app
-        .execute_data(
-            csa,
-            CREATE_USER,
-            invite("ana@xn--bcher-kva.example", "Lopez"),
-        )
+    let again = invite("ana@xn--bcher-kva.example", "Lopez");
+    app.assert_rejected(csa, CREATE_USER, again, &["EMAIL_TAKEN"])
         .await;
-    assert_eq!(d["createUser"]["errors"][0]["code"], "EMAIL_TAKEN");
     app.execute_data(csa, "mutation($id: ID!) { createRoles(input: {userId: $id, roles: [{role: CLUSTER_SYSTEM_ADMIN}]}) { errors { code } } }", json!({"id": user_id(&app, csa, "ana@xn--bcher-kva.example").await}))
         .await;
     for claim in ["ANA@bücher.example", "ana@XN--BCHER-KVA.example"] {
@@ -156,17 +136,9 @@ async fn an_internationalised_domain_is_stored_in_xn_form_and_its_owner_signs_in
     // A domain that only UTS-46 mapping would make valid: refused in input, 401 in a token.
     for domain in ["\u{212A}elvin.example", "ｂücher.example", "bÜcher.example"] {
         let email = format!("ana@{domain}");
-        let d = app
-            .execute_data(csa, CREATE_USER, invite(&email, "Lopez"))
+        let vars = invite(&email, "Lopez");
+        app.assert_rejected_at(csa, CREATE_USER, vars, "VALIDATION", &["input", "email"])
             .await;
-        assert_eq!(
-            d["createUser"]["errors"][0]["code"], "VALIDATION",
-            "{domain}"
-        );
-        assert_eq!(
-            d["createUser"]["errors"][0]["field"],
-            json!(["input", "email"])
-        );
         let (status, _) = app
             .post(
                 Some(&app.fresh_token(&email)),
