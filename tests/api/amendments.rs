@@ -1,7 +1,6 @@
 //! Contract 1.1 §9.12–9.14, what moving from the old portal needs: empty last names, a plan's
 //! own label for type OTHER, and internationalised email domains in `xn--` form.
 
-use idm::domain::RoleType;
 use serde_json::{json, Value};
 
 use crate::helpers::{app_with_admin, TestApp};
@@ -148,12 +147,7 @@ async fn an_internationalised_domain_is_stored_in_xn_form_and_its_owner_signs_in
             .await;
         assert_eq!(status, 401, "{domain}");
     }
-    app.user(
-        "k@kelvin.example",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("k@kelvin.example").await;
     let (status, _) = app
         .post(
             Some(&app.fresh_token("k@\u{212A}elvin.example")),

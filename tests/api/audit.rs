@@ -2,7 +2,7 @@
 //! subject, a person's history pages by keyset, and an event is seen by whoever performed it
 //! and by whoever may see its subject now.
 
-use idm::domain::RoleType::{IpAdmin, IpAuthorizedOfficer, IpEditor};
+use idm::domain::RoleType::{IpAdmin, IpEditor};
 use idm::domain::{ClusterType, RoleType};
 use idm::ids::Kind;
 use migration::{Migrator, MigratorTrait};
@@ -40,12 +40,7 @@ async fn a_persons_history_lists_the_events_about_it_newest_first_page_by_page()
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("P").await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     let t = app.user("t@p.org", Some(p), &[]).await;
     let other = app.user("o@p.org", Some(p), &[]).await;
     let created = grant(&app, "ao@p.org", t, IpEditor, ws).await;
@@ -113,18 +108,8 @@ async fn an_event_is_seen_by_its_actor_and_by_whoever_sees_its_subject_now() {
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
     let (p, q) = (app.partner("P").await, app.partner("Q").await);
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
+    app.officer("ao@p.org", p, ws).await;
     app.user("admin@p.org", Some(p), &[(IpAdmin, Some(ws), None)])
         .await;
     app.user(

@@ -403,14 +403,37 @@ pub fn gid(kind: Kind, id: i64) -> String {
     ids::encode(kind, id).0
 }
 
+/// The system admin of [`app_with_admin`].
+pub const ADMIN: &str = "csa@example.org";
+
 /// A cluster system admin in a fresh app: the usual starting point.
 pub async fn app_with_admin() -> (TestApp, &'static str) {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    (app, "csa@example.org")
+    app_with_admin_configured(|_| {}).await
+}
+
+/// [`app_with_admin`] with a configuration adjusted by `adjust`.
+pub async fn app_with_admin_configured(
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, &'static str) {
+    let app = TestApp::spawn_with(adjust).await;
+    app.system_admin(ADMIN).await;
+    (app, ADMIN)
+}
+
+impl TestApp {
+    /// A cluster system admin; returns its id.
+    pub async fn system_admin(&self, email: &str) -> i64 {
+        self.user(email, None, &[(RoleType::ClusterSystemAdmin, None, None)])
+            .await
+    }
+
+    /// An IP authorized officer of `partner` in `workspace`; returns its id.
+    pub async fn officer(&self, email: &str, partner: i64, workspace: i64) -> i64 {
+        self.user(
+            email,
+            Some(partner),
+            &[(RoleType::IpAuthorizedOfficer, Some(workspace), None)],
+        )
+        .await
+    }
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use idm::domain::RoleType;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
@@ -22,8 +21,7 @@ fn code(payload: &Value) -> &str {
 
 async fn admins(app: &TestApp) {
     for who in ["csa@example.org", "csa2@example.org"] {
-        app.user(who, None, &[(RoleType::ClusterSystemAdmin, None, None)])
-            .await;
+        app.system_admin(who).await;
     }
 }
 

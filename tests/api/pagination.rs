@@ -70,8 +70,7 @@ impl Lcg {
 
 /// Creates the admin who pages and `n` users in one transaction; returns the users.
 async fn population(app: &TestApp, n: usize) -> Vec<Row> {
-    app.user(ADMIN, None, &[(RoleType::ClusterSystemAdmin, None, None)])
-        .await;
+    app.system_admin(ADMIN).await;
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
     let mut partners = Vec::new();

@@ -252,12 +252,7 @@ async fn only_system_admins_and_imos_create_or_update_partners() {
         &[(RoleType::ClusterMember, None, Some(c))],
     )
     .await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     let lapsed = app.user("lapsed@un.org", None, &[]).await;
     app.role(lapsed, RoleType::ClusterImo, None, Some(c), false)
         .await;

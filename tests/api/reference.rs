@@ -170,12 +170,7 @@ async fn workspaces_lists_only_where_the_requester_works() {
         ],
     )
     .await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     let d = app
         .execute_data(
             "ana@example.org",

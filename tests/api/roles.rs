@@ -278,12 +278,7 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
 async fn two_entries_for_one_scope_are_a_duplicate_scope_and_nothing_is_written() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let before = app.counts().await;
     let cases = [
@@ -324,12 +319,7 @@ async fn two_entries_for_one_scope_are_a_duplicate_scope_and_nothing_is_written(
 async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_scope() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let viewer = app
         .user("viewer@p.org", Some(s.p), &[(IpViewer, Some(s.w1), None)])
         .await;
@@ -342,9 +332,7 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
             &[(ClusterMember, None, Some(s.c1))],
         )
         .await;
-    let admin2 = app
-        .user("admin2@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
+    let admin2 = app.system_admin("admin2@un.org").await;
     let cases = [
         ("ao@p.org", viewer, entry(IpEditor, Some(s.w1), None)),
         ("ao@p.org", dormant, entry(IpEditor, Some(s.w1), None)),
@@ -361,12 +349,7 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
 async fn a_scope_that_does_not_fit_the_role_is_a_scope_mismatch() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let cases = [
         ("ao@p.org", entry(IpEditor, None, Some(s.c1))),
@@ -445,12 +428,7 @@ async fn a_deactivated_target_or_oneself_cannot_be_given_roles() {
 async fn an_authorized_officer_role_is_never_created_through_the_api() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     for who in ["ao@p.org", csa] {
         let officer = entry(IpAuthorizedOfficer, Some(s.w1), None);
@@ -583,12 +561,7 @@ async fn update_role_changes_a_role_within_its_family_with_audit_and_notice() {
 async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_admin() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let editor = app.role(t, IpEditor, Some(s.w1), None, true).await;
     let admin = app.role(t, IpAdmin, Some(s.w2), None, true).await;
@@ -640,20 +613,10 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
 ) {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
-    app.user(
-        "ao2@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w2), None)],
-    )
-    .await;
+    app.officer("ao2@p.org", s.p, s.w2).await;
     // an officer of W1 for partner Q, who also sees everyone as an IMO
     app.user(
         "aoq@q.org",
@@ -669,9 +632,7 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
         .role(t, IpAuthorizedOfficer, Some(s.w1), None, true)
         .await;
     app.role(t, ClusterViewer, None, Some(s.c1), true).await;
-    let other_admin = app
-        .user("admin2@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
+    let other_admin = app.system_admin("admin2@un.org").await;
     let csa_row = idm::users::store::roles_of(&app.db, &[other_admin])
         .await
         .expect("roles")[0]
@@ -823,13 +784,7 @@ async fn cluster_role_changes_need_the_authority_of_their_family() {
 async fn ip_admin_rows_are_deleted_or_toggled_only_by_an_officer() {
     let app = TestApp::spawn().await;
     let s = scene(&app).await;
-    let ao = app
-        .user(
-            "ao@p.org",
-            Some(s.p),
-            &[(IpAuthorizedOfficer, Some(s.w1), None)],
-        )
-        .await;
+    let ao = app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
@@ -879,12 +834,7 @@ async fn ip_admin_rows_are_deleted_or_toggled_only_by_an_officer() {
 async fn only_an_officer_demotes_an_ip_admin() {
     let app = TestApp::spawn().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
@@ -1042,12 +992,7 @@ async fn assignable_roles_lists_exactly_what_create_roles_accepts() {
         &[(ClusterMember, None, Some(s.c1))],
     )
     .await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     app.user(
@@ -1149,12 +1094,7 @@ async fn assignable_roles_lists_exactly_what_create_roles_accepts() {
 async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let hidden = app
         .user("hidden@q.org", Some(s.q), &[(IpEditor, Some(s.w1), None)])

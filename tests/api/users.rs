@@ -613,13 +613,7 @@ async fn an_authorized_officer_invites_a_user_into_its_own_partner_on_the_ip_por
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("Alpha Relief").await;
-    let ao = app
-        .user(
-            "ao@p.org",
-            Some(p),
-            &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
-        )
-        .await;
+    let ao = app.officer("ao@p.org", p, ws).await;
     let d = app
         .execute_data(
             "ao@p.org",
@@ -709,12 +703,7 @@ async fn on_the_ip_portal_partner_and_user_type_must_be_left_out() {
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("P").await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     for (extra, field) in [
         (json!({"partnerId": gid(Kind::Partner, p)}), "partnerId"),
         (json!({"userType": "PARTNER"}), "userType"),
@@ -984,20 +973,14 @@ async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() 
     let p = app.partner("P").await;
     let q = app.partner("Q").await;
     use RoleType::*;
-    app.user("csa@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
+    app.system_admin("csa@un.org").await;
     app.user("imo@un.org", None, &[(ClusterImo, None, Some(c))])
         .await;
     app.user("imo2@un.org", None, &[(ClusterImo, None, Some(c))])
         .await;
     app.user("member@p.org", Some(p), &[(ClusterMember, None, Some(c))])
         .await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     app.user("editor@p.org", Some(p), &[(IpEditor, Some(ws), None)])
         .await;
     app.user("partner@q.org", Some(q), &[(ClusterMember, None, Some(c))])
@@ -1125,12 +1108,7 @@ async fn an_authorized_officer_deactivates_same_partner_users_whose_roles_all_li
     let c = app.cluster(w1, ClusterType::Health).await;
     let p = app.partner("P").await;
     use RoleType::*;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, w1).await;
     let cases: Vec<(&str, Grants, Option<&str>)> = vec![
         ("admin@p.org", vec![(IpAdmin, Some(w1), None)], None),
         ("editor@p.org", vec![(IpEditor, Some(w1), None)], None),
