@@ -16,7 +16,9 @@ use proptest::sample::select;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
 use serde_json::{json, Value};
 
-use crate::helpers::{app_with_admin, drop_database, fresh_database, gid, TestApp};
+use crate::helpers::{
+    app_with_admin, app_with_admin_configured, drop_database, fresh_database, gid, TestApp,
+};
 
 // Checks every response must pass.
 
@@ -1217,13 +1219,7 @@ fn operations(w: &World) -> Vec<Operation> {
 /// The system admin and a small world of rows every fuzzed ID can point at.
 async fn build_world(app: &TestApp) -> World {
     use idm::workspaces::store;
-    let csa = app
-        .user(
-            "csa@example.org",
-            None,
-            &[(RoleType::ClusterSystemAdmin, None, None)],
-        )
-        .await;
+    let csa = app.system_admin("csa@example.org").await;
     let w1 = app.workspace("W1").await;
     let w2 = app.workspace("W2").await;
     let plan = store::insert_plan(
@@ -1608,16 +1604,10 @@ async fn cyclic_reference_lists_weigh_their_nesting() {
 
 #[tokio::test]
 async fn a_request_over_the_time_limit_gets_503_timeout() {
-    let app = TestApp::spawn_with(|c| {
+    let (app, _) = app_with_admin_configured(|c| {
         c.limits.request_timeout = Duration::from_millis(1);
         c.limits.max_complexity = 1_000_000;
     })
-    .await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
     .await;
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;

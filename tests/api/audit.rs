@@ -2,7 +2,7 @@
 //! subject, a person's history pages by keyset, and an event is seen by whoever performed it
 //! and by whoever may see its subject now.
 
-use idm::domain::RoleType::{IpAdmin, IpAuthorizedOfficer, IpEditor};
+use idm::domain::RoleType::{IpAdmin, IpEditor};
 use idm::domain::{ClusterType, RoleType};
 use idm::ids::Kind;
 use migration::{Migrator, MigratorTrait};
@@ -17,7 +17,7 @@ const HISTORY: &str = "query($s: ID, $first: Int, $after: String) {
     nodes { id action subject { email } actor { email } } } }";
 
 async fn grant(app: &TestApp, who: &str, target: i64, role: RoleType, workspace: i64) -> Value {
-    app.data(
+    app.execute_data(
         who,
         "mutation($i: CreateRolesInput!) { createRoles(input: $i) { errors { code } roles { id } } }",
         json!({"i": {"userId": gid(Kind::User, target), "roles": [{"role": role.as_str(), "workspaceId": gid(Kind::Workspace, workspace)}]}}),
@@ -40,30 +40,25 @@ async fn a_persons_history_lists_the_events_about_it_newest_first_page_by_page()
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("P").await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     let t = app.user("t@p.org", Some(p), &[]).await;
     let other = app.user("o@p.org", Some(p), &[]).await;
     let created = grant(&app, "ao@p.org", t, IpEditor, ws).await;
     let role = created["roles"][0]["id"].as_str().expect("role").to_owned();
     grant(&app, "ao@p.org", other, IpEditor, ws).await;
-    app.data(
+    app.execute_data(
         "ao@p.org",
         "mutation($id: ID!) { updateRole(input: {id: $id, role: IP_VIEWER}) { errors { code } } }",
         json!({"id": role}),
     )
     .await;
-    app.data(
+    app.execute_data(
         "ao@p.org",
         "mutation($id: ID!) { updateUser(input: {id: $id, position: \"Lead\"}) { errors { code } } }",
         json!({"id": gid(Kind::User, t)}),
     )
     .await;
-    app.data(
+    app.execute_data(
         "ao@p.org",
         "mutation($id: ID!) { deleteRole(input: {id: $id}) { errors { code } } }",
         json!({"id": role}),
@@ -71,7 +66,7 @@ async fn a_persons_history_lists_the_events_about_it_newest_first_page_by_page()
     .await;
 
     let all = app
-        .data("ao@p.org", HISTORY, json!({"s": gid(Kind::User, t)}))
+        .execute_data("ao@p.org", HISTORY, json!({"s": gid(Kind::User, t)}))
         .await;
     assert_eq!(
         actions(&all),
@@ -87,7 +82,7 @@ async fn a_persons_history_lists_the_events_about_it_newest_first_page_by_page()
     let mut paged = Vec::new();
     loop {
         let page = app
-            .data(
+            .execute_data(
                 "ao@p.org",
                 HISTORY,
                 json!({"s": gid(Kind::User, t), "first": 1, "after": after}),
@@ -113,18 +108,8 @@ async fn an_event_is_seen_by_its_actor_and_by_whoever_sees_its_subject_now() {
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
     let (p, q) = (app.partner("P").await, app.partner("Q").await);
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
+    app.officer("ao@p.org", p, ws).await;
     app.user("admin@p.org", Some(p), &[(IpAdmin, Some(ws), None)])
         .await;
     app.user(
@@ -135,14 +120,14 @@ async fn an_event_is_seen_by_its_actor_and_by_whoever_sees_its_subject_now() {
     .await;
     let t = app.user("t@p.org", Some(p), &[]).await;
     grant(&app, "ao@p.org", t, IpEditor, ws).await;
-    app.data(
+    app.execute_data(
         "csa@example.org",
         "mutation($id: ID!) { updateUser(input: {id: $id, position: \"Lead\"}) { errors { code } } }",
         json!({"id": gid(Kind::User, t)}),
     )
     .await;
     let q_user = app.user("u@q.org", Some(q), &[]).await;
-    app.data(
+    app.execute_data(
         "csa@example.org",
         "mutation($id: ID!) { updateUser(input: {id: $id, position: \"Q\"}) { errors { code } } }",
         json!({"id": gid(Kind::User, q_user)}),
@@ -153,7 +138,7 @@ async fn an_event_is_seen_by_its_actor_and_by_whoever_sees_its_subject_now() {
         let app = &app;
         async move {
             let page = app
-                .data(
+                .execute_data(
                     who,
                     "{ auditEvents { nodes { action actor { email } subject { email } } } }",
                     json!({}),

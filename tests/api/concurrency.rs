@@ -18,12 +18,7 @@ async fn fifty_concurrent_grants_of_one_scope_make_one_row_and_forty_nine_role_e
     let app = Arc::new(TestApp::spawn().await);
     let ws = app.workspace("SYR").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     let target = app.user("t@example.org", None, &[]).await;
     let token = app.token("csa@example.org");
     let vars = json!({"i": {"userId": gid(Kind::User, target), "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Cluster, cluster)}]}});
@@ -60,12 +55,7 @@ async fn concurrent_toggles_and_a_delete_leave_a_state_the_audit_trail_explains(
     let app = Arc::new(TestApp::spawn().await);
     let ws = app.workspace("SYR").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     app.user(
         "t@example.org",
         None,
@@ -231,13 +221,7 @@ async fn a_role_change_waiting_while_its_requesters_authority_is_withdrawn_is_re
     let app = Arc::new(TestApp::spawn().await);
     let ws = app.workspace("SYR").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
-    let csa = app
-        .user(
-            "csa@example.org",
-            None,
-            &[(RoleType::ClusterSystemAdmin, None, None)],
-        )
-        .await;
+    let csa = app.system_admin("csa@example.org").await;
     let target = app.user("t@example.org", None, &[]).await;
     let role = app
         .role(target, RoleType::ClusterMember, None, Some(cluster), true)

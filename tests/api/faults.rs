@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use idm::domain::RoleType;
 use idm::ids::Kind;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
@@ -336,12 +335,7 @@ async fn a_postgres_outage_gives_clean_bounded_errors_loses_no_acknowledged_writ
     let cluster = PgCluster::start_new(bin).await;
     let timeout = Duration::from_secs(3);
     let app = TestApp::spawn_on(&cluster.url(), |c| c.limits.request_timeout = timeout).await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     let token = app.token("csa@example.org");
 
     // Write load: four clients creating workspaces back to back.

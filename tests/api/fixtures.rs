@@ -1,12 +1,13 @@
 //! More of TestApp for the user, role, partner and pagination tests: rows read back from the
-//! database, and fixtures the plain builders cannot make (inactive roles, sign-ins).
+//! database, fixtures the plain builders cannot make (inactive roles, sign-ins), and
+//! [`TestApp::assert_rejected`], the check of a refused mutation.
 
 use chrono::{DateTime, Utc};
 use idm::domain::RoleType;
 use idm::entity::{audit_event, outbox, prp_role, user};
 use idm::{roles, users};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
@@ -27,6 +28,10 @@ pub struct Counts {
     pub users: i64,
     pub roles: i64,
     pub partners: i64,
+    pub partner_clusters: i64,
+    pub workspaces: i64,
+    pub plans: i64,
+    pub clusters: i64,
     pub audit: i64,
     pub outbox: i64,
 }
@@ -139,10 +144,84 @@ impl TestApp {
             users: self.count("app_user").await,
             roles: self.count("prp_role").await,
             partners: self.count("partner").await,
+            partner_clusters: self.count("partner_cluster").await,
+            workspaces: self.count("workspace").await,
+            plans: self.count("response_plan").await,
+            clusters: self.count("cluster").await,
             audit: self.count("audit_event").await,
             outbox: self.count("outbox").await,
         }
     }
+}
+
+impl TestApp {
+    /// Runs a mutation in-process as `email` that must be refused with exactly the error codes
+    /// `expected` (in order), and asserts what a refusal means (contract §2): every payload
+    /// field but `errors` is empty (null, or `[]` for a list) and nothing was written (the
+    /// rows of [`Counts`], the audit trail and the outbox among them). Returns the payload's
+    /// errors, for checks of their fields and messages.
+    pub async fn assert_rejected(
+        &self,
+        email: &str,
+        mutation: &str,
+        variables: Value,
+        expected: &[&str],
+    ) -> Value {
+        let before = self.counts().await;
+        let d = self.execute_data(email, mutation, variables.clone()).await;
+        let fields = d.as_object().expect("data");
+        assert_eq!(fields.len(), 1, "one mutation: {d}");
+        let Some((name, payload)) = fields.iter().next() else {
+            panic!("no mutation in {d}");
+        };
+        let errors = payload["errors"].clone();
+        assert_eq!(
+            codes(&errors),
+            expected,
+            "{name} by {email} with {variables}: {d}"
+        );
+        for (field, value) in payload.as_object().expect("payload") {
+            if field != "errors" {
+                assert!(
+                    value.is_null() || *value == json!([]),
+                    "{name} by {email} with {variables}: {field} of a refusal is empty: {d}"
+                );
+            }
+        }
+        assert_eq!(
+            self.counts().await,
+            before,
+            "{name} by {email} with {variables} wrote nothing"
+        );
+        errors
+    }
+}
+
+impl TestApp {
+    /// [`TestApp::assert_rejected`] with one error: `code` on the input field at `field`
+    /// (its path, as `["input", "email"]`).
+    pub async fn assert_rejected_at(
+        &self,
+        email: &str,
+        mutation: &str,
+        variables: Value,
+        code: &str,
+        field: &[&str],
+    ) -> Value {
+        let errors = self
+            .assert_rejected(email, mutation, variables, &[code])
+            .await;
+        assert_eq!(errors[0]["field"], json!(field), "{errors}");
+        errors
+    }
+}
+
+/// The `field` paths of a payload's `errors`.
+pub fn fields(errors: &Value) -> Vec<Value> {
+    errors
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].clone()).collect())
+        .unwrap_or_default()
 }
 
 /// The codes of a payload's `errors`.

@@ -1,4 +1,5 @@
-//! TestApp: a running server over a fresh database, a client, tokens and small builders.
+//! TestApp: a running server over a fresh database, the schema to run operations in-process,
+//! a client for the few tests that need HTTP, tokens and small builders.
 
 #![allow(
     dead_code,
@@ -10,9 +11,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use idm::app::{self, Application};
+use idm::batches::Batches;
 use idm::config::Config;
-use idm::context::AppState;
+use idm::context::{self, AppState};
 use idm::domain::RoleType;
+use idm::graphql::IdmSchema;
 use idm::ids::{self, Kind};
 use idm::{partners, roles, users, workspaces};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -67,6 +70,8 @@ pub struct TestApp {
     /// The database the app serves (to start the real binary beside it).
     pub database_url: String,
     pub state: AppState,
+    /// The schema the server runs, for [`TestApp::execute`].
+    pub schema: IdmSchema,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     /// Every SQL statement the app ran, in order (see [`TestApp::statements_since`]).
@@ -173,6 +178,7 @@ impl TestApp {
             addr,
             metrics_addr,
             database_url: url.to_owned(),
+            schema: idm::graphql::schema(state.clone()),
             state,
             db,
             client: reqwest::Client::new(),
@@ -250,6 +256,47 @@ impl TestApp {
     /// Like `gql` but also asserts there are no GraphQL errors; returns `data`.
     pub async fn data(&self, email: &str, query: &str, variables: Value) -> Value {
         let body = self.gql(email, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a GraphQL operation in-process, against the schema, as the user with this email;
+    /// returns the whole response as JSON. The user signs in with its token as over HTTP
+    /// (a failed sign-in is the UNAUTHENTICATED answer), and errors without a code get
+    /// BAD_USER_INPUT as the HTTP layer gives them. What HTTP adds (headers, status codes,
+    /// remembered sign-ins, the alias limit, the request timeout) is for [`TestApp::gql`].
+    pub async fn execute(&self, email: &str, query: &str, variables: Value) -> Value {
+        let authorization = format!("Bearer {}", self.token(email));
+        let requester = match idm::auth::authenticate(
+            &self.state.keys,
+            &self.state.db,
+            Some(&authorization),
+        )
+        .await
+        {
+            Ok(requester) => Arc::new(requester),
+            Err(e) => {
+                return json!({"errors": [{"message": e.message, "extensions": {"code": e.code.as_str()}}]})
+            }
+        };
+        let batches = Batches::default();
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables))
+            .data(context::Auth::signed_in(requester))
+            .data(context::new_loader(self.state.db.clone(), &batches));
+        let mut response = batches.drive(self.schema.execute(request)).await;
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", "BAD_USER_INPUT");
+            }
+        }
+        serde_json::to_value(&response).expect("response as JSON")
+    }
+
+    /// Like `execute` but also asserts there are no GraphQL errors; returns `data`.
+    pub async fn execute_data(&self, email: &str, query: &str, variables: Value) -> Value {
+        let body = self.execute(email, query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()
     }
@@ -356,14 +403,37 @@ pub fn gid(kind: Kind, id: i64) -> String {
     ids::encode(kind, id).0
 }
 
+/// The system admin of [`app_with_admin`].
+pub const ADMIN: &str = "csa@example.org";
+
 /// A cluster system admin in a fresh app: the usual starting point.
 pub async fn app_with_admin() -> (TestApp, &'static str) {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
-    (app, "csa@example.org")
+    app_with_admin_configured(|_| {}).await
+}
+
+/// [`app_with_admin`] with a configuration adjusted by `adjust`.
+pub async fn app_with_admin_configured(
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, &'static str) {
+    let app = TestApp::spawn_with(adjust).await;
+    app.system_admin(ADMIN).await;
+    (app, ADMIN)
+}
+
+impl TestApp {
+    /// A cluster system admin; returns its id.
+    pub async fn system_admin(&self, email: &str) -> i64 {
+        self.user(email, None, &[(RoleType::ClusterSystemAdmin, None, None)])
+            .await
+    }
+
+    /// An IP authorized officer of `partner` in `workspace`; returns its id.
+    pub async fn officer(&self, email: &str, partner: i64, workspace: i64) -> i64 {
+        self.user(
+            email,
+            Some(partner),
+            &[(RoleType::IpAuthorizedOfficer, Some(workspace), None)],
+        )
+        .await
+    }
 }

@@ -4,7 +4,7 @@ use idm::domain::RoleType;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-use crate::helpers::{TestApp, SECRET};
+use crate::helpers::{app_with_admin, app_with_admin_configured, TestApp, SECRET};
 
 const ME: &str = "{ me { email status } }";
 
@@ -352,16 +352,10 @@ async fn batches_are_refused_by_default() {
 
 #[tokio::test]
 async fn enabled_batches_run_in_order_under_one_token_and_are_bounded() {
-    let app = TestApp::spawn_with(|c| {
+    let (app, _) = app_with_admin_configured(|c| {
         c.limits.batching = true;
         c.limits.max_batch = 3;
     })
-    .await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
     .await;
     let token = app.token("csa@example.org");
     let create = "mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { workspace { workspaceCode } errors { code } } }";
@@ -441,13 +435,7 @@ async fn oversized_bodies_get_413() {
 
 #[tokio::test]
 async fn depth_alias_and_page_limits_are_enforced() {
-    let app = TestApp::spawn().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    let (app, _) = app_with_admin().await;
     let deep = format!(
         "{{ me {} email {} }}",
         "{ roles { user ".repeat(7),

@@ -22,12 +22,7 @@ fn trust(issuer: &str) -> impl FnOnce(&mut idm::config::Config) {
 /// idm trusting `issuer`'s keys, with a system admin csa@example.org.
 async fn app_for(issuer: &str) -> TestApp {
     let app = TestApp::spawn_with(trust(issuer)).await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(idm::domain::RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     app
 }
 

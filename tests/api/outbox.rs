@@ -4,7 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use idm::domain::RoleType;
 use sea_orm::EntityTrait;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -111,14 +110,9 @@ async fn app_with_smtp_sink() -> (TestApp, Arc<Mutex<Vec<Mail>>>) {
 #[tokio::test]
 async fn an_invitation_is_delivered_over_smtp_and_marked_delivered() {
     let (app, inbox) = app_with_smtp_sink().await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     let d = app
-        .data(
+        .execute_data(
             "csa@example.org",
             "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } errors { code } } }",
             json!({"i": {"portal": "CLUSTER", "email": "imo@example.org", "firstName": "Imo", "lastName": "Officer", "userType": "IMO"}}),

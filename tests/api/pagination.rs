@@ -70,8 +70,7 @@ impl Lcg {
 
 /// Creates the admin who pages and `n` users in one transaction; returns the users.
 async fn population(app: &TestApp, n: usize) -> Vec<Row> {
-    app.user(ADMIN, None, &[(RoleType::ClusterSystemAdmin, None, None)])
-        .await;
+    app.system_admin(ADMIN).await;
     let ws = app.workspace("W1").await;
     let cluster = app.cluster(ws, ClusterType::Health).await;
     let mut partners = Vec::new();
@@ -220,7 +219,7 @@ async fn page(app: &TestApp, who: &str, vars: Value) -> (Vec<String>, Value, i64
 
 /// One page of `query` as (ids, pageInfo, totalCount).
 async fn page_of(app: &TestApp, who: &str, query: &str, vars: Value) -> (Vec<String>, Value, i64) {
-    let d = app.data(who, query, vars).await;
+    let d = app.execute_data(who, query, vars).await;
     let users = &d["users"];
     let edges = users["edges"].as_array().expect("edges");
     let ids = edges
@@ -510,7 +509,7 @@ async fn page_sizes_above_100_and_malformed_cursors_are_bad_user_input() {
         json!({"first": -1}),
     ];
     for vars in cases {
-        let body = app.gql(ADMIN, PAGE, vars.clone()).await;
+        let body = app.execute(ADMIN, PAGE, vars.clone()).await;
         assert_eq!(query_error(&body), "BAD_USER_INPUT", "{vars}: {body}");
         assert_eq!(body["data"], Value::Null, "{body}");
     }

@@ -1,4 +1,4 @@
-//! A property over HTTP: in random small worlds, `assignableRoles` lists exactly the role
+//! A property: in random small worlds, `assignableRoles` lists exactly the role
 //! types that `createRoles` accepts for that user and that scope (contract §3).
 
 use std::collections::BTreeSet;
@@ -234,7 +234,7 @@ async fn assignable_is_what_create_accepts(case: Case) -> Result<(), TestCaseErr
     let w = workspace.map(|w| gid(Kind::Workspace, w));
     let c = cluster.map(|c| gid(Kind::Cluster, c));
     let d = app
-        .data(
+        .execute_data(
             requester,
             ASSIGNABLE,
             json!({"u": gid(Kind::User, built.users[t]), "w": w, "c": c}),
@@ -253,7 +253,7 @@ async fn assignable_is_what_create_accepts(case: Case) -> Result<(), TestCaseErr
             "roles": [{"role": role.as_str(), "workspaceId": w, "clusterId": c}],
         });
         let d = app
-            .data(requester, CREATE_ROLES, json!({ "input": input }))
+            .execute_data(requester, CREATE_ROLES, json!({ "input": input }))
             .await;
         let errors = codes(&d["createRoles"]["errors"]);
         prop_assert!(

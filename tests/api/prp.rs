@@ -110,7 +110,7 @@ async fn legacy(app: &TestApp) -> HashMap<(String, i64), i64> {
 }
 
 async fn total(app: &TestApp, csa: &str, filter: Value) -> i64 {
-    app.data(
+    app.execute_data(
         csa,
         "query($f: UserFilter) { users(portal: CLUSTER, filter: $f) { totalCount } }",
         json!({"f": filter}),
@@ -180,7 +180,7 @@ async fn a_generated_world_migrates_completely_and_each_kept_user_reads_as_in_th
     // Statuses as a system admin sees them (README of the old-portal data, seed 1); the list
     // leaves out the requester itself, an active user who signed in before.
     let csa = a_system_admin(&old);
-    let me = app.data(&csa, "{ me { status } }", json!({})).await;
+    let me = app.execute_data(&csa, "{ me { status } }", json!({})).await;
     assert_eq!(me["me"]["status"], "ACTIVE");
     for (status, n) in [
         ("ACTIVE", 1270 - 1),
@@ -345,12 +345,12 @@ async fn a_second_run_changes_nothing_and_a_changed_old_database_is_applied_exac
     let csa = a_system_admin(&old);
     let both_id = crate::helpers::gid(idm::ids::Kind::User, idm_user(both));
     let d = app
-        .data(&csa, "mutation($id: ID!) { updateUser(input: {id: $id, lastName: \"Idm\"}) { errors { code } } }", json!({"id": both_id}))
+        .execute_data(&csa, "mutation($id: ID!) { updateUser(input: {id: $id, lastName: \"Idm\"}) { errors { code } } }", json!({"id": both_id}))
         .await;
     assert_eq!(d["updateUser"]["errors"], json!([]));
     // And invites someone the old portal never had.
     let d = app
-        .data(
+        .execute_data(
             &csa,
             "mutation { createUser(input: {portal: CLUSTER, userType: IMO, email: \"idm-only@un.org\", \
              firstName: \"Only\", lastName: \"Idm\"}) { user { id } errors { code } } }",
@@ -517,7 +517,7 @@ async fn idm_list(app: &TestApp, email: &str, portal: &str) -> Result<BTreeSet<S
     let mut after = Value::Null;
     loop {
         let body = app
-            .gql(
+            .execute(
                 email,
                 "query($p: Portal!, $a: String) { users(portal: $p, first: 100, after: $a) { \
                  nodes { email } pageInfo { hasNextPage endCursor } } }",

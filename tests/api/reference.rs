@@ -4,6 +4,7 @@ use idm::domain::RoleType;
 use idm::ids::Kind;
 use serde_json::json;
 
+use crate::fixtures::fields;
 use crate::helpers::{app_with_admin, gid, TestApp};
 
 const CREATE_WORKSPACE: &str = "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { workspace { id title workspaceCode } errors { code field message } } }";
@@ -14,7 +15,7 @@ const CREATE_CLUSTER: &str = "mutation($input: CreateClusterInput!) { createClus
 async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
     let (app, csa) = app_with_admin().await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_WORKSPACE,
             json!({"input": {"title": " Syria ", "workspaceCode": "SYR"}}),
@@ -23,12 +24,12 @@ async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
     assert_eq!(d["createWorkspace"]["workspace"]["title"], "Syria");
     let ws = d["createWorkspace"]["workspace"]["id"].clone();
     let d = app
-        .data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "Syria HRP 2026", "start": "2026-01-01", "end": "2026-12-31"}}))
+        .execute_data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "Syria HRP 2026", "start": "2026-01-01", "end": "2026-12-31"}}))
         .await;
     assert_eq!(d["createResponsePlan"]["responsePlan"]["planType"], "HRP");
     let plan = d["createResponsePlan"]["responsePlan"]["id"].clone();
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_CLUSTER,
             json!({"input": {"responsePlanId": plan, "type": "HOUSING_LAND_AND_PROPERTY_AOR"}}),
@@ -43,7 +44,7 @@ async fn a_system_admin_builds_workspace_plan_and_cluster_each_audited() {
         "Housing, Land and Property AoR (Syria HRP 2026 Syria)"
     );
     let events = app
-        .data(
+        .execute_data(
             csa,
             "{ auditEvents { totalCount nodes { action actor { email } after } } }",
             json!({}),
@@ -71,15 +72,9 @@ async fn reference_data_mutations_refuse_anyone_but_a_system_admin() {
         &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
     )
     .await;
-    let d = app
-        .data(
-            "ao@example.org",
-            CREATE_WORKSPACE,
-            json!({"input": {"title": "X", "workspaceCode": "X"}}),
-        )
+    let input = json!({"input": {"title": "X", "workspaceCode": "X"}});
+    app.assert_rejected("ao@example.org", CREATE_WORKSPACE, input, &["FORBIDDEN"])
         .await;
-    assert_eq!(d["createWorkspace"]["workspace"], serde_json::Value::Null);
-    assert_eq!(d["createWorkspace"]["errors"][0]["code"], "FORBIDDEN");
     assert_eq!(app.count("workspace").await, 1);
     assert_eq!(app.count("audit_event").await, 0);
 }
@@ -88,55 +83,40 @@ async fn reference_data_mutations_refuse_anyone_but_a_system_admin() {
 async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
     let (app, csa) = app_with_admin().await;
     app.workspace("SYR").await;
-    let d = app
-        .data(
+    let errors = app
+        .assert_rejected(
             csa,
             CREATE_WORKSPACE,
             json!({"input": {"title": "", "workspaceCode": "TOOLONGCODE"}}),
+            &["VALIDATION", "VALIDATION"],
         )
         .await;
-    let errors = &d["createWorkspace"]["errors"];
-    assert_eq!(errors.as_array().map(Vec::len), Some(2), "{errors}");
-    assert_eq!(errors[0]["field"], json!(["input", "title"]));
-    assert_eq!(errors[1]["field"], json!(["input", "workspaceCode"]));
-    let d = app
-        .data(
-            csa,
-            CREATE_WORKSPACE,
-            json!({"input": {"title": "Again", "workspaceCode": "SYR"}}),
-        )
-        .await;
-    assert_eq!(d["createWorkspace"]["errors"][0]["code"], "CONFLICT");
     assert_eq!(
-        d["createWorkspace"]["errors"][0]["field"],
-        json!(["input", "workspaceCode"])
+        fields(&errors),
+        [json!(["input", "title"]), json!(["input", "workspaceCode"])]
     );
+    let again = json!({"input": {"title": "Again", "workspaceCode": "SYR"}});
+    app.assert_rejected_at(
+        csa,
+        CREATE_WORKSPACE,
+        again,
+        "CONFLICT",
+        &["input", "workspaceCode"],
+    )
+    .await;
     let ws = gid(Kind::Workspace, 1);
-    let d = app
-        .data(csa, CREATE_PLAN, json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-05-01", "end": "2026-01-01"}}))
+    let backwards = json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-05-01", "end": "2026-01-01"}});
+    app.assert_rejected_at(csa, CREATE_PLAN, backwards, "VALIDATION", &["input", "end"])
         .await;
-    assert_eq!(
-        d["createResponsePlan"]["errors"][0]["field"],
-        json!(["input", "end"])
-    );
-    let d = app
-        .data(
-            csa,
-            CREATE_PLAN,
-            json!({"input": {"workspaceId": gid(Kind::Partner, 1), "title": "P"}}),
-        )
-        .await;
-    assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "VALIDATION");
-    let d = app
-        .data(
-            csa,
-            CREATE_PLAN,
-            json!({"input": {"workspaceId": gid(Kind::Workspace, 999), "title": "P"}}),
-        )
-        .await;
-    assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "NOT_FOUND");
+    for (workspace, code) in [
+        (gid(Kind::Partner, 1), "VALIDATION"),
+        (gid(Kind::Workspace, 999), "NOT_FOUND"),
+    ] {
+        let vars = json!({"input": {"workspaceId": workspace, "title": "P"}});
+        app.assert_rejected(csa, CREATE_PLAN, vars, &[code]).await;
+    }
     let body = app
-        .gql(
+        .execute(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": ws, "title": "P", "start": "2026-02-30"}}),
@@ -150,35 +130,25 @@ async fn bad_reference_input_gets_field_errors_and_writes_nothing() {
         "{body}"
     );
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_PLAN,
             json!({"input": {"workspaceId": ws, "title": "P"}}),
         )
         .await;
     let plan = d["createResponsePlan"]["responsePlan"]["id"].clone();
-    let d = app
-        .data(
-            csa,
-            CREATE_PLAN,
-            json!({"input": {"workspaceId": ws, "title": "P"}}),
-        )
+    let same = json!({"input": {"workspaceId": ws, "title": "P"}});
+    app.assert_rejected(csa, CREATE_PLAN, same, &["CONFLICT"])
         .await;
-    assert_eq!(d["createResponsePlan"]["errors"][0]["code"], "CONFLICT");
-    app.data(
+    app.execute_data(
         csa,
         CREATE_CLUSTER,
         json!({"input": {"responsePlanId": plan, "type": "HEALTH"}}),
     )
     .await;
-    let d = app
-        .data(
-            csa,
-            CREATE_CLUSTER,
-            json!({"input": {"responsePlanId": plan, "type": "HEALTH"}}),
-        )
+    let same = json!({"input": {"responsePlanId": plan, "type": "HEALTH"}});
+    app.assert_rejected(csa, CREATE_CLUSTER, same, &["CONFLICT"])
         .await;
-    assert_eq!(d["createCluster"]["errors"][0]["code"], "CONFLICT");
     assert_eq!(app.count("response_plan").await, 1);
     assert_eq!(app.count("cluster").await, 1);
     assert_eq!(app.count("audit_event").await, 2);
@@ -200,14 +170,9 @@ async fn workspaces_lists_only_where_the_requester_works() {
         ],
     )
     .await;
-    app.user(
-        "csa@example.org",
-        None,
-        &[(RoleType::ClusterSystemAdmin, None, None)],
-    )
-    .await;
+    app.system_admin("csa@example.org").await;
     let d = app
-        .data(
+        .execute_data(
             "ana@example.org",
             "{ workspaces { workspaceCode } }",
             json!({}),
@@ -218,7 +183,7 @@ async fn workspaces_lists_only_where_the_requester_works() {
         json!([{"workspaceCode": "SYR"}, {"workspaceCode": "YEM"}])
     );
     let d = app
-        .data(
+        .execute_data(
             "csa@example.org",
             "{ workspaces { workspaceCode } }",
             json!({}),

@@ -1,4 +1,4 @@
-//! Roles over HTTP: the guard of contract §4 as createRoles, updateRole and deleteRole apply
+//! Roles: the guard of contract §4 as createRoles, updateRole and deleteRole apply
 //! it, with audit (§6) and notices (§7), and assignableRoles agreeing with createRoles.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -26,35 +26,67 @@ fn entry(role: RoleType, workspace: Option<i64>, cluster: Option<i64>) -> Value 
     })
 }
 
-/// Runs createRoles as `who` for `target`; returns the payload.
-async fn create_roles(app: &TestApp, who: &str, target: i64, entries: Vec<Value>) -> Value {
-    app.data(
-        who,
-        CREATE_ROLES,
-        json!({"input": {"userId": gid(Kind::User, target), "roles": entries}}),
-    )
-    .await["createRoles"]
-        .clone()
+/// The variables of createRoles for `target`.
+fn create_vars(target: i64, entries: Vec<Value>) -> Value {
+    json!({"input": {"userId": gid(Kind::User, target), "roles": entries}})
 }
 
-async fn update_role(app: &TestApp, who: &str, role: i64, change: Value) -> Value {
+/// The variables of updateRole: `change` on role `role`.
+fn update_vars(role: i64, change: Value) -> Value {
     let mut input = json!({"id": gid(Kind::Role, role)});
     if let (Some(i), Some(c)) = (input.as_object_mut(), change.as_object()) {
         for (k, v) in c {
             i.insert(k.clone(), v.clone());
         }
     }
-    app.data(who, UPDATE_ROLE, json!({ "input": input })).await["updateRole"].clone()
+    json!({ "input": input })
+}
+
+/// The variables of deleteRole.
+fn delete_vars(role: i64) -> Value {
+    json!({"input": {"id": gid(Kind::Role, role)}})
+}
+
+/// Runs createRoles as `who` for `target`; returns the payload.
+async fn create_roles(app: &TestApp, who: &str, target: i64, entries: Vec<Value>) -> Value {
+    app.execute_data(who, CREATE_ROLES, create_vars(target, entries))
+        .await["createRoles"]
+        .clone()
+}
+
+async fn update_role(app: &TestApp, who: &str, role: i64, change: Value) -> Value {
+    app.execute_data(who, UPDATE_ROLE, update_vars(role, change))
+        .await["updateRole"]
+        .clone()
 }
 
 async fn delete_role(app: &TestApp, who: &str, role: i64) -> Value {
-    app.data(
-        who,
-        DELETE_ROLE,
-        json!({"input": {"id": gid(Kind::Role, role)}}),
-    )
-    .await["deleteRole"]
-        .clone()
+    app.execute_data(who, DELETE_ROLE, delete_vars(role)).await["deleteRole"].clone()
+}
+
+/// Runs createRoles as `who` for `target`, which must be refused with `code` and write
+/// nothing; returns the errors.
+async fn create_refused(
+    app: &TestApp,
+    who: &str,
+    target: i64,
+    entries: Vec<Value>,
+    code: &str,
+) -> Value {
+    let vars = create_vars(target, entries);
+    app.assert_rejected(who, CREATE_ROLES, vars, &[code]).await
+}
+
+/// Runs updateRole as `who`, which must be refused with `code` and write nothing.
+async fn update_refused(app: &TestApp, who: &str, role: i64, change: Value, code: &str) {
+    let vars = update_vars(role, change);
+    app.assert_rejected(who, UPDATE_ROLE, vars, &[code]).await;
+}
+
+/// Runs deleteRole as `who`, which must be refused with `code` and write nothing.
+async fn delete_refused(app: &TestApp, who: &str, role: i64, code: &str) {
+    let vars = delete_vars(role);
+    app.assert_rejected(who, DELETE_ROLE, vars, &[code]).await;
 }
 
 /// The single error code of a payload, or "ok" when it has none.
@@ -163,7 +195,7 @@ async fn an_authorized_officer_grants_ip_roles_in_its_workspaces_with_audit_and_
     );
     // the new user now holds roles and has not signed in: INVITED
     let d = app
-        .data(
+        .execute_data(
             "ao@p.org",
             "query($id: ID!) { user(id: $id) { status isIncomplete } }",
             json!({"id": gid(Kind::User, t)}),
@@ -205,23 +237,18 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
     let t = app
         .user("t@p.org", Some(s.p), &[(ClusterMember, None, Some(s.c2))])
         .await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        t,
-        vec![
-            entry(ClusterViewer, None, Some(s.c1)),
-            entry(ClusterMember, Some(s.w1), None),
-            entry(ClusterCoordinator, None, Some(s.c3)),
-            entry(ClusterViewer, None, Some(s.c2)),
-            entry(IpEditor, Some(s.w2), None),
-        ],
-    )
-    .await;
-    assert_eq!(out["user"], Value::Null);
-    assert_eq!(out["roles"], json!([]));
-    let errors = out["errors"].as_array().cloned().unwrap_or_default();
+    let entries = vec![
+        entry(ClusterViewer, None, Some(s.c1)),
+        entry(ClusterMember, Some(s.w1), None),
+        entry(ClusterCoordinator, None, Some(s.c3)),
+        entry(ClusterViewer, None, Some(s.c2)),
+        entry(IpEditor, Some(s.w2), None),
+    ];
+    let codes = ["SCOPE_MISMATCH", "ROLE_EXISTS_IN_SCOPE", "FORBIDDEN"];
+    let errors = app
+        .assert_rejected(csa, CREATE_ROLES, create_vars(t, entries), &codes)
+        .await;
+    let errors = errors.as_array().cloned().unwrap_or_default();
     let named: Vec<(String, Value)> = errors
         .iter()
         .map(|e| {
@@ -244,7 +271,6 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
         ],
         "{errors:?}"
     );
-    assert_eq!(app.counts().await, before);
     assert_eq!(app.roles_of(t).await.len(), 1);
 }
 
@@ -252,12 +278,7 @@ async fn create_roles_is_all_or_nothing_and_names_every_failing_entry() {
 async fn two_entries_for_one_scope_are_a_duplicate_scope_and_nothing_is_written() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let before = app.counts().await;
     let cases = [
@@ -298,12 +319,7 @@ async fn two_entries_for_one_scope_are_a_duplicate_scope_and_nothing_is_written(
 async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_scope() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let viewer = app
         .user("viewer@p.org", Some(s.p), &[(IpViewer, Some(s.w1), None)])
         .await;
@@ -316,10 +332,7 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
             &[(ClusterMember, None, Some(s.c1))],
         )
         .await;
-    let admin2 = app
-        .user("admin2@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
-    let before = app.counts().await;
+    let admin2 = app.system_admin("admin2@un.org").await;
     let cases = [
         ("ao@p.org", viewer, entry(IpEditor, Some(s.w1), None)),
         ("ao@p.org", dormant, entry(IpEditor, Some(s.w1), None)),
@@ -328,24 +341,16 @@ async fn a_target_already_in_the_scope_or_a_system_admin_gets_role_exists_in_sco
         (csa, admin2, entry(ClusterSystemAdmin, None, None)),
     ];
     for (who, target, e) in cases {
-        let out = create_roles(&app, who, target, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "ROLE_EXISTS_IN_SCOPE", "{who} {e}");
+        create_refused(&app, who, target, vec![e], "ROLE_EXISTS_IN_SCOPE").await;
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
 async fn a_scope_that_does_not_fit_the_role_is_a_scope_mismatch() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
-    let before = app.counts().await;
     let cases = [
         ("ao@p.org", entry(IpEditor, None, Some(s.c1))),
         ("ao@p.org", entry(IpEditor, None, None)),
@@ -357,16 +362,14 @@ async fn a_scope_that_does_not_fit_the_role_is_a_scope_mismatch() {
         (csa, entry(ClusterSystemAdmin, Some(s.w1), None)),
     ];
     for (who, e) in cases {
-        let out = create_roles(&app, who, t, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "SCOPE_MISMATCH", "{e}");
-        let field = &out["errors"][0]["field"];
+        let errors = create_refused(&app, who, t, vec![e], "SCOPE_MISMATCH").await;
+        let field = &errors[0]["field"];
         assert_eq!(
             [&field[0], &field[1], &field[2]],
             [&json!("input"), &json!("roles"), &json!("0")],
             "{field}"
         );
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -386,63 +389,51 @@ async fn a_deactivated_target_or_oneself_cannot_be_given_roles() {
     app.deactivate(gone).await;
     let me = app.user_id(csa).await;
     let ao = app.user_id("ao@p.org").await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        gone,
-        vec![entry(ClusterMember, None, Some(s.c1))],
-    )
-    .await;
-    assert_eq!(outcome(&out), "TARGET_DEACTIVATED");
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        gone,
-        vec![entry(IpEditor, Some(s.w1), None)],
-    )
-    .await;
-    assert_eq!(outcome(&out), "TARGET_DEACTIVATED");
-    let out = create_roles(&app, csa, me, vec![entry(ClusterMember, None, Some(s.c1))]).await;
-    assert_eq!(outcome(&out), "SELF_MODIFICATION");
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        ao,
-        vec![entry(IpEditor, Some(s.w2), None)],
-    )
-    .await;
-    assert_eq!(outcome(&out), "SELF_MODIFICATION");
+    let cases = [
+        (
+            csa,
+            gone,
+            entry(ClusterMember, None, Some(s.c1)),
+            "TARGET_DEACTIVATED",
+        ),
+        (
+            "ao@p.org",
+            gone,
+            entry(IpEditor, Some(s.w1), None),
+            "TARGET_DEACTIVATED",
+        ),
+        (
+            csa,
+            me,
+            entry(ClusterMember, None, Some(s.c1)),
+            "SELF_MODIFICATION",
+        ),
+        (
+            "ao@p.org",
+            ao,
+            entry(IpEditor, Some(s.w2), None),
+            "SELF_MODIFICATION",
+        ),
+    ];
+    for (who, target, e, code) in cases {
+        create_refused(&app, who, target, vec![e], code).await;
+    }
     let d = app
-        .data(csa, ASSIGNABLE, json!({"u": gid(Kind::User, me)}))
+        .execute_data(csa, ASSIGNABLE, json!({"u": gid(Kind::User, me)}))
         .await;
     assert_eq!(d["assignableRoles"], json!([]));
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
 async fn an_authorized_officer_role_is_never_created_through_the_api() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
-    let before = app.counts().await;
     for who in ["ao@p.org", csa] {
-        let out = create_roles(
-            &app,
-            who,
-            t,
-            vec![entry(IpAuthorizedOfficer, Some(s.w1), None)],
-        )
-        .await;
-        assert_eq!(outcome(&out), "FORBIDDEN", "{who}");
+        let officer = entry(IpAuthorizedOfficer, Some(s.w1), None);
+        create_refused(&app, who, t, vec![officer], "FORBIDDEN").await;
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -460,20 +451,12 @@ async fn a_system_admin_entry_must_stand_alone_and_replaces_the_targets_cluster_
             ],
         )
         .await;
-    let before = app.counts().await;
-    let out = create_roles(
-        &app,
-        csa,
-        t,
-        vec![
-            entry(ClusterSystemAdmin, None, None),
-            entry(ClusterViewer, None, Some(s.c3)),
-        ],
-    )
-    .await;
-    assert_eq!(codes(&out["errors"]), ["VALIDATION"]);
-    assert_eq!(out["errors"][0]["field"][2], "0");
-    assert_eq!(app.counts().await, before);
+    let entries = vec![
+        entry(ClusterSystemAdmin, None, None),
+        entry(ClusterViewer, None, Some(s.c3)),
+    ];
+    let errors = create_refused(&app, csa, t, entries, "VALIDATION").await;
+    assert_eq!(errors[0]["field"][2], "0");
     let removed: Vec<i64> = idm::users::store::roles_of(&app.db, &[t])
         .await
         .expect("roles")
@@ -578,19 +561,13 @@ async fn update_role_changes_a_role_within_its_family_with_audit_and_notice() {
 async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_admin() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let editor = app.role(t, IpEditor, Some(s.w1), None, true).await;
     let admin = app.role(t, IpAdmin, Some(s.w2), None, true).await;
     let member = app.role(t, ClusterMember, None, Some(s.c1), true).await;
     let u = app.user("u@p.org", Some(s.p), &[]).await;
     let w1_admin = app.role(u, IpAdmin, Some(s.w1), None, true).await;
-    let before = app.counts().await;
     let cases = [
         (
             "ao@p.org",
@@ -624,19 +601,11 @@ async fn update_role_refuses_family_changes_no_ops_and_promotion_to_officer_or_a
         ("ao@p.org", 999_999, json!({"isActive": false}), "NOT_FOUND"),
     ];
     for (who, role, change, code) in cases {
-        let out = update_role(&app, who, role, change.clone()).await;
-        assert_eq!(outcome(&out), code, "{who} {role} {change}");
-        assert_eq!(out["role"], Value::Null);
+        update_refused(&app, who, role, change, code).await;
     }
-    let d = app
-        .data(
-            csa,
-            UPDATE_ROLE,
-            json!({"input": {"id": "nope", "isActive": false}}),
-        )
+    let bad_id = json!({"input": {"id": "nope", "isActive": false}});
+    app.assert_rejected(csa, UPDATE_ROLE, bad_id, &["VALIDATION"])
         .await;
-    assert_eq!(codes(&d["updateRole"]["errors"]), ["VALIDATION"]);
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -644,20 +613,10 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
 ) {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
-    app.user(
-        "ao2@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w2), None)],
-    )
-    .await;
+    app.officer("ao2@p.org", s.p, s.w2).await;
     // an officer of W1 for partner Q, who also sees everyone as an IMO
     app.user(
         "aoq@q.org",
@@ -673,14 +632,11 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
         .role(t, IpAuthorizedOfficer, Some(s.w1), None, true)
         .await;
     app.role(t, ClusterViewer, None, Some(s.c1), true).await;
-    let other_admin = app
-        .user("admin2@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
+    let other_admin = app.system_admin("admin2@un.org").await;
     let csa_row = idm::users::store::roles_of(&app.db, &[other_admin])
         .await
         .expect("roles")[0]
         .id;
-    let before = app.counts().await;
     let cases = [
         (
             "ao@p.org",
@@ -722,15 +678,11 @@ async fn authorized_officer_and_system_admin_rows_are_immutable_but_an_officer_t
         ),
     ];
     for (who, role, change, code) in cases {
-        let out = update_role(&app, who, role, change.clone()).await;
-        assert_eq!(outcome(&out), code, "{who} {change}");
+        update_refused(&app, who, role, change, code).await;
     }
     for (who, role) in [("ao@p.org", officer), (csa, officer), (csa, csa_row)] {
-        let out = delete_role(&app, who, role).await;
-        assert_eq!(outcome(&out), "IMMUTABLE_ROLE", "{who}");
-        assert_eq!(out["deletedRoleId"], Value::Null);
+        delete_refused(&app, who, role, "IMMUTABLE_ROLE").await;
     }
-    assert_eq!(app.counts().await, before);
     let out = update_role(&app, "ao@p.org", officer, json!({"isActive": false})).await;
     assert_eq!(
         out["role"],
@@ -832,13 +784,7 @@ async fn cluster_role_changes_need_the_authority_of_their_family() {
 async fn ip_admin_rows_are_deleted_or_toggled_only_by_an_officer() {
     let app = TestApp::spawn().await;
     let s = scene(&app).await;
-    let ao = app
-        .user(
-            "ao@p.org",
-            Some(s.p),
-            &[(IpAuthorizedOfficer, Some(s.w1), None)],
-        )
-        .await;
+    let ao = app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
@@ -888,12 +834,7 @@ async fn ip_admin_rows_are_deleted_or_toggled_only_by_an_officer() {
 async fn only_an_officer_demotes_an_ip_admin() {
     let app = TestApp::spawn().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
@@ -936,24 +877,11 @@ async fn a_role_change_on_oneself_or_a_deactivated_user_is_refused() {
     let gone = app.user("gone@p.org", Some(s.p), &[]).await;
     let gone_row = app.role(gone, ClusterMember, None, Some(s.c1), true).await;
     app.deactivate(gone).await;
-    let before = app.counts().await;
-    assert_eq!(
-        outcome(&update_role(&app, csa, own, json!({"isActive": false})).await),
-        "SELF_MODIFICATION"
-    );
-    assert_eq!(
-        outcome(&delete_role(&app, "imo@un.org", imo_row).await),
-        "SELF_MODIFICATION"
-    );
-    assert_eq!(
-        outcome(&update_role(&app, csa, gone_row, json!({"isActive": false})).await),
-        "TARGET_DEACTIVATED"
-    );
-    assert_eq!(
-        outcome(&delete_role(&app, csa, gone_row).await),
-        "TARGET_DEACTIVATED"
-    );
-    assert_eq!(app.counts().await, before);
+    let off = || json!({"isActive": false});
+    update_refused(&app, csa, own, off(), "SELF_MODIFICATION").await;
+    delete_refused(&app, "imo@un.org", imo_row, "SELF_MODIFICATION").await;
+    update_refused(&app, csa, gone_row, off(), "TARGET_DEACTIVATED").await;
+    delete_refused(&app, csa, gone_row, "TARGET_DEACTIVATED").await;
 }
 
 #[tokio::test]
@@ -972,19 +900,16 @@ async fn inactive_roles_grant_nothing_and_a_member_acts_only_in_its_own_clusters
         .await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     app.user("other@q.org", Some(s.q), &[]).await;
-    let before = app.counts().await;
     for e in [
         entry(ClusterCoordinator, None, Some(s.c1)),
         entry(ClusterViewer, None, Some(s.c1)),
         entry(ClusterViewer, None, Some(s.c3)),
         entry(IpEditor, Some(s.w1), None),
     ] {
-        let out = create_roles(&app, "member@p.org", t, vec![e.clone()]).await;
-        assert_eq!(outcome(&out), "FORBIDDEN", "{e}");
+        create_refused(&app, "member@p.org", t, vec![e], "FORBIDDEN").await;
     }
-    assert_eq!(app.counts().await, before);
     let body = app
-        .gql(
+        .execute(
             "member@p.org",
             "{ users(portal: CLUSTER) { totalCount } }",
             json!({}),
@@ -1032,7 +957,7 @@ async fn assert_assignable_is_what_create_roles_accepts(
     for role in RoleType::ALL {
         let t = app.user(&fresh_email(), target.0, &target.1).await;
         let d = app
-            .data(
+            .execute_data(
                 who,
                 ASSIGNABLE,
                 json!({
@@ -1067,12 +992,7 @@ async fn assignable_roles_lists_exactly_what_create_roles_accepts() {
         &[(ClusterMember, None, Some(s.c1))],
     )
     .await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     app.user("admin@p.org", Some(s.p), &[(IpAdmin, Some(s.w1), None)])
         .await;
     app.user(
@@ -1174,12 +1094,7 @@ async fn assignable_roles_lists_exactly_what_create_roles_accepts() {
 async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing() {
     let (app, csa) = app_with_admin().await;
     let s = scene(&app).await;
-    app.user(
-        "ao@p.org",
-        Some(s.p),
-        &[(IpAuthorizedOfficer, Some(s.w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", s.p, s.w1).await;
     let t = app.user("t@p.org", Some(s.p), &[]).await;
     let hidden = app
         .user("hidden@q.org", Some(s.q), &[(IpEditor, Some(s.w1), None)])
@@ -1188,63 +1103,35 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         .await
         .expect("roles")[0]
         .id;
-    let before = app.counts().await;
     for user_id in ["nope".to_owned(), gid(Kind::Partner, s.p)] {
-        let d = app
-            .data(
-                csa,
-                CREATE_ROLES,
-                json!({"input": {"userId": user_id, "roles": [entry(ClusterMember, None, Some(s.c1))]}}),
-            )
+        let vars = json!({"input": {"userId": user_id, "roles": [entry(ClusterMember, None, Some(s.c1))]}});
+        app.assert_rejected_at(csa, CREATE_ROLES, vars, "VALIDATION", &["input", "userId"])
             .await;
-        assert_eq!(
-            codes(&d["createRoles"]["errors"]),
-            ["VALIDATION"],
-            "{user_id}"
-        );
-        assert_eq!(
-            d["createRoles"]["errors"][0]["field"],
-            json!(["input", "userId"])
-        );
     }
-    let d = app
-        .data(
-            csa,
-            CREATE_ROLES,
-            json!({"input": {"userId": gid(Kind::User, t), "roles": [{"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Workspace, s.w1)}]}}),
-        )
-        .await;
-    assert_eq!(codes(&d["createRoles"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createRoles"]["errors"][0]["field"],
-        json!(["input", "roles", "0", "clusterId"])
-    );
-    let out = create_roles(&app, csa, t, vec![entry(ClusterMember, None, Some(999))]).await;
-    assert_eq!(outcome(&out), "NOT_FOUND");
-    let out = create_roles(&app, csa, t, vec![]).await;
-    assert_eq!(outcome(&out), "VALIDATION");
-    // a user the requester cannot see is not found, whatever it holds
-    let out = create_roles(
-        &app,
-        "ao@p.org",
-        hidden,
-        vec![entry(IpViewer, Some(s.w1), None)],
+    let mistyped = [json!({"role": "CLUSTER_MEMBER", "clusterId": gid(Kind::Workspace, s.w1)})];
+    app.assert_rejected_at(
+        csa,
+        CREATE_ROLES,
+        create_vars(t, mistyped.to_vec()),
+        "VALIDATION",
+        &["input", "roles", "0", "clusterId"],
     )
     .await;
-    assert_eq!(outcome(&out), "NOT_FOUND");
-    assert_eq!(
-        outcome(&delete_role(&app, "ao@p.org", hidden_role).await),
-        "NOT_FOUND"
-    );
-    assert_eq!(app.counts().await, before);
-    let body = app.gql(csa, ASSIGNABLE, json!({"u": "nope"})).await;
+    let missing = entry(ClusterMember, None, Some(999));
+    create_refused(&app, csa, t, vec![missing], "NOT_FOUND").await;
+    create_refused(&app, csa, t, vec![], "VALIDATION").await;
+    // a user the requester cannot see is not found, whatever it holds
+    let viewer = entry(IpViewer, Some(s.w1), None);
+    create_refused(&app, "ao@p.org", hidden, vec![viewer], "NOT_FOUND").await;
+    delete_refused(&app, "ao@p.org", hidden_role, "NOT_FOUND").await;
+    let body = app.execute(csa, ASSIGNABLE, json!({"u": "nope"})).await;
     assert_eq!(
         crate::fixtures::query_error(&body),
         "BAD_USER_INPUT",
         "{body}"
     );
     let body = app
-        .gql(
+        .execute(
             csa,
             ASSIGNABLE,
             json!({"u": gid(Kind::User, t), "c": gid(Kind::Workspace, s.w1)}),
@@ -1258,7 +1145,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
     // node(id) of a role follows the visibility of its holder
     let node = "query($id: ID!) { node(id: $id) { ... on PRPRole { role } } }";
     let d = app
-        .data(
+        .execute_data(
             "ao@p.org",
             node,
             json!({"id": gid(Kind::Role, hidden_role)}),
@@ -1266,7 +1153,7 @@ async fn malformed_or_unknown_ids_in_role_operations_are_refused_without_writing
         .await;
     assert_eq!(d["node"], Value::Null);
     let d = app
-        .data(csa, node, json!({"id": gid(Kind::Role, hidden_role)}))
+        .execute_data(csa, node, json!({"id": gid(Kind::Role, hidden_role)}))
         .await;
     assert_eq!(d["node"], json!({"role": "IP_EDITOR"}));
 }
@@ -1299,7 +1186,7 @@ async fn stored_kinds_this_version_does_not_know_are_internal_errors_not_other_k
             "Government",
         ),
     ] {
-        let body = app.gql(admin, query, json!({})).await;
+        let body = app.execute(admin, query, json!({})).await;
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "INTERNAL",
             "{query}: {body}"
@@ -1308,7 +1195,7 @@ async fn stored_kinds_this_version_does_not_know_are_internal_errors_not_other_k
     }
     // A cluster's title shows the stored kind as it is.
     let body = app
-        .gql(
+        .execute(
             admin,
             "{ workspaces { responsePlans { clusters { title } } } }",
             json!({}),

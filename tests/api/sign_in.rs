@@ -129,8 +129,7 @@ async fn a_remembered_sign_in_of_a_user_since_deactivated_renamed_or_deleted_is_
     for (i, change) in changes.iter().enumerate() {
         for (j, probe) in probes.iter().enumerate() {
             let email = format!("x{i}{j}@example.org");
-            app.user(&email, None, &[(RoleType::ClusterSystemAdmin, None, None)])
-                .await;
+            app.system_admin(&email).await;
             let token = app.token(&email);
             assert!(listed(&app, &token).await.is_ok());
             sql(&app, &change.replace("{}", &email)).await;
@@ -229,12 +228,7 @@ impl TwoInstances {
         let imo_role = here
             .role(admin, RoleType::ClusterImo, None, Some(cluster), true)
             .await;
-        here.user(
-            "csa@example.org",
-            None,
-            &[(RoleType::ClusterSystemAdmin, None, None)],
-        )
-        .await;
+        here.system_admin("csa@example.org").await;
         let target = here.user("t@example.org", None, &[]).await;
         let token = here.token("imo@example.org");
         assert!(listed(&here, &token).await.is_ok());
@@ -402,12 +396,7 @@ async fn a_remembered_token_expires() {
 async fn with_remembering_off_every_request_signs_in() {
     let statements = |adjust: fn(&mut idm::config::Config)| async move {
         let app = TestApp::spawn_with(adjust).await;
-        app.user(
-            "csa@example.org",
-            None,
-            &[(RoleType::ClusterSystemAdmin, None, None)],
-        )
-        .await;
+        app.system_admin("csa@example.org").await;
         // Someone to list: the requester's authority comes with the page's rows.
         app.user("other@example.org", None, &[]).await;
         let token = app.token("csa@example.org");
@@ -462,13 +451,7 @@ async fn the_rust_and_sql_authority_texts_agree_and_follow_every_change() {
             ],
         )
         .await;
-    let admin = app
-        .user(
-            "csa@un.org",
-            None,
-            &[(RoleType::ClusterSystemAdmin, None, None)],
-        )
-        .await;
+    let admin = app.system_admin("csa@un.org").await;
     app.role(admin, RoleType::ClusterImo, None, Some(c), false)
         .await;
     let text = |id: i64| {

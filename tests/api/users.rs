@@ -1,11 +1,11 @@
-//! Users over HTTP: who sees whom (contract §3), the derived fields and filters, and the user
+//! Users: who sees whom (contract §3), the derived fields and filters, and the user
 //! mutations with their rules, audit and invitations (§5, §6, §7).
 
 use idm::domain::{ClusterType, RoleType};
 use idm::ids::Kind;
 use serde_json::{json, Value};
 
-use crate::fixtures::{codes, query_error};
+use crate::fixtures::{fields, query_error};
 use crate::helpers::{app_with_admin, gid, TestApp};
 
 const USERS: &str = "query($portal: Portal!, $filter: UserFilter) { users(portal: $portal, filter: $filter, first: 100) { totalCount nodes { email } } }";
@@ -21,7 +21,7 @@ type Grants = Vec<(RoleType, Option<i64>, Option<i64>)>;
 /// The sorted emails `who` sees on `portal` with `filter`; panics on a GraphQL error.
 async fn listed(app: &TestApp, who: &str, portal: &str, filter: Value) -> Vec<String> {
     let d = app
-        .data(who, USERS, json!({"portal": portal, "filter": filter}))
+        .execute_data(who, USERS, json!({"portal": portal, "filter": filter}))
         .await;
     let mut emails: Vec<String> = d["users"]["nodes"]
         .as_array()
@@ -215,7 +215,7 @@ async fn users_is_forbidden_to_anyone_no_portal_rule_lets_in() {
     ];
     for (who, portal) in cases {
         let body = app
-            .gql(who, USERS, json!({"portal": portal, "filter": null}))
+            .execute(who, USERS, json!({"portal": portal, "filter": null}))
             .await;
         assert_eq!(query_error(&body), "FORBIDDEN", "{who} on {portal}: {body}");
         assert_eq!(body["data"], Value::Null, "{body}");
@@ -246,7 +246,9 @@ async fn user_and_node_show_only_whom_the_requester_may_list_and_itself() {
     ];
     for (who, target, visible) in cases {
         for query in [USER, NODE] {
-            let d = app.data(who, query, json!({"id": id(target)})).await;
+            let d = app
+                .execute_data(who, query, json!({"id": id(target)}))
+                .await;
             let found = d.as_object().and_then(|o| o.values().next()).cloned();
             let expected = if visible { json!(target) } else { Value::Null };
             assert_eq!(
@@ -257,7 +259,7 @@ async fn user_and_node_show_only_whom_the_requester_may_list_and_itself() {
         }
     }
     let d = app
-        .data("csa@un.org", USER, json!({"id": gid(Kind::User, 9999)}))
+        .execute_data("csa@un.org", USER, json!({"id": gid(Kind::User, 9999)}))
         .await;
     assert_eq!(d["user"], Value::Null);
 }
@@ -271,10 +273,10 @@ async fn a_malformed_or_mistyped_user_id_is_bad_user_input() {
         "".to_owned(),
         gid(Kind::Partner, partner),
     ] {
-        let body = app.gql(csa, USER, json!({"id": id})).await;
+        let body = app.execute(csa, USER, json!({"id": id})).await;
         assert_eq!(query_error(&body), "BAD_USER_INPUT", "{id}: {body}");
     }
-    let body = app.gql(csa, NODE, json!({"id": "bm9wZQ"})).await;
+    let body = app.execute(csa, NODE, json!({"id": "bm9wZQ"})).await;
     assert_eq!(query_error(&body), "BAD_USER_INPUT", "{body}");
 }
 
@@ -331,7 +333,7 @@ async fn derived_status_user_type_and_full_name_follow_roles_partner_and_sign_in
     ];
     for (id, status, user_type, incomplete) in cases {
         let d = app
-            .data(
+            .execute_data(
                 csa,
                 "query($id: ID!) { user(id: $id) { email fullName firstName lastName status userType isIncomplete isActive } }",
                 json!({"id": gid(Kind::User, id)}),
@@ -369,7 +371,7 @@ async fn roles_of_a_user_can_be_narrowed_to_one_portal() {
         )
         .await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             "query($id: ID!) { user(id: $id) { ip: roles(portal: IP) { role portal roleDisplay workspace { workspaceCode } cluster { id } } cluster: roles(portal: CLUSTER) { role portal roleDisplay cluster { title } workspace { id } } all: roles { role } } }",
             json!({"id": gid(Kind::User, id)}),
@@ -578,7 +580,7 @@ async fn each_user_filter_narrows_the_list_and_they_combine_with_and() {
         );
     }
     let body = app
-        .gql(
+        .execute(
             csa,
             USERS,
             json!({"portal": "CLUSTER", "filter": {"partnerIds": ["nope"]}}),
@@ -586,7 +588,7 @@ async fn each_user_filter_narrows_the_list_and_they_combine_with_and() {
         .await;
     assert_eq!(query_error(&body), "BAD_USER_INPUT", "{body}");
     let body = app
-        .gql(
+        .execute(
             csa,
             USERS,
             json!({"portal": "CLUSTER", "filter": {"workspaceIds": [cl(w.c1)]}}),
@@ -611,15 +613,9 @@ async fn an_authorized_officer_invites_a_user_into_its_own_partner_on_the_ip_por
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("Alpha Relief").await;
-    let ao = app
-        .user(
-            "ao@p.org",
-            Some(p),
-            &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
-        )
-        .await;
+    let ao = app.officer("ao@p.org", p, ws).await;
     let d = app
-        .data(
+        .execute_data(
             "ao@p.org",
             CREATE_USER,
             create_input("IP", "nour@p.org", json!({"position": "Officer"})),
@@ -688,22 +684,18 @@ async fn an_ip_admin_may_invite_too_but_an_editor_or_a_partnerless_officer_may_n
     app.role(lapsed, RoleType::IpAuthorizedOfficer, Some(ws), None, false)
         .await;
     let d = app
-        .data(
+        .execute_data(
             "admin@p.org",
             CREATE_USER,
             create_input("IP", "a@p.org", json!({})),
         )
         .await;
     assert_eq!(d["createUser"]["errors"], json!([]));
-    let before = app.counts().await;
     for who in ["editor@p.org", "ao@un.org", "member@p.org", "lapsed@p.org"] {
-        let d = app
-            .data(who, CREATE_USER, create_input("IP", "b@p.org", json!({})))
+        let input = create_input("IP", "b@p.org", json!({}));
+        app.assert_rejected(who, CREATE_USER, input, &["FORBIDDEN"])
             .await;
-        assert_eq!(codes(&d["createUser"]["errors"]), ["FORBIDDEN"], "{who}");
-        assert_eq!(d["createUser"]["user"], Value::Null);
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -711,93 +703,47 @@ async fn on_the_ip_portal_partner_and_user_type_must_be_left_out() {
     let app = TestApp::spawn().await;
     let ws = app.workspace("W1").await;
     let p = app.partner("P").await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(RoleType::IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
-    let before = app.counts().await;
-    let d = app
-        .data(
+    app.officer("ao@p.org", p, ws).await;
+    for (extra, field) in [
+        (json!({"partnerId": gid(Kind::Partner, p)}), "partnerId"),
+        (json!({"userType": "PARTNER"}), "userType"),
+    ] {
+        let input = create_input("IP", "x@p.org", extra);
+        app.assert_rejected_at(
             "ao@p.org",
             CREATE_USER,
-            create_input("IP", "x@p.org", json!({"partnerId": gid(Kind::Partner, p)})),
+            input,
+            "VALIDATION",
+            &["input", field],
         )
         .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "partnerId"])
-    );
-    let d = app
-        .data(
-            "ao@p.org",
-            CREATE_USER,
-            create_input("IP", "x@p.org", json!({"userType": "PARTNER"})),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "userType"])
-    );
-    assert_eq!(app.counts().await, before);
+    }
 }
 
 #[tokio::test]
 async fn on_the_cluster_portal_user_type_is_required_and_a_partner_user_needs_a_partner() {
     let (app, csa) = app_with_admin().await;
-    let before = app.counts().await;
-    let d = app
-        .data(
+    let cluster = |extra| create_input("CLUSTER", "x@p.org", extra);
+    for (extra, field) in [
+        (json!({}), "userType"),
+        (json!({"userType": "PARTNER"}), "partnerId"),
+    ] {
+        app.assert_rejected_at(
             csa,
             CREATE_USER,
-            create_input("CLUSTER", "x@p.org", json!({})),
+            cluster(extra),
+            "VALIDATION",
+            &["input", field],
         )
         .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "userType"])
-    );
-    let d = app
-        .data(
-            csa,
-            CREATE_USER,
-            create_input("CLUSTER", "x@p.org", json!({"userType": "PARTNER"})),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "partnerId"])
-    );
-    let d = app
-        .data(
-            csa,
-            CREATE_USER,
-            create_input(
-                "CLUSTER",
-                "x@p.org",
-                json!({"userType": "PARTNER", "partnerId": "nope"}),
-            ),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    let d = app
-        .data(
-            csa,
-            CREATE_USER,
-            create_input(
-                "CLUSTER",
-                "x@p.org",
-                json!({"userType": "PARTNER", "partnerId": gid(Kind::Partner, 404)}),
-            ),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["NOT_FOUND"]);
-    assert_eq!(app.counts().await, before);
+    }
+    for (partner, code) in [
+        (json!("nope"), "VALIDATION"),
+        (json!(gid(Kind::Partner, 404)), "NOT_FOUND"),
+    ] {
+        let input = cluster(json!({"userType": "PARTNER", "partnerId": partner}));
+        app.assert_rejected(csa, CREATE_USER, input, &[code]).await;
+    }
 }
 
 #[tokio::test]
@@ -814,7 +760,7 @@ async fn a_cluster_member_invites_partner_users_of_its_own_partner_only() {
     )
     .await;
     let d = app
-        .data(
+        .execute_data(
             "member@p.org",
             CREATE_USER,
             create_input(
@@ -827,30 +773,19 @@ async fn a_cluster_member_invites_partner_users_of_its_own_partner_only() {
     assert_eq!(d["createUser"]["errors"], json!([]));
     assert_eq!(d["createUser"]["user"]["partner"]["title"], "P");
     assert_eq!(d["createUser"]["user"]["userType"], "PARTNER");
-    let before = app.counts().await;
-    let d = app
-        .data(
-            "member@p.org",
-            CREATE_USER,
-            create_input(
-                "CLUSTER",
-                "new@q.org",
-                json!({"userType": "PARTNER", "partnerId": gid(Kind::Partner, q)}),
-            ),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["FORBIDDEN"]);
+    let other_partner = json!({"userType": "PARTNER", "partnerId": gid(Kind::Partner, q)});
+    app.assert_rejected(
+        "member@p.org",
+        CREATE_USER,
+        create_input("CLUSTER", "new@q.org", other_partner),
+        &["FORBIDDEN"],
+    )
+    .await;
     for kind in ["IMO", "CLUSTER_ADMIN"] {
-        let d = app
-            .data(
-                "member@p.org",
-                CREATE_USER,
-                create_input("CLUSTER", "boss@un.org", json!({"userType": kind})),
-            )
+        let input = create_input("CLUSTER", "boss@un.org", json!({"userType": kind}));
+        app.assert_rejected("member@p.org", CREATE_USER, input, &["FORBIDDEN"])
             .await;
-        assert_eq!(codes(&d["createUser"]["errors"]), ["FORBIDDEN"], "{kind}");
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -862,7 +797,7 @@ async fn an_imo_invites_partner_users_of_any_partner_but_no_imos_or_admins() {
     app.user("imo@un.org", None, &[(RoleType::ClusterImo, None, Some(c))])
         .await;
     let d = app
-        .data(
+        .execute_data(
             "imo@un.org",
             CREATE_USER,
             create_input(
@@ -873,18 +808,11 @@ async fn an_imo_invites_partner_users_of_any_partner_but_no_imos_or_admins() {
         )
         .await;
     assert_eq!(d["createUser"]["errors"], json!([]));
-    let before = app.counts().await;
     for kind in ["IMO", "CLUSTER_ADMIN"] {
-        let d = app
-            .data(
-                "imo@un.org",
-                CREATE_USER,
-                create_input("CLUSTER", "boss@un.org", json!({"userType": kind})),
-            )
+        let input = create_input("CLUSTER", "boss@un.org", json!({"userType": kind}));
+        app.assert_rejected("imo@un.org", CREATE_USER, input, &["FORBIDDEN"])
             .await;
-        assert_eq!(codes(&d["createUser"]["errors"]), ["FORBIDDEN"], "{kind}");
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -892,7 +820,7 @@ async fn a_system_admin_creates_imo_and_cluster_admin_users_without_a_partner() 
     let (app, csa) = app_with_admin().await;
     let p = app.partner("P").await;
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_USER,
             create_input("CLUSTER", "imo@un.org", json!({"userType": "IMO"})),
@@ -902,7 +830,7 @@ async fn a_system_admin_creates_imo_and_cluster_admin_users_without_a_partner() 
     assert_eq!(d["createUser"]["user"]["partner"], Value::Null);
     assert_eq!(d["createUser"]["user"]["roles"], json!([]));
     let d = app
-        .data(
+        .execute_data(
             csa,
             CREATE_USER,
             create_input(
@@ -938,29 +866,21 @@ async fn a_system_admin_creates_imo_and_cluster_admin_users_without_a_partner() 
     assert_eq!(notices, expected);
     // the new admin holds the authority at once
     let d = app
-        .data("boss@un.org", USERS, json!({"portal": "CLUSTER"}))
+        .execute_data("boss@un.org", USERS, json!({"portal": "CLUSTER"}))
         .await;
     assert_eq!(d["users"]["totalCount"], 2);
-    let before = app.counts().await;
     for kind in ["IMO", "CLUSTER_ADMIN"] {
-        let d = app
-            .data(
-                csa,
-                CREATE_USER,
-                create_input(
-                    "CLUSTER",
-                    "x@un.org",
-                    json!({"userType": kind, "partnerId": gid(Kind::Partner, p)}),
-                ),
-            )
-            .await;
-        assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"], "{kind}");
-        assert_eq!(
-            d["createUser"]["errors"][0]["field"],
-            json!(["input", "partnerId"])
-        );
+        let extra = json!({"userType": kind, "partnerId": gid(Kind::Partner, p)});
+        let input = create_input("CLUSTER", "x@un.org", extra);
+        app.assert_rejected_at(
+            csa,
+            CREATE_USER,
+            input,
+            "VALIDATION",
+            &["input", "partnerId"],
+        )
+        .await;
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -969,58 +889,29 @@ async fn an_upper_case_email_is_refused_not_lowered_and_a_taken_email_is_email_t
     let p = app.partner("P").await;
     app.user("taken@p.org", Some(p), &[]).await;
     let partner = json!({"userType": "PARTNER", "partnerId": gid(Kind::Partner, p)});
-    let before = app.counts().await;
-    let d = app
-        .data(
-            csa,
-            CREATE_USER,
-            create_input("CLUSTER", "Nour@P.org", partner.clone()),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "email"])
-    );
-    let d = app
-        .data(
-            csa,
-            CREATE_USER,
-            create_input("CLUSTER", "taken@p.org", partner.clone()),
-        )
-        .await;
-    assert_eq!(codes(&d["createUser"]["errors"]), ["EMAIL_TAKEN"]);
-    assert_eq!(
-        d["createUser"]["errors"][0]["field"],
-        json!(["input", "email"])
-    );
-    for bad in ["no-at-sign", "two@@p.org", "sp ace@p.org", ""] {
-        let d = app
-            .data(
-                csa,
-                CREATE_USER,
-                create_input("CLUSTER", bad, partner.clone()),
-            )
+    for (email, code) in [("Nour@P.org", "VALIDATION"), ("taken@p.org", "EMAIL_TAKEN")] {
+        let input = create_input("CLUSTER", email, partner.clone());
+        app.assert_rejected_at(csa, CREATE_USER, input, code, &["input", "email"])
             .await;
-        assert_eq!(codes(&d["createUser"]["errors"]), ["VALIDATION"], "{bad}");
+    }
+    for bad in ["no-at-sign", "two@@p.org", "sp ace@p.org", ""] {
+        let input = create_input("CLUSTER", bad, partner.clone());
+        app.assert_rejected(csa, CREATE_USER, input, &["VALIDATION"])
+            .await;
     }
     let long = "n".repeat(65);
-    let d = app
-        .data(
+    let errors = app
+        .assert_rejected(
             csa,
             CREATE_USER,
             json!({"input": {"portal": "CLUSTER", "email": "ok@p.org", "firstName": " ", "lastName": long, "userType": "PARTNER", "partnerId": gid(Kind::Partner, p)}}),
+            &["VALIDATION", "VALIDATION"],
         )
         .await;
-    let fields: Vec<Value> = d["createUser"]["errors"]
-        .as_array()
-        .map(|a| a.iter().map(|e| e["field"].clone()).collect())
-        .unwrap_or_default();
     assert_eq!(
-        fields,
+        fields(&errors),
         [json!(["input", "firstName"]), json!(["input", "lastName"])]
     );
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -1028,7 +919,7 @@ async fn a_user_updates_its_own_names_and_the_change_is_audited() {
     let app = TestApp::spawn().await;
     let id = app.user("me@un.org", None, &[]).await;
     let d = app
-        .data(
+        .execute_data(
             "me@un.org",
             UPDATE_USER,
             json!({"input": {"id": gid(Kind::User, id), "firstName": " Rana ", "lastName": "Khoury", "position": "Lead"}}),
@@ -1039,7 +930,7 @@ async fn a_user_updates_its_own_names_and_the_change_is_audited() {
         json!({"user": {"firstName": "Rana", "lastName": "Khoury", "fullName": "Rana Khoury", "position": "Lead"}, "errors": []})
     );
     let d = app
-        .data(
+        .execute_data(
             "me@un.org",
             UPDATE_USER,
             json!({"input": {"id": gid(Kind::User, id), "position": ""}}),
@@ -1062,19 +953,16 @@ async fn a_user_updates_its_own_names_and_the_change_is_audited() {
         (stored.first_name.as_str(), stored.position),
         ("Rana", None)
     );
-    let before = app.counts().await;
     for input in [
         json!({"id": gid(Kind::User, id)}),
         json!({"id": gid(Kind::User, id), "firstName": ""}),
         json!({"id": gid(Kind::User, id), "lastName": "x".repeat(65)}),
         json!({"id": "nope", "firstName": "A"}),
     ] {
-        let d = app
-            .data("me@un.org", UPDATE_USER, json!({"input": input}))
+        let input = json!({ "input": input });
+        app.assert_rejected("me@un.org", UPDATE_USER, input, &["VALIDATION"])
             .await;
-        assert_eq!(codes(&d["updateUser"]["errors"]), ["VALIDATION"], "{input}");
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -1085,20 +973,14 @@ async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() 
     let p = app.partner("P").await;
     let q = app.partner("Q").await;
     use RoleType::*;
-    app.user("csa@un.org", None, &[(ClusterSystemAdmin, None, None)])
-        .await;
+    app.system_admin("csa@un.org").await;
     app.user("imo@un.org", None, &[(ClusterImo, None, Some(c))])
         .await;
     app.user("imo2@un.org", None, &[(ClusterImo, None, Some(c))])
         .await;
     app.user("member@p.org", Some(p), &[(ClusterMember, None, Some(c))])
         .await;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(ws), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, ws).await;
     app.user("editor@p.org", Some(p), &[(IpEditor, Some(ws), None)])
         .await;
     app.user("partner@q.org", Some(q), &[(ClusterMember, None, Some(c))])
@@ -1116,16 +998,11 @@ async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() 
     ];
     for (who, target, error) in cases {
         let id = app.user_id(target).await;
-        let before = app.counts().await;
-        let d = app
-            .data(
-                who,
-                UPDATE_USER,
-                json!({"input": {"id": gid(Kind::User, id), "position": format!("set by {who}")}}),
-            )
-            .await;
+        let input =
+            json!({"input": {"id": gid(Kind::User, id), "position": format!("set by {who}")}});
         match error {
             None => {
+                let d = app.execute_data(who, UPDATE_USER, input).await;
                 assert_eq!(d["updateUser"]["errors"], json!([]), "{who} -> {target}");
                 assert_eq!(
                     app.stored_user(id).await.position,
@@ -1133,12 +1010,7 @@ async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() 
                 );
             }
             Some(code) => {
-                assert_eq!(
-                    codes(&d["updateUser"]["errors"]),
-                    [code],
-                    "{who} -> {target}"
-                );
-                assert_eq!(app.counts().await, before);
+                app.assert_rejected(who, UPDATE_USER, input, &[code]).await;
                 assert_eq!(app.stored_user(id).await.position, None);
             }
         }
@@ -1162,7 +1034,7 @@ async fn a_system_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivat
         .await;
     assert_eq!(status, 200);
     let d = app
-        .data(
+        .execute_data(
             csa,
             SET_ACTIVE,
             json!({"input": {"id": gid(Kind::User, id), "isActive": false}}),
@@ -1188,7 +1060,7 @@ async fn a_system_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivat
         ["imo@un.org"]
     );
     let d = app
-        .data(
+        .execute_data(
             csa,
             SET_ACTIVE,
             json!({"input": {"id": gid(Kind::User, id), "isActive": true}}),
@@ -1220,14 +1092,9 @@ async fn a_system_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivat
 async fn nobody_changes_its_own_activity() {
     let (app, csa) = app_with_admin().await;
     let me = app.user_id(csa).await;
-    let d = app
-        .data(
-            csa,
-            SET_ACTIVE,
-            json!({"input": {"id": gid(Kind::User, me), "isActive": false}}),
-        )
+    let input = json!({"input": {"id": gid(Kind::User, me), "isActive": false}});
+    app.assert_rejected(csa, SET_ACTIVE, input, &["SELF_MODIFICATION"])
         .await;
-    assert_eq!(codes(&d["setUserActive"]["errors"]), ["SELF_MODIFICATION"]);
     assert!(app.stored_user(me).await.is_active);
     assert!(app.audit().await.is_empty());
 }
@@ -1241,12 +1108,7 @@ async fn an_authorized_officer_deactivates_same_partner_users_whose_roles_all_li
     let c = app.cluster(w1, ClusterType::Health).await;
     let p = app.partner("P").await;
     use RoleType::*;
-    app.user(
-        "ao@p.org",
-        Some(p),
-        &[(IpAuthorizedOfficer, Some(w1), None)],
-    )
-    .await;
+    app.officer("ao@p.org", p, w1).await;
     let cases: Vec<(&str, Grants, Option<&str>)> = vec![
         ("admin@p.org", vec![(IpAdmin, Some(w1), None)], None),
         ("editor@p.org", vec![(IpEditor, Some(w1), None)], None),
@@ -1269,20 +1131,16 @@ async fn an_authorized_officer_deactivates_same_partner_users_whose_roles_all_li
     ];
     for (email, grants, error) in cases {
         let id = app.user(email, Some(p), &grants).await;
-        let d = app
-            .data(
-                "ao@p.org",
-                SET_ACTIVE,
-                json!({"input": {"id": gid(Kind::User, id), "isActive": false}}),
-            )
-            .await;
+        let input = json!({"input": {"id": gid(Kind::User, id), "isActive": false}});
         match error {
             None => {
+                let d = app.execute_data("ao@p.org", SET_ACTIVE, input).await;
                 assert_eq!(d["setUserActive"]["errors"], json!([]), "{email}");
                 assert!(!app.stored_user(id).await.is_active, "{email}");
             }
             Some(code) => {
-                assert_eq!(codes(&d["setUserActive"]["errors"]), [code], "{email}");
+                app.assert_rejected("ao@p.org", SET_ACTIVE, input, &[code])
+                    .await;
                 assert!(app.stored_user(id).await.is_active, "{email}");
             }
         }
@@ -1291,14 +1149,9 @@ async fn an_authorized_officer_deactivates_same_partner_users_whose_roles_all_li
     let other = app
         .user("editor@q.org", Some(q), &[(IpEditor, Some(w1), None)])
         .await;
-    let d = app
-        .data(
-            "ao@p.org",
-            SET_ACTIVE,
-            json!({"input": {"id": gid(Kind::User, other), "isActive": false}}),
-        )
+    let input = json!({"input": {"id": gid(Kind::User, other), "isActive": false}});
+    app.assert_rejected("ao@p.org", SET_ACTIVE, input, &["NOT_FOUND"])
         .await;
-    assert_eq!(codes(&d["setUserActive"]["errors"]), ["NOT_FOUND"]);
     assert!(app.stored_user(other).await.is_active);
 }
 
@@ -1321,7 +1174,7 @@ async fn an_ip_admin_deactivates_only_editors_and_viewers_of_its_workspaces() {
         .await;
     for id in [editor, viewer] {
         let d = app
-            .data(
+            .execute_data(
                 "admin@p.org",
                 SET_ACTIVE,
                 json!({"input": {"id": gid(Kind::User, id), "isActive": false}}),
@@ -1330,18 +1183,13 @@ async fn an_ip_admin_deactivates_only_editors_and_viewers_of_its_workspaces() {
         assert_eq!(d["setUserActive"]["errors"], json!([]));
         assert!(!app.stored_user(id).await.is_active);
     }
-    let d = app
-        .data(
-            "admin@p.org",
-            SET_ACTIVE,
-            json!({"input": {"id": gid(Kind::User, admin2), "isActive": false}}),
-        )
+    let input = json!({"input": {"id": gid(Kind::User, admin2), "isActive": false}});
+    app.assert_rejected("admin@p.org", SET_ACTIVE, input, &["FORBIDDEN"])
         .await;
-    assert_eq!(codes(&d["setUserActive"]["errors"]), ["FORBIDDEN"]);
     assert!(app.stored_user(admin2).await.is_active);
     // and reactivates what it deactivated
     let d = app
-        .data(
+        .execute_data(
             "admin@p.org",
             SET_ACTIVE,
             json!({"input": {"id": gid(Kind::User, editor), "isActive": true}}),

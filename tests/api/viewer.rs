@@ -145,12 +145,14 @@ async fn restore(app: &TestApp, row: prp_role::Model) {
 
 /// Checks every answer of one page against the mutations; returns how many were checked.
 async fn check_page(app: &TestApp, requester: &str, portal: &str) -> usize {
-    let data = app.data(requester, PAGE, json!({ "portal": portal })).await;
+    let data = app
+        .execute_data(requester, PAGE, json!({ "portal": portal }))
+        .await;
     let mut checked = 0;
     for user in data["users"]["nodes"].as_array().into_iter().flatten() {
         let id = user["id"].as_str().expect("id");
         let body = app
-            .gql(
+            .execute(
                 requester,
                 "mutation($id: ID!) { updateUser(input: {id: $id, position: \"Checked\"}) { errors { code } } }",
                 json!({ "id": id }),
@@ -163,7 +165,7 @@ async fn check_page(app: &TestApp, requester: &str, portal: &str) -> usize {
         );
         let active = user["isActive"].as_bool().expect("bool");
         let body = app
-            .gql(
+            .execute(
                 requester,
                 "mutation($id: ID!, $a: Boolean!) { setUserActive(input: {id: $id, isActive: $a}) { errors { code } } }",
                 json!({ "id": id, "a": !active }),
@@ -196,7 +198,7 @@ async fn check_page(app: &TestApp, requester: &str, portal: &str) -> usize {
                 .collect();
             for name in &ROLE_NAMES[..9] {
                 let body = app
-                    .gql(
+                    .execute(
                         requester,
                         "mutation($id: ID!, $r: RoleType!) { updateRole(input: {id: $id, role: $r}) { errors { code } } }",
                         json!({ "id": rid, "r": name }),
@@ -213,7 +215,7 @@ async fn check_page(app: &TestApp, requester: &str, portal: &str) -> usize {
                 }
             }
             let body = app
-                .gql(
+                .execute(
                     requester,
                     "mutation($id: ID!, $a: Boolean!) { updateRole(input: {id: $id, isActive: $a}) { errors { code } } }",
                     json!({ "id": rid, "a": !before.is_active }),
@@ -229,7 +231,7 @@ async fn check_page(app: &TestApp, requester: &str, portal: &str) -> usize {
                 restore(app, before.clone()).await;
             }
             let body = app
-                .gql(
+                .execute(
                     requester,
                     "mutation($id: ID!) { deleteRole(input: {id: $id}) { errors { code } } }",
                     json!({ "id": rid }),
@@ -290,14 +292,9 @@ fn every_viewer_can_answer_is_what_the_mutation_then_does() {
                     let app = TestApp::spawn().await;
                     let requester = build(&app, &members).await;
                     for portal in ["IP", "CLUSTER"] {
-                        let (status, body) = app
-                            .post(
-                                Some(&app.token(&requester)),
-                                PAGE,
-                                json!({ "portal": portal }),
-                            )
+                        let body = app
+                            .execute(&requester, PAGE, json!({ "portal": portal }))
                             .await;
-                        assert_eq!(status, 200, "{body}");
                         if body["errors"][0]["extensions"]["code"] == "FORBIDDEN" {
                             continue;
                         }
