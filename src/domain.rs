@@ -3,16 +3,29 @@
 //! SCREAMING_SNAKE_CASE names), so there is exactly one list of each.
 
 use async_graphql::Enum;
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
-/// Defines a stored enum: GraphQL enum, serde name, and `as_str`/`parse` for the database.
+/// Defines a stored enum: GraphQL enum, serde name, a SeaORM active enum stored as its name in
+/// a text column (no database enum type, so adding a value needs no schema change and the
+/// previous version can still serve during an upgrade), and `as_str`/`parse`. A stored
+/// name this version does not know fails the row's read: a loud INTERNAL error, never
+/// another value.
 macro_rules! stored_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[sea_orm(string_value = $text)] $variant),+
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
 
         impl $name {

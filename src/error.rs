@@ -80,12 +80,6 @@ impl ApiError {
         tracing::error!(error = %detail, "internal error");
         Self::new(QueryCode::Internal, "internal error")
     }
-
-    /// A stored enum value this version does not know (written by a newer version or by hand):
-    /// refused loudly, never shown as another value.
-    pub fn unknown_stored(what: &str, value: &str) -> Self {
-        Self::internal(&format!("unknown stored {what} {value:?}"))
-    }
 }
 
 impl From<ApiError> for async_graphql::Error {

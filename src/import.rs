@@ -482,7 +482,7 @@ mod tests {
             .all(&t.db)
             .await?;
         assert_eq!(roles.len(), 1);
-        assert_eq!(roles[0].role, "IP_AUTHORIZED_OFFICER");
+        assert_eq!(roles[0].role, crate::domain::RoleType::IpAuthorizedOfficer);
         let event = audit_event::Entity::find()
             .filter(audit_event::Column::Action.eq("user.create"))
             .filter(audit_event::Column::TargetId.eq(ao.id))

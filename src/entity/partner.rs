@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{CsoType, ExternalSource, PartnerType, SharedPartner};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "partner")]
 pub struct Model {
@@ -10,9 +12,9 @@ pub struct Model {
     pub title: String,
     pub short_title: String,
     pub alternate_title: Option<String>,
-    pub partner_type: String,
-    pub shared_partner: String,
-    pub cso_type: Option<String>,
+    pub partner_type: PartnerType,
+    pub shared_partner: SharedPartner,
+    pub cso_type: Option<CsoType>,
     pub email: Option<String>,
     pub phone_number: Option<String>,
     pub street_address: Option<String>,
@@ -28,7 +30,7 @@ pub struct Model {
     pub type_of_assessment: Option<String>,
     pub ocha_external_id: Option<String>,
     pub external_id: Option<String>,
-    pub external_source: Option<String>,
+    pub external_source: Option<ExternalSource>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

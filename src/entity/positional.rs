@@ -9,10 +9,14 @@
 //! (sea-orm reads an `Option` by decoding, failing, and formatting the column into an error),
 //! and sqlx decodes each value without checking its type again (see `decode`).
 
+use sea_orm::prelude::{Date, DateTimeUtc};
 use sea_orm::sqlx::{Decode, Postgres, Row, Sqlite};
-use sea_orm::{DbErr, QueryResult};
+use sea_orm::{ActiveEnum, DbErr, QueryResult};
 
 use super::{cluster, partner, prp_role, response_plan, user, workspace};
+use crate::domain::{
+    ClusterType, CsoType, ExternalSource, PartnerType, ResponsePlanType, RoleType, SharedPartner,
+};
 
 /// A model whose columns sit at consecutive positions of a row, in declaration order.
 pub trait FromRowAt: Sized {
@@ -61,6 +65,56 @@ where
     decoded.map_err(|e| DbErr::Type(format!("column {i}: {e}")))
 }
 
+/// A column's value read by position: plain values through [`decode`], stored enums by their
+/// name (an unknown name is an error, never another value).
+trait Value: Sized {
+    fn at(row: &QueryResult, i: usize) -> Result<Self, DbErr>;
+}
+
+macro_rules! plain_values {
+    ($($ty:ty),+) => {$(
+        impl Value for $ty {
+            fn at(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
+                decode(row, i)
+            }
+        }
+        impl Value for Option<$ty> {
+            fn at(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
+                decode(row, i)
+            }
+        }
+    )+};
+}
+
+plain_values!(i64, i32, String, bool, DateTimeUtc, Date);
+
+macro_rules! stored_enums {
+    ($($ty:ty),+) => {$(
+        impl Value for $ty {
+            fn at(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
+                <$ty as ActiveEnum>::try_from_value(&decode::<String>(row, i)?)
+            }
+        }
+        impl Value for Option<$ty> {
+            fn at(row: &QueryResult, i: usize) -> Result<Self, DbErr> {
+                decode::<Option<String>>(row, i)?
+                    .map(|name| <$ty as ActiveEnum>::try_from_value(&name))
+                    .transpose()
+            }
+        }
+    )+};
+}
+
+stored_enums!(
+    RoleType,
+    PartnerType,
+    SharedPartner,
+    CsoType,
+    ExternalSource,
+    ClusterType,
+    ResponsePlanType
+);
+
 macro_rules! positional {
     ($($model:path { $($field:ident),+ $(,)? })+) => {$(
         impl FromRowAt for $model {
@@ -72,7 +126,7 @@ macro_rules! positional {
                 // Struct fields are evaluated in the order written, so `i` walks the columns.
                 Ok(Self {
                     $($field: {
-                        let value = decode(row, i)?;
+                        let value = Value::at(row, i)?;
                         i += 1;
                         value
                     }),+

@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RoleType;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "prp_role")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: RoleType,
     pub workspace_id: Option<i64>,
     pub cluster_id: Option<i64>,
     pub is_active: bool,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ResponsePlanType;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "response_plan")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub workspace_id: i64,
     pub title: String,
-    pub plan_type: String,
+    pub plan_type: ResponsePlanType,
     /// The plan's own label, only for type OTHER (contract 1.1 §9.13).
     pub plan_custom_type: Option<String>,
     pub start_date: Option<Date>,

@@ -10,7 +10,7 @@ use sea_orm::ActiveValue::NotSet;
 use serde_json::Value;
 
 use super::json::{key_path, kind, Errors, Record};
-use crate::domain::{ClusterType, ResponsePlanType, RoleType};
+use crate::domain::{ClusterType, ExternalSource, ResponsePlanType, RoleType};
 use crate::entity::partner;
 use crate::partners::draft::PartnerDraft;
 use crate::scalars::{Date, Decimal};
@@ -375,7 +375,7 @@ struct Seen {
     clusters: HashMap<(usize, ClusterType, Option<String>), usize>,
     vendor_numbers: HashMap<String, usize>,
     ocha_ids: HashMap<String, usize>,
-    external_ids: HashMap<(String, String), usize>,
+    external_ids: HashMap<(ExternalSource, String), usize>,
     emails: HashMap<String, usize>,
 }
 
@@ -395,7 +395,9 @@ fn first_use<K: std::hash::Hash + Eq>(
 }
 
 /// The cleaned value of an active model column.
-fn column(v: &sea_orm::ActiveValue<Option<String>>) -> Option<String> {
+fn column<T: Clone + Into<sea_orm::Value> + sea_orm::sea_query::Nullable>(
+    v: &sea_orm::ActiveValue<Option<T>>,
+) -> Option<T> {
     v.try_as_ref().cloned().flatten()
 }
 
@@ -621,8 +623,7 @@ impl<'a> Context<'a> {
         }
         if let (Some(source), Some(id)) = (column(&m.external_source), column(&m.external_id)) {
             if !r.has_failed("externalId") {
-                if let Some(first) =
-                    first_use(&mut self.seen.external_ids, (source.clone(), id.clone()), i)
+                if let Some(first) = first_use(&mut self.seen.external_ids, (source, id.clone()), i)
                 {
                     r.fail(
                         "externalId",

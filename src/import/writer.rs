@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::check::Batch;
 use super::json::Errors;
 use super::ImportSummary;
+use crate::domain::ExternalSource;
 use crate::entity::{
     audit_event, cluster, partner, partner_cluster, prp_role, response_plan, user, workspace,
 };
@@ -147,9 +148,9 @@ pub async fn conflicts(
         }
     }
     let wanted: Vec<&str> = external_ids.iter().flatten().map(|s| s.as_str()).collect();
-    let mut taken: HashSet<(String, String)> = HashSet::new();
+    let mut taken: HashSet<(ExternalSource, String)> = HashSet::new();
     for chunk in wanted.chunks(max_params(db)) {
-        let rows: Vec<(Option<String>, Option<String>)> = partner::Entity::find()
+        let rows: Vec<(Option<ExternalSource>, Option<String>)> = partner::Entity::find()
             .select_only()
             .column(partner::Column::ExternalSource)
             .column(partner::Column::ExternalId)
@@ -162,7 +163,7 @@ pub async fn conflicts(
     for (i, p) in batch.partners.iter().enumerate() {
         let source = p.model.external_source.try_as_ref().cloned().flatten();
         if let (Some(source), Some(id)) = (source, external_ids[i]) {
-            if taken.contains(&(source.clone(), id.clone())) {
+            if taken.contains(&(source, id.clone())) {
                 errors.at(
                     format!("partners[{i}].externalId"),
                     format_args!(
@@ -404,7 +405,7 @@ pub async fn write_new(
         |p| response_plan::ActiveModel {
             workspace_id: Set(workspace_ids[p.workspace]),
             title: Set(p.title.clone()),
-            plan_type: Set(p.plan_type.as_str().to_owned()),
+            plan_type: Set(p.plan_type),
             plan_custom_type: Set(p.custom_type.clone()),
             start_date: Set(p.start),
             end_date: Set(p.end),
@@ -427,12 +428,12 @@ pub async fn write_new(
         |i| known.cluster(i),
         |c| cluster::ActiveModel {
             response_plan_id: Set(Some(plan_ids[c.plan])),
-            cluster_type: Set(c.kind.as_str().to_owned()),
+            cluster_type: Set(c.kind),
             imported_type: Set(c.imported_type.clone()),
             created_at: Set(now),
             ..Default::default()
         },
-        |c, m| m.cluster_type == c.kind.as_str() && m.response_plan_id == Some(plan_ids[c.plan]),
+        |c, m| m.cluster_type == c.kind && m.response_plan_id == Some(plan_ids[c.plan]),
         |m| m.id,
     )
     .await?;
@@ -532,7 +533,7 @@ pub async fn write_new(
             .iter()
             .map(|(_, _, user_id, r)| prp_role::ActiveModel {
                 user_id: Set(*user_id),
-                role: Set(r.role.as_str().to_owned()),
+                role: Set(r.role),
                 workspace_id: Set(r.workspace.map(|w| workspace_ids[w])),
                 cluster_id: Set(r.cluster.map(|c| cluster_ids[c])),
                 is_active: Set(r.is_active),
@@ -548,7 +549,7 @@ pub async fn write_new(
         roles.len(),
         "prp_role",
         |m| m.id,
-        |i, m| m.user_id == roles[i].2 && m.role == roles[i].3.role.as_str(),
+        |i, m| m.user_id == roles[i].2 && m.role == roles[i].3.role,
     )?;
     for m in &stored {
         audit.created("role.create", "PRPRole", m.id, role_json(m));

@@ -82,9 +82,9 @@ impl PartnerDraft {
             title: p.title.clone(),
             short_title: Some(p.short_title.clone()),
             alternate_title: p.alternate_title.clone(),
-            partner_type: PartnerType::parse(&p.partner_type),
-            shared_partner: SharedPartner::parse(&p.shared_partner),
-            cso_type: p.cso_type.as_deref().and_then(CsoType::parse),
+            partner_type: Some(p.partner_type),
+            shared_partner: Some(p.shared_partner),
+            cso_type: p.cso_type,
             email: p.email.clone(),
             phone_number: p.phone_number.clone(),
             street_address: p.street_address.clone(),
@@ -100,7 +100,7 @@ impl PartnerDraft {
             type_of_assessment: p.type_of_assessment.clone(),
             ocha_external_id: p.ocha_external_id.clone(),
             external_id: p.external_id.clone(),
-            external_source: p.external_source.as_deref().and_then(ExternalSource::parse),
+            external_source: p.external_source,
         }
     }
 
@@ -127,13 +127,9 @@ impl PartnerDraft {
             .unwrap_or_default());
         model.alternate_title =
             Set(c.optional_text("alternateTitle", self.alternate_title.as_deref(), 255));
-        model.partner_type = Set(partner_type.as_str().to_owned());
-        model.shared_partner = Set(self
-            .shared_partner
-            .unwrap_or(SharedPartner::No)
-            .as_str()
-            .to_owned());
-        model.cso_type = Set(self.cso_type.map(|t| t.as_str().to_owned()));
+        model.partner_type = Set(partner_type);
+        model.shared_partner = Set(self.shared_partner.unwrap_or(SharedPartner::No));
+        model.cso_type = Set(self.cso_type);
         model.email = Set(c.optional_email("email", self.email.as_deref()));
         model.phone_number = Set(c.optional_text("phoneNumber", self.phone_number.as_deref(), 64));
         model.street_address =
@@ -157,6 +153,6 @@ impl PartnerDraft {
         model.ocha_external_id =
             Set(c.optional_text("ochaExternalId", self.ocha_external_id.as_deref(), 128));
         model.external_id = Set(c.optional_text("externalId", self.external_id.as_deref(), 128));
-        model.external_source = Set(self.external_source.map(|s| s.as_str().to_owned()));
+        model.external_source = Set(self.external_source);
     }
 }

@@ -153,22 +153,19 @@ impl Partner {
     }
     /// Kind of organisation
     async fn partner_type(&self, ctx: &Context<'_>) -> Result<PartnerType, ApiError> {
-        kind(self.model(ctx).await?)
+        Ok(self.model(ctx).await?.partner_type)
     }
     /// Label of the kind, e.g. "Civil Society Organization"
     async fn partner_type_display(&self, ctx: &Context<'_>) -> Result<&'static str, ApiError> {
-        Ok(kind(self.model(ctx).await?)?.label())
+        Ok(self.model(ctx).await?.partner_type.label())
     }
     /// Shared with UNDP and/or UNFPA
     async fn shared_partner(&self, ctx: &Context<'_>) -> Result<SharedPartner, ApiError> {
-        let m = self.model(ctx).await?;
-        SharedPartner::parse(&m.shared_partner)
-            .ok_or_else(|| ApiError::unknown_stored("shared partner", &m.shared_partner))
+        Ok(self.model(ctx).await?.shared_partner)
     }
     /// Kind of civil society organisation
     async fn cso_type(&self, ctx: &Context<'_>) -> Result<Option<CsoType>, ApiError> {
-        let m = self.model(ctx).await?;
-        Ok(m.cso_type.as_deref().and_then(CsoType::parse))
+        Ok(self.model(ctx).await?.cso_type)
     }
     /// Contact email
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
@@ -248,7 +245,7 @@ impl Partner {
     /// The system the record comes from
     async fn external_source(&self, ctx: &Context<'_>) -> Result<Option<ExternalSource>, ApiError> {
         let m = self.model(ctx).await?;
-        Ok(m.external_source.as_deref().and_then(ExternalSource::parse))
+        Ok(m.external_source)
     }
     /// The clusters the partner works in
     #[graphql(complexity = "crate::pagination::list_complexity(child_complexity)")]
@@ -275,12 +272,6 @@ impl Partner {
         let m = self.model(ctx).await?;
         Ok(m.updated_at)
     }
-}
-
-/// The kind of a partner.
-fn kind(m: &partner::Model) -> Result<PartnerType, ApiError> {
-    PartnerType::parse(&m.partner_type)
-        .ok_or_else(|| ApiError::unknown_stored("partner type", &m.partner_type))
 }
 
 /// A partner visible to the requester, or None.

@@ -9,7 +9,7 @@ use crate::audit::store::{apply_and_record, record_with_notice, Change};
 use crate::context::{Auth, Call};
 use crate::domain::RoleType;
 use crate::entity::{prp_role, user};
-use crate::error::{ApiError, ErrorCode, MutationError, UserError};
+use crate::error::{ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
@@ -93,16 +93,15 @@ pub async fn update_role(
         })?;
         let mut after = before.clone();
         if let Some(role) = role {
-            after.role = role.as_str().to_owned();
+            after.role = role;
         }
         if let Some(active) = is_active {
             after.is_active = active;
         }
         let (write, after) = store::update_statement(after);
-        let notice = RoleType::parse(&after.role).map(|t| {
-            let scope = scope_label_of(&bundle);
-            notify::role_notice(&target_user.email, RoleChange::Changed, t, &scope)
-        });
+        let scope = scope_label_of(&bundle);
+        let notice =
+            notify::role_notice(&target_user.email, RoleChange::Changed, after.role, &scope);
         apply_and_record(
             txn,
             write,
@@ -114,7 +113,7 @@ pub async fn update_role(
                 before: Some(store::role_json(&before)),
                 after: Some(store::role_json(&after)),
             },
-            notice,
+            Some(notice),
         )
         .await?;
         Ok(RoleBundle {
@@ -227,7 +226,7 @@ async fn write_roles(
         .any(|e| e.role == RoleType::ClusterSystemAdmin)
     {
         for old in crate::roles::store::role_bundles(txn, &[target.id]).await? {
-            if RoleType::parse(&old.role.role).is_some_and(|t| !t.is_ip()) {
+            if !old.role.role.is_ip() {
                 remove_role(txn, actor, &target_user.email, &old).await?;
             }
         }
@@ -268,10 +267,8 @@ async fn remove_role(
     bundle: &RoleBundle,
 ) -> Result<(), MutationError> {
     let role = &bundle.role;
-    let notice = RoleType::parse(&role.role).map(|t| {
-        let scope = scope_label_of(bundle);
-        notify::role_notice(email, RoleChange::Removed, t, &scope)
-    });
+    let scope = scope_label_of(bundle);
+    let notice = notify::role_notice(email, RoleChange::Removed, role.role, &scope);
     apply_and_record(
         txn,
         store::delete_statement(role.id),
@@ -283,7 +280,7 @@ async fn remove_role(
             before: Some(store::role_json(role)),
             after: None,
         },
-        notice,
+        Some(notice),
     )
     .await?;
     Ok(())
@@ -310,8 +307,7 @@ async fn load_role(
         .find(|b| b.role.id == id)
         .cloned()
         .ok_or_else(not_found)?;
-    let row = users::store::role_row(&role.role)
-        .ok_or_else(|| ApiError::internal(&"unknown stored role"))?;
+    let row = users::store::role_row(&role.role);
     Ok((role, row, parties))
 }
 

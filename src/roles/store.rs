@@ -29,7 +29,7 @@ pub async fn insert(
     let now = Utc::now();
     prp_role::ActiveModel {
         user_id: Set(user_id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         workspace_id: Set(workspace_id),
         cluster_id: Set(cluster_id),
         is_active: Set(is_active),
@@ -48,7 +48,7 @@ pub fn update_statement(mut model: prp_role::Model) -> (UpdateStatement, prp_rol
     model.updated_at = Utc::now().trunc_subsecs(6);
     let statement = UpdateStatement::new()
         .table(prp_role::Entity)
-        .value(prp_role::Column::Role, model.role.clone())
+        .value(prp_role::Column::Role, model.role)
         .value(prp_role::Column::IsActive, model.is_active)
         .value(prp_role::Column::UpdatedAt, model.updated_at)
         .and_where(prp_role::Column::Id.eq(model.id))

@@ -175,10 +175,7 @@ impl User {
         let holder = Arc::new(store::person_of_bundles(&self.model, &bundles));
         Ok(bundles
             .iter()
-            .filter(|b| {
-                portal
-                    .is_none_or(|p| RoleType::parse(&b.role.role).is_some_and(|t| t.portal() == p))
-            })
+            .filter(|b| portal.is_none_or(|p| b.role.role.portal() == p))
             .cloned()
             .map(|b| PrpRole::from_bundle(b).held_by(holder.clone()))
             .collect())
@@ -250,21 +247,13 @@ impl PrpRole {
         &self.model
     }
 
-    fn role_type(&self) -> Result<RoleType, ApiError> {
-        RoleType::parse(&self.model.role)
-            .ok_or_else(|| ApiError::unknown_stored("role type", &self.model.role))
-    }
-
     /// What the guard needs to answer `viewerCan…`: the requester, this row and its holder.
-    /// None for a stored role the guard does not know (it grants and allows nothing).
     async fn guard_view(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Option<(Person, RoleRow, Arc<Person>)>, ApiError> {
+    ) -> Result<(Person, RoleRow, Arc<Person>), ApiError> {
         let me = requester(ctx)?.person.clone();
-        let Some(row) = store::role_row(&self.model) else {
-            return Ok(None);
-        };
+        let row = store::role_row(&self.model);
         let holder = match &self.holder {
             Some(holder) => holder.clone(),
             None => {
@@ -280,7 +269,7 @@ impl PrpRole {
                 Arc::new(store::person_of_bundles(&user, &roles))
             }
         };
-        Ok(Some((me, row, holder)))
+        Ok((me, row, holder))
     }
 }
 
@@ -291,16 +280,16 @@ impl PrpRole {
         ids::encode(Kind::Role, self.model.id)
     }
     /// The role type
-    async fn role(&self) -> Result<RoleType, ApiError> {
-        self.role_type()
+    async fn role(&self) -> RoleType {
+        self.model.role
     }
     /// Human label, e.g. "IP Authorized Officer"
-    async fn role_display(&self) -> Result<&'static str, ApiError> {
-        Ok(self.role_type()?.label())
+    async fn role_display(&self) -> &'static str {
+        self.model.role.label()
     }
     /// The portal of the role
-    async fn portal(&self) -> Result<Portal, ApiError> {
-        Ok(self.role_type()?.portal())
+    async fn portal(&self) -> Portal {
+        self.model.role.portal()
     }
     /// The holder of the role
     async fn user(&self, ctx: &Context<'_>) -> Result<User, ApiError> {
@@ -349,24 +338,18 @@ impl PrpRole {
     /// The role types updateRole would accept for this row from the requester now (empty
     /// when none), decided by the guard of the mutation itself
     async fn viewer_can_change_to(&self, ctx: &Context<'_>) -> Result<Vec<RoleType>, ApiError> {
-        Ok(match self.guard_view(ctx).await? {
-            Some((me, row, holder)) => permissions::role_changes(&me, &row, &holder),
-            None => Vec::new(),
-        })
+        let (me, row, holder) = self.guard_view(ctx).await?;
+        Ok(permissions::role_changes(&me, &row, &holder))
     }
     /// Whether updateRole flipping isActive would succeed for the requester now
     async fn viewer_can_toggle(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self
-            .guard_view(ctx)
-            .await?
-            .is_some_and(|(me, row, holder)| permissions::may_toggle_role(&me, &row, &holder)))
+        let (me, row, holder) = self.guard_view(ctx).await?;
+        Ok(permissions::may_toggle_role(&me, &row, &holder))
     }
     /// Whether deleteRole would succeed for the requester now
     async fn viewer_can_delete(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
-        Ok(self
-            .guard_view(ctx)
-            .await?
-            .is_some_and(|(me, row, holder)| permissions::may_delete_role(&me, &row, &holder)))
+        let (me, row, holder) = self.guard_view(ctx).await?;
+        Ok(permissions::may_delete_role(&me, &row, &holder))
     }
 }
 

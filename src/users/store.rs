@@ -9,21 +9,20 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::domain::RoleType;
 use crate::entity::positional::FromRowAt;
 use crate::entity::{prp_role, user};
 use crate::permissions::{Person, RoleRow};
 use crate::roles::store::{role_bundles, RoleBundle};
 
-/// A role row as the guard sees it; rows with an unknown role name are skipped.
-pub fn role_row(m: &prp_role::Model) -> Option<RoleRow> {
-    Some(RoleRow {
+/// A role row as the guard sees it.
+pub fn role_row(m: &prp_role::Model) -> RoleRow {
+    RoleRow {
         id: m.id,
-        role: RoleType::parse(&m.role)?,
+        role: m.role,
         workspace_id: m.workspace_id,
         cluster_id: m.cluster_id,
         is_active: m.is_active,
-    })
+    }
 }
 
 /// The guard's view of a user with its roles.
@@ -32,7 +31,7 @@ pub fn person(user: &user::Model, roles: &[prp_role::Model]) -> Person {
         id: user.id,
         is_active: user.is_active,
         partner_id: user.partner_id,
-        roles: roles.iter().filter_map(role_row).collect(),
+        roles: roles.iter().map(role_row).collect(),
     }
 }
 
@@ -42,7 +41,7 @@ pub fn person_of_bundles(user: &user::Model, bundles: &[RoleBundle]) -> Person {
         id: user.id,
         is_active: user.is_active,
         partner_id: user.partner_id,
-        roles: bundles.iter().filter_map(|b| role_row(&b.role)).collect(),
+        roles: bundles.iter().map(|b| role_row(&b.role)).collect(),
     }
 }
 

@@ -60,9 +60,8 @@ impl ResponsePlan {
         &self.0.title
     }
     /// Kind of plan
-    async fn plan_type(&self) -> Result<ResponsePlanType, ApiError> {
-        ResponsePlanType::parse(&self.0.plan_type)
-            .ok_or_else(|| ApiError::unknown_stored("plan type", &self.0.plan_type))
+    async fn plan_type(&self) -> ResponsePlanType {
+        self.0.plan_type
     }
     /// The plan's own label when planType is OTHER
     async fn plan_custom_type(&self) -> Option<&str> {
@@ -117,11 +116,6 @@ impl Cluster {
         Cluster(model, Some((plan, workspace)))
     }
 
-    fn cluster_type(&self) -> Result<ClusterType, ApiError> {
-        ClusterType::parse(&self.0.cluster_type)
-            .ok_or_else(|| ApiError::unknown_stored("cluster type", &self.0.cluster_type))
-    }
-
     /// "<title> (<plan title> <workspace title>)", or the title without a plan.
     pub async fn full_title_text(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
         if let Some((plan, workspace)) = &self.1 {
@@ -156,8 +150,8 @@ impl Cluster {
     }
     /// Sector of the cluster
     #[graphql(name = "type")]
-    async fn kind(&self) -> Result<ClusterType, ApiError> {
-        self.cluster_type()
+    async fn kind(&self) -> ClusterType {
+        self.0.cluster_type
     }
     /// Name of an imported sector, when the type is IMPORTED
     async fn imported_type(&self) -> Option<&str> {

@@ -150,7 +150,7 @@ pub async fn insert_plan(
     response_plan::ActiveModel {
         workspace_id: Set(plan.workspace_id),
         title: Set(plan.title),
-        plan_type: Set(plan.plan_type.as_str().to_owned()),
+        plan_type: Set(plan.plan_type),
         plan_custom_type: Set(plan.custom_type),
         start_date: Set(plan.start),
         end_date: Set(plan.end),
@@ -169,7 +169,7 @@ pub async fn insert_cluster(
 ) -> Result<cluster::Model, DbErr> {
     cluster::ActiveModel {
         response_plan_id: Set(Some(plan_id)),
-        cluster_type: Set(cluster_type.as_str().to_owned()),
+        cluster_type: Set(cluster_type),
         imported_type: Set(imported_type),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -212,9 +212,7 @@ pub fn cluster_full_title(
 pub fn cluster_title(c: &cluster::Model) -> String {
     match &c.imported_type {
         Some(t) => t.clone(),
-        // An unknown stored type shows as stored, never as another type's label.
-        None => ClusterType::parse(&c.cluster_type)
-            .map_or_else(|| c.cluster_type.clone(), |t| t.label().to_owned()),
+        None => c.cluster_type.label().to_owned(),
     }
 }
 

@@ -98,7 +98,10 @@ impl TestApp {
             .await
             .expect("roles")
             .into_iter()
-            .map(|r: prp_role::Model| (r.role, r.workspace_id, r.cluster_id, r.is_active))
+            .map(|r: prp_role::Model| {
+                let role = r.role.as_str().to_owned();
+                (role, r.workspace_id, r.cluster_id, r.is_active)
+            })
             .collect()
     }
 

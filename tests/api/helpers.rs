@@ -343,8 +343,8 @@ impl TestApp {
             idm::entity::partner::ActiveModel {
                 title: Set(title.to_owned()),
                 short_title: Set(String::new()),
-                partner_type: Set("GOVERNMENT".into()),
-                shared_partner: Set("NO".into()),
+                partner_type: Set(idm::domain::PartnerType::Government),
+                shared_partner: Set(idm::domain::SharedPartner::No),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

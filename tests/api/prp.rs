@@ -214,7 +214,7 @@ async fn a_generated_world_migrates_completely_and_each_kept_user_reads_as_in_th
         .expect("roles")
     {
         idm_roles.entry(r.user_id).or_default().insert((
-            r.role,
+            r.role.as_str().to_owned(),
             r.workspace_id,
             r.cluster_id,
             r.is_active,

@@ -492,7 +492,7 @@ async fn the_rust_and_sql_authority_texts_agree_and_follow_every_change() {
         Box::new(|u, _| u.is_active = Set(false)),
         Box::new(|u, _| u.partner_id = Set(None)),
         Box::new(|_, r| r.is_active = Set(false)),
-        Box::new(|_, r| r.role = Set(RoleType::IpAdmin.as_str().into())),
+        Box::new(|_, r| r.role = Set(RoleType::IpAdmin)),
         Box::new(move |_, r| r.workspace_id = Set(Some(other))),
     ];
     for change in changes {

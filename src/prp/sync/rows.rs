@@ -170,7 +170,7 @@ pub(super) async fn update_rows(
         update_one::<response_plan::Entity>(db, id, PLAN, plan_json, |m| {
             m.workspace_id = Set(written.workspaces[p.workspace]);
             m.title = Set(p.title.clone());
-            m.plan_type = Set(p.plan_type.as_str().to_owned());
+            m.plan_type = Set(p.plan_type);
             m.plan_custom_type = Set(p.custom_type.clone());
             m.start_date = Set(p.start);
             m.end_date = Set(p.end);
@@ -181,7 +181,7 @@ pub(super) async fn update_rows(
         let c = &batch.clusters[i];
         update_one::<cluster::Entity>(db, id, CLUSTER, cluster_json, |m| {
             m.response_plan_id = Set(Some(written.plans[c.plan]));
-            m.cluster_type = Set(c.kind.as_str().to_owned());
+            m.cluster_type = Set(c.kind);
             m.imported_type = Set(c.imported_type.clone());
         })
         .await?;
@@ -284,7 +284,7 @@ pub(super) async fn update_roles(
             continue;
         };
         update_one::<prp_role::Entity>(db, id, ROLE, role_json, |m| {
-            m.role = Set(role.role.as_str().to_owned());
+            m.role = Set(role.role);
             m.workspace_id = Set(role.workspace.map(|w| written.workspaces[w]));
             m.cluster_id = Set(role.cluster.map(|c| written.clusters[c]));
             m.is_active = Set(role.is_active);
