@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::context::AppState;
+use crate::execution::Executor;
 use crate::graphql::{self};
 use crate::http::ServerState;
 use crate::outbox::worker::{self, Sender};
@@ -223,19 +224,10 @@ impl Application {
                 })?),
                 None => None,
             };
-        let schema = graphql::schema(app.clone());
-        let explorer = graphql::explorer_schema(app.clone());
-        let sign_ins =
-            crate::auth::SignIns::new(app.config.sign_in_ttl, app.config.sign_in_capacity);
         let state = ServerState {
-            app,
-            schema,
-            explorer,
+            executor: Executor::new(app),
             metrics: metrics_handle(),
             sdl: Arc::new(graphql::sdl()),
-            documents: Arc::default(),
-            sign_ins: Arc::new(sign_ins),
-            labels: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Self {
@@ -260,10 +252,10 @@ impl Application {
 
     /// The router with its middleware.
     pub fn router(state: ServerState) -> axum::Router {
-        let limit = state.app.config.limits.max_body_bytes;
+        let limit = state.executor.app.config.limits.max_body_bytes;
         // A body must arrive within the request timeout: a client trickling bytes cannot
         // hold a connection and a task open for longer.
-        let body_timeout = state.app.config.limits.request_timeout;
+        let body_timeout = state.executor.app.config.limits.request_timeout;
         crate::http::router(state)
             .layer(RequestBodyTimeoutLayer::new(body_timeout))
             .layer(DefaultBodyLimit::max(limit))
@@ -285,11 +277,11 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let config = self.state.app.config.clone();
+        let config = self.state.executor.app.config.clone();
         let sender = Sender::from_config(config.smtp_url.as_deref(), &config.smtp_from)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = tokio::spawn(worker::run(
-            self.state.app.db.clone(),
+            self.state.executor.app.db.clone(),
             sender,
             config.outbox_interval,
             stop_rx,

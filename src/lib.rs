@@ -17,6 +17,7 @@ pub mod domain;
 pub mod email;
 pub mod entity;
 pub mod error;
+pub mod execution;
 pub mod graphql;
 pub mod http;
 pub mod ids;

@@ -1,4 +1,4 @@
-//! TestApp: a running server over a fresh database, the schema to run operations in-process,
+//! TestApp: a running server over a fresh database, an executor to run operations in-process,
 //! a client for the few tests that need HTTP, tokens and small builders.
 
 #![allow(
@@ -11,11 +11,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use idm::app::{self, Application};
-use idm::batches::Batches;
 use idm::config::Config;
-use idm::context::{self, AppState};
+use idm::context::AppState;
 use idm::domain::RoleType;
-use idm::graphql::IdmSchema;
+use idm::execution::{Executor, Failure};
 use idm::ids::{self, Kind};
 use idm::{partners, roles, users, workspaces};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -70,8 +69,8 @@ pub struct TestApp {
     /// The database the app serves (to start the real binary beside it).
     pub database_url: String,
     pub state: AppState,
-    /// The schema the server runs, for [`TestApp::execute`].
-    pub schema: IdmSchema,
+    /// A second instance's executor over the same database, for [`TestApp::execute`].
+    pub executor: Executor,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     /// Every SQL statement the app ran, in order (see [`TestApp::statements_since`]).
@@ -178,7 +177,7 @@ impl TestApp {
             addr,
             metrics_addr,
             database_url: url.to_owned(),
-            schema: idm::graphql::schema(state.clone()),
+            executor: Executor::new(state.clone()),
             state,
             db,
             client: reqwest::Client::new(),
@@ -260,38 +259,24 @@ impl TestApp {
         body["data"].clone()
     }
 
-    /// Runs a GraphQL operation in-process, against the schema, as the user with this email;
-    /// returns the whole response as JSON. The user signs in with its token as over HTTP
-    /// (a failed sign-in is the UNAUTHENTICATED answer), and errors without a code get
-    /// BAD_USER_INPUT as the HTTP layer gives them. What HTTP adds (headers, status codes,
-    /// remembered sign-ins, the alias limit, the request timeout) is for [`TestApp::gql`].
+    /// Runs a GraphQL operation in-process as the user with this email, as a second instance
+    /// beside the server would (`idm::execution`, all of a request but HTTP: its token signs
+    /// in, and its later requests start from the remembered sign-in); returns the whole
+    /// answer as JSON, a failed sign-in or a timeout as the error HTTP would send. What HTTP
+    /// adds (headers, status codes, body limits) is for [`TestApp::gql`].
     pub async fn execute(&self, email: &str, query: &str, variables: Value) -> Value {
         let authorization = format!("Bearer {}", self.token(email));
-        let requester = match idm::auth::authenticate(
-            &self.state.keys,
-            &self.state.db,
-            Some(&authorization),
-        )
-        .await
-        {
-            Ok(requester) => Arc::new(requester),
-            Err(e) => {
-                return json!({"errors": [{"message": e.message, "extensions": {"code": e.code.as_str()}}]})
-            }
+        let request = || {
+            async_graphql::Request::new(query)
+                .variables(async_graphql::Variables::from_json(variables.clone()))
         };
-        let batches = Batches::default();
-        let request = async_graphql::Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables))
-            .data(context::Auth::signed_in(requester))
-            .data(context::new_loader(self.state.db.clone(), &batches));
-        let mut response = batches.drive(self.schema.execute(request)).await;
-        for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", "BAD_USER_INPUT");
-            }
-        }
-        serde_json::to_value(&response).expect("response as JSON")
+        let (message, code) = match self.executor.answer(Some(&authorization), request).await {
+            Ok(response) => return serde_json::to_value(&response).expect("response as JSON"),
+            Err(Failure::Unauthenticated(e)) => (e.message, e.code.as_str()),
+            Err(Failure::Timeout) => ("the request took too long".to_owned(), "TIMEOUT"),
+            Err(Failure::Internal) => ("internal error".to_owned(), "INTERNAL"),
+        };
+        json!({"errors": [{"message": message, "extensions": {"code": code}}]})
     }
 
     /// Like `execute` but also asserts there are no GraphQL errors; returns `data`.
