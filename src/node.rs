@@ -8,7 +8,7 @@ use crate::audit::graphql::{visible_event, AuditEvent};
 use crate::context::db;
 use crate::error::ApiError;
 use crate::ids::{self, Kind};
-use crate::partners::graphql::{visible_partner, Partner};
+use crate::partners::object::{visible_partner, Partner};
 use crate::users::object::{visible_role, visible_user, PrpRole, User};
 use crate::workspaces::graphql::{load_cluster, load_workspace, Cluster, ResponsePlan, Workspace};
 use crate::workspaces::store;

@@ -2,5 +2,6 @@
 
 pub mod draft;
 pub mod graphql;
+pub mod object;
 pub mod service;
 pub mod store;

@@ -12,7 +12,7 @@ use crate::domain::{Portal, RoleType, UserStatus, UserType};
 use crate::entity::{prp_role, user};
 use crate::error::ApiError;
 use crate::ids::{self, Kind};
-use crate::partners::graphql::{load_partner, Partner};
+use crate::partners::object::{load_partner, Partner};
 use crate::partners::store::PartnerRow;
 use crate::permissions::{self, Person, RoleRow};
 use crate::roles::store::RoleBundle;
