@@ -1,9 +1,10 @@
 //! `idm import`: loads a JSON document of workspaces, response plans, clusters, partners and
 //! users with their roles (contract §8), all or nothing. Reading and the data rules are pure
-//! (`check`); the database part (`writer`) adds the uniqueness rules against existing rows
-//! and writes everything, with its audit events, in one transaction.
+//! (`check`); the database part checks what must be unique against existing rows
+//! (`conflicts`) and writes everything, with its audit events, in one transaction (`writer`).
 
 pub(crate) mod check;
+pub(crate) mod conflicts;
 mod json;
 pub(crate) mod writer;
 
@@ -85,7 +86,7 @@ pub async fn import_json(db: &DatabaseConnection, text: &str) -> anyhow::Result<
         return Err(ImportError { errors }.into());
     }
     let txn = crate::db::begin_write(db).await?;
-    errors.extend(writer::conflicts(&txn, &batch, &writer::Known::default()).await?);
+    errors.extend(conflicts::conflicts(&txn, &batch, &writer::Known::default()).await?);
     if !errors.is_empty() {
         txn.rollback().await?;
         return Err(ImportError { errors }.into());

@@ -4,11 +4,14 @@
 use std::collections::HashSet;
 use std::fmt::Display;
 
+use async_graphql::ScalarType;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::{
     ClusterType, CsoType, ExternalSource, PartnerType, ResponsePlanType, RoleType, SharedPartner,
 };
+use crate::scalars::{Date, Decimal};
 
 /// The errors of a document, each "path: message".
 #[derive(Debug, Default)]
@@ -233,6 +236,71 @@ impl<'a> Record<'a> {
                     key,
                     format_args!("expected an array, found {}", kind(other)),
                     errors,
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional `YYYY-MM-DD` date, by the rule of the `Date` scalar.
+    pub fn date(&mut self, key: &'static str, e: &mut Errors) -> Option<NaiveDate> {
+        let text = self.string(key, e)?;
+        match Date::parse(async_graphql::Value::String(text.to_owned())) {
+            Ok(d) => Some(d.0),
+            Err(_) => {
+                self.fail(
+                    key,
+                    format_args!("{} is not a date like 2026-11-28", Value::from(text)),
+                    e,
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional RFC 3339 time.
+    pub fn time(&mut self, key: &'static str, e: &mut Errors) -> Option<DateTime<Utc>> {
+        let text = self.string(key, e)?;
+        match DateTime::parse_from_rfc3339(text) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                self.fail(
+                    key,
+                    format_args!(
+                        "{} is not an RFC 3339 time like 2026-11-28T09:30:00Z",
+                        Value::from(text)
+                    ),
+                    e,
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional decimal written as a string, by the rule of the `Decimal` scalar.
+    pub fn decimal(&mut self, key: &'static str, e: &mut Errors) -> Option<Decimal> {
+        let value = self.get(key)?;
+        let Value::String(text) = value else {
+            self.fail(
+                key,
+                format_args!(
+                    "expected a decimal written as a string, e.g. \"1250.50\", found {}",
+                    kind(value)
+                ),
+                e,
+            );
+            return None;
+        };
+        match Decimal::parse(async_graphql::Value::String(text.clone())) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(
+                    key,
+                    format_args!(
+                        "{} is not a decimal like \"1250.50\"",
+                        Value::from(text.as_str())
+                    ),
+                    e,
                 );
                 None
             }

@@ -1,21 +1,18 @@
-//! The database half of the import: the uniqueness rules that need existing rows, then bulk
-//! inserts of every row and its audit event, all in the caller's transaction.
-
-use std::collections::HashSet;
+//! The database half of the import: bulk inserts of every row and its audit event, in the
+//! caller's transaction, after `conflicts` checked what must be unique against the rows
+//! already there.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, IntoActiveModel, Iterable, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, Iterable,
 };
 use serde_json::Value;
 
 use super::check::Batch;
-use super::json::Errors;
 use super::ImportSummary;
-use crate::domain::ExternalSource;
 use crate::entity::{
-    audit_event, cluster, partner, partner_cluster, prp_role, response_plan, user, workspace,
+    audit_event, cluster, partner_cluster, prp_role, response_plan, user, workspace,
 };
 use crate::partners::store::partner_json;
 use crate::roles::store::role_json;
@@ -28,153 +25,11 @@ const MAX_ROWS: usize = 10_000;
 /// Bound parameters per statement, under the backend's limit: SQLite's 32766 and
 /// PostgreSQL's 65535. Fewer, larger statements matter on PostgreSQL, where each round trip
 /// costs far more than the rows it carries.
-fn max_params(db: &impl ConnectionTrait) -> usize {
+pub(super) fn max_params(db: &impl ConnectionTrait) -> usize {
     match db.get_database_backend() {
         DbBackend::Postgres => 65_000,
         _ => 32_000,
     }
-}
-
-/// The values of `column` among `values` that rows of `E` already hold.
-async fn existing<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    column: E::Column,
-    values: &[&str],
-) -> Result<HashSet<String>, DbErr> {
-    let mut found = HashSet::new();
-    for chunk in values.chunks(max_params(db)) {
-        let rows: Vec<Option<String>> = E::find()
-            .select_only()
-            .column(column)
-            .filter(column.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        found.extend(rows.into_iter().flatten());
-    }
-    Ok(found)
-}
-
-/// Errors for every value of the batch that the database already holds where it must be
-/// unique. Run it in the write transaction, so nothing can slip in before the inserts.
-pub async fn conflicts(
-    db: &impl ConnectionTrait,
-    batch: &Batch,
-    known: &Known,
-) -> Result<Vec<String>, DbErr> {
-    let mut errors = Errors::default();
-
-    let codes: Vec<&str> = batch
-        .workspaces
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| known.workspace(*i).is_none())
-        .map(|(_, w)| w.code.as_str())
-        .filter(|c| !c.is_empty())
-        .collect();
-    let taken = existing::<workspace::Entity>(db, workspace::Column::WorkspaceCode, &codes).await?;
-    for (i, w) in batch.workspaces.iter().enumerate() {
-        if known.workspace(i).is_none() && taken.contains(&w.code) {
-            errors.at(
-                format!("workspaces[{i}].workspaceCode"),
-                format_args!(
-                    "{} is already used by a workspace in the database",
-                    Value::from(w.code.as_str())
-                ),
-            );
-        }
-    }
-
-    let emails: Vec<&str> = batch
-        .users
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| known.user(*i).is_none())
-        .map(|(_, u)| u.email.as_str())
-        .filter(|e| !e.is_empty())
-        .collect();
-    let taken = existing::<user::Entity>(db, user::Column::Email, &emails).await?;
-    for (i, u) in batch.users.iter().enumerate() {
-        if known.user(i).is_none() && taken.contains(&u.email) {
-            errors.at(
-                format!("users[{i}].email"),
-                format_args!(
-                    "{} is already used by a user in the database",
-                    Value::from(u.email.as_str())
-                ),
-            );
-        }
-    }
-
-    // Known partners keep their values: only new ones can clash.
-    let keyed = |get: fn(&partner::ActiveModel) -> Option<&String>| -> Vec<Option<&String>> {
-        batch
-            .partners
-            .iter()
-            .enumerate()
-            .map(|(i, p)| known.partner(i).map_or_else(|| get(&p.model), |_| None))
-            .collect()
-    };
-    let vendor_numbers = keyed(|m| m.vendor_number.try_as_ref().and_then(Option::as_ref));
-    let ocha_ids = keyed(|m| m.ocha_external_id.try_as_ref().and_then(Option::as_ref));
-    let external_ids = keyed(|m| m.external_id.try_as_ref().and_then(Option::as_ref));
-    let lookups = [
-        (
-            partner::Column::VendorNumber,
-            &vendor_numbers,
-            "vendorNumber",
-            "vendor number",
-        ),
-        (
-            partner::Column::OchaExternalId,
-            &ocha_ids,
-            "ochaExternalId",
-            "OCHA id",
-        ),
-    ];
-    for (column, values, field, what) in lookups {
-        let wanted: Vec<&str> = values.iter().flatten().map(|s| s.as_str()).collect();
-        let taken = existing::<partner::Entity>(db, column, &wanted).await?;
-        for (i, v) in values.iter().enumerate() {
-            if let Some(v) = v.filter(|v| taken.contains(*v)) {
-                errors.at(
-                    format!("partners[{i}].{field}"),
-                    format_args!(
-                        "{} is already the {what} of a partner in the database",
-                        Value::from(v.as_str())
-                    ),
-                );
-            }
-        }
-    }
-    let wanted: Vec<&str> = external_ids.iter().flatten().map(|s| s.as_str()).collect();
-    let mut taken: HashSet<(ExternalSource, String)> = HashSet::new();
-    for chunk in wanted.chunks(max_params(db)) {
-        let rows: Vec<(Option<ExternalSource>, Option<String>)> = partner::Entity::find()
-            .select_only()
-            .column(partner::Column::ExternalSource)
-            .column(partner::Column::ExternalId)
-            .filter(partner::Column::ExternalId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        taken.extend(rows.into_iter().filter_map(|(s, id)| Some((s?, id?))));
-    }
-    for (i, p) in batch.partners.iter().enumerate() {
-        let source = p.model.external_source.try_as_ref().cloned().flatten();
-        if let (Some(source), Some(id)) = (source, external_ids[i]) {
-            if taken.contains(&(source, id.clone())) {
-                errors.at(
-                    format!("partners[{i}].externalId"),
-                    format_args!(
-                        "{} is already the {source} id of a partner in the database",
-                        Value::from(id.as_str())
-                    ),
-                );
-            }
-        }
-    }
-    Ok(errors.0)
 }
 
 /// Rows of `E` per INSERT statement.
@@ -586,6 +441,7 @@ pub async fn write_new(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entity::partner;
 
     #[test]
     fn statements_stay_under_the_parameter_limits() {

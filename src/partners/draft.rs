@@ -9,62 +9,63 @@ use crate::error::ErrorCode;
 use crate::scalars::Decimal;
 use crate::validate::Checker;
 
-/// Calls `$then!` with the partner's fields after its title, each written once (its doc line,
-/// name and type): the draft here and both GraphQL inputs with their conversions are built
-/// from this list, so a new field is added in one place (and in `validate_into`, the row and
-/// the `Partner` object, which treat each field in its own way).
+/// Calls `$then!` with the partner's fields after its title, each written once: its doc line,
+/// name, name in GraphQL and in the import format, and type. The draft here, both GraphQL
+/// inputs with their conversions, and the import's field list and reader are built from this
+/// list, so a new field is added here (and in `validate_into`, the row and the `Partner`
+/// object, which treat each field in its own way).
 macro_rules! with_partner_fields {
     ($then:ident) => {
         $then! {
             /// Short name, at most 50 characters
-            short_title: String,
+            short_title("shortTitle"): String,
             /// Other name
-            alternate_title: String,
+            alternate_title("alternateTitle"): String,
             /// Kind of organisation; GOVERNMENT when a new partner leaves it out
-            partner_type: PartnerType,
+            partner_type("partnerType"): PartnerType,
             /// Shared with UNDP and/or UNFPA; NO when a new partner leaves it out
-            shared_partner: SharedPartner,
+            shared_partner("sharedPartner"): SharedPartner,
             /// Only for CIVIL_SOCIETY_ORGANIZATION
-            cso_type: CsoType,
+            cso_type("csoType"): CsoType,
             /// Contact email
-            email: String,
+            email("email"): String,
             /// Contact phone
-            phone_number: String,
+            phone_number("phoneNumber"): String,
             /// Street address
-            street_address: String,
+            street_address("streetAddress"): String,
             /// City
-            city: String,
+            city("city"): String,
             /// Postal code
-            postal_code: String,
+            postal_code("postalCode"): String,
             /// ISO 3166-1 alpha-2 country code
-            country_code: String,
+            country_code("countryCode"): String,
             /// Decimal(12,2)
-            total_ct_cp: Decimal,
+            total_ct_cp("totalCtCp"): Decimal,
             /// Decimal(12,2)
-            total_ct_cy: Decimal,
+            total_ct_cy("totalCtCy"): Decimal,
             /// Unique vendor number
-            vendor_number: String,
+            vendor_number("vendorNumber"): String,
             /// Other numeric id
-            alternate_id: i32,
+            alternate_id("alternateId"): i32,
             /// Risk rating
-            rating: String,
+            rating("rating"): String,
             /// Basis for the risk rating
-            basis_for_risk_rating: String,
+            basis_for_risk_rating("basisForRiskRating"): String,
             /// Type of assessment
-            type_of_assessment: String,
+            type_of_assessment("typeOfAssessment"): String,
             /// Unique OCHA id
-            ocha_external_id: String,
+            ocha_external_id("ochaExternalId"): String,
             /// Id in the external source
-            external_id: String,
+            external_id("externalId"): String,
             /// The external source
-            external_source: ExternalSource,
+            external_source("externalSource"): ExternalSource,
         }
     };
 }
 pub(crate) use with_partner_fields;
 
 macro_rules! draft {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+    ($($(#[$doc:meta])* $field:ident($name:literal): $ty:ty,)*) => {
         /// A partner's values before validation; shared by create, update and import.
         #[derive(Debug, Clone, Default)]
         pub struct PartnerDraft {

@@ -165,7 +165,7 @@ impl PartnersQuery {
 }
 
 macro_rules! inputs {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+    ($($(#[$doc:meta])* $field:ident($name:literal): $ty:ty,)*) => {
         /// Input of createPartner
         #[derive(InputObject)]
         pub struct CreatePartnerInput {

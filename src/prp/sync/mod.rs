@@ -352,7 +352,7 @@ pub async fn apply(
     }
 
     report.import_errors.extend(name_rows(
-        writer::conflicts(&txn, &batch, &known).await?,
+        crate::import::conflicts::conflicts(&txn, &batch, &known).await?,
         ids,
     ));
     report.conflicts = conflicts;
