@@ -21,7 +21,7 @@ pub enum QueryCode {
     Internal,
     Unavailable,
     /// Never answered: the request ran on a remembered sign-in that the database no longer
-    /// bears out, and the HTTP layer signs the token in again and reruns it (`graphql::Auth`).
+    /// bears out, and the request signs the token in again and reruns (`context::Auth`, `execution`).
     StaleSignIn,
 }
 

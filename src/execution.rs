@@ -9,7 +9,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError};
 use tokio::time::Instant;
 
-use crate::auth::{self, Requester, SignIns};
+use crate::auth::{self, remembered, Requester, SignIns};
 use crate::batches::Batches;
 use crate::context::{self, AppState, Auth};
 use crate::detach;
@@ -167,7 +167,7 @@ impl Executor {
         let operation_name = limits::operation_name(&doc, request.operation_name.clone());
         let label = self.labels.label(operation_name.as_deref());
         note_operation(&label);
-        if !confirmed && !limits::may_start_remembered(&doc, operation_name.as_deref()) {
+        if !confirmed && !remembered::may_start(&doc, operation_name.as_deref()) {
             return Ok(None);
         }
         if let Err(error) = limits::check_aliases(&doc, self.app.config.limits.max_aliases) {

@@ -291,47 +291,6 @@ pub fn check_introspection(doc: &ExecutableDocument, max: usize) -> Result<(), S
     )))
 }
 
-/// Whether the operation `name` of `doc` may start from a remembered sign-in (see
-/// `graphql::Auth`): a query whose root fields are all `users` (or `__typename`), or a
-/// mutation that is a single `updateRole`, `createRoles` or `deleteRole`. Their resolvers
-/// read the requester's authority in the statement they rely on and confirm it before
-/// anything else uses it or anything is written, so a request that finds it changed can be
-/// rerun after a sign-in. Fragments at the root and every other operation sign in first.
-pub fn may_start_remembered(doc: &ExecutableDocument, name: Option<&str>) -> bool {
-    let operation = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return false,
-        },
-        (DocumentOperations::Multiple(_), None) => return false,
-    };
-    let fields: Option<Vec<&str>> = operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => Some(field.node.name.node.as_str()),
-            _ => None,
-        })
-        .collect();
-    let Some(fields) = fields else {
-        return false;
-    };
-    match operation.node.ty {
-        OperationType::Query => fields.iter().all(|f| matches!(*f, "users" | "__typename")),
-        OperationType::Mutation => {
-            matches!(
-                fields.as_slice(),
-                ["updateRole" | "createRoles" | "deleteRole"]
-            )
-        }
-        OperationType::Subscription => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,11 @@
 //! HS/RS confusion (a public key used as an HMAC secret) fail.
 
 pub mod jwks;
+pub mod remembered;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+pub use remembered::SignIns;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -239,7 +240,7 @@ pub fn audiences(configured: &str) -> Vec<&str> {
 pub struct Requester {
     pub user: crate::entity::user::Model,
     pub person: Person,
-    /// What the sign-in read, as [`users::authority::text`]: a statement that runs on
+    /// What the sign-in read, as [`remembered::authority_text`]: a statement that runs on
     /// a remembered sign-in compares it with the database's.
     pub authority: String,
 }
@@ -248,7 +249,7 @@ impl Requester {
     pub fn new(user: crate::entity::user::Model, roles: &[crate::entity::prp_role::Model]) -> Self {
         Self {
             person: users::store::person(&user, roles),
-            authority: users::authority::text(&user, roles),
+            authority: remembered::authority_text(&user, roles),
             user,
         }
     }
@@ -354,80 +355,4 @@ pub async fn authenticate(
     authorization: Option<&str>,
 ) -> Result<Requester, ApiError> {
     sign_in(db, &verify_bearer(keys, authorization).await?).await
-}
-
-/// The sign-ins this instance made, by token. A request whose token is here may run on the
-/// remembered requester instead of reading it again, when every statement that relies on
-/// it also reads the requester's authority as it stands and finds it unchanged (see
-/// `graphql::Auth`); otherwise the token signs in again. Nothing here is trusted on its own,
-/// so another instance's writes can never be answered with a stale authority. The token
-/// itself is not verified again: it is byte for byte one that was, with the keys this
-/// process holds, and it is used only until its `exp`.
-///
-/// How long a sign-in serves (`IDM_SIGN_IN_TTL_SECS`) and how many are kept
-/// (`IDM_SIGN_IN_CAPACITY`) are settings; correctness depends on neither. The time bounds how
-/// long a token without `iat` goes without its hourly `lastLogin` write and how long a user's
-/// data stays in memory; a full memory is emptied. Either at zero remembers nothing: every
-/// request signs in.
-pub struct SignIns {
-    map: Mutex<HashMap<String, Remembered>>,
-    ttl: Duration,
-    capacity: usize,
-}
-
-struct Remembered {
-    requester: Arc<Requester>,
-    at: Instant,
-    exp: i64,
-    kid: Option<String>,
-}
-
-impl SignIns {
-    /// Sign-ins kept for `ttl`, at most `capacity` of them.
-    pub fn new(ttl: Duration, capacity: usize) -> Self {
-        Self {
-            map: Mutex::default(),
-            ttl,
-            capacity,
-        }
-    }
-
-    /// The remembered sign-in of `token`, if it is recent, the token has not expired and
-    /// the key that signed it is still published.
-    pub fn get(&self, token: &str, keys: &JwtKeys) -> Option<Arc<Requester>> {
-        let map = self.map.lock().ok()?;
-        let entry = map.get(token)?;
-        let published = match &keys.provider {
-            Some(provider) => provider.publishes(entry.kid.as_deref()),
-            None => true,
-        };
-        (published && entry.at.elapsed() < self.ttl && Utc::now().timestamp() < entry.exp)
-            .then(|| entry.requester.clone())
-    }
-
-    /// Remembers the sign-in of a verified token.
-    pub fn put(&self, bearer: &Bearer<'_>, requester: Arc<Requester>) {
-        if self.capacity == 0 || self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= self.capacity {
-                map.clear();
-            }
-            let entry = Remembered {
-                requester,
-                at: Instant::now(),
-                exp: bearer.exp,
-                kid: bearer.kid.clone(),
-            };
-            map.insert(bearer.token.to_owned(), entry);
-        }
-    }
-
-    /// Forgets the sign-in of `token` (it no longer stands).
-    pub fn forget(&self, token: &str) {
-        if let Ok(mut map) = self.map.lock() {
-            map.remove(token);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 //! Users: listing under the visibility rules, creation, updates and (de)activation.
 
-pub mod authority;
 pub mod graphql;
 pub mod loader;
 pub mod object;

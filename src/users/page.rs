@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::store::user_count;
+use crate::auth::remembered;
 use crate::domain::{RoleType, UserStatus};
 use crate::entity::positional::FromRowAt;
 use crate::entity::{partner, prp_role, user};
@@ -18,7 +19,6 @@ use crate::keyset::{self, Key, KeyExpr, SortDirection};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::UserScope;
 use crate::roles::store::{select_bundles, take_bundle, RoleBundle};
-use crate::users::authority;
 
 /// Fields users can be ordered by.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -370,7 +370,7 @@ pub async fn page(
     // outer query (in the page, PostgreSQL carries it through the joins: ~20 µs more).
     let mut authority_at = None;
     if let (Some(id), false) = (authority_of, with_roles) {
-        select = select.column_as(authority::expr(backend, id), "authority");
+        select = select.column_as(remembered::authority_expr(backend, id), "authority");
         authority_at = Some(columns.next());
     }
     if with_roles {
@@ -393,8 +393,8 @@ pub async fn page(
                 .get_or_insert_with(|| sea_orm::sea_query::Values(Vec::new()));
             values.0.push(id.into());
             match backend {
-                DbBackend::Postgres => authority::sql(&format!("${}", values.0.len())),
-                _ => authority::sql("?"),
+                DbBackend::Postgres => remembered::authority_sql(&format!("${}", values.0.len())),
+                _ => remembered::authority_sql("?"),
             }
         });
         if authority.is_some() {
@@ -414,7 +414,7 @@ pub async fn page(
         // matched in the remembered authority's scope, which the requester still holds if
         // this matches. (Signing in again and running the page a second time, as before,
         // cost a statement more and the page's work twice: a search's scan, say.)
-        (Some(id), None) => authority::now(db, id).await?,
+        (Some(id), None) => remembered::authority_now(db, id).await?,
         (None, _) => None,
     };
     let mut total = None;
@@ -505,7 +505,7 @@ pub struct PageRead {
     pub roles: bool,
     /// Which columns of each user's partner.
     pub partner: PartnerColumns,
-    /// Also read this user's authority (`authority::sql`: a remembered requester's, to confirm).
+    /// Also read this user's authority (`remembered::authority_sql`: a remembered requester's, to confirm).
     pub authority_of: Option<i64>,
 }
 

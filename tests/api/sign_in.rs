@@ -430,8 +430,8 @@ async fn with_remembering_off_every_request_signs_in() {
 /// must change with everything authority depends on.
 #[tokio::test]
 async fn the_rust_and_sql_authority_texts_agree_and_follow_every_change() {
+    use idm::auth::remembered;
     use idm::entity::{prp_role, user};
-    use idm::users::authority;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
     let app = TestApp::spawn().await;
@@ -467,15 +467,23 @@ async fn the_rust_and_sql_authority_texts_agree_and_follow_every_change() {
                 .all(&db)
                 .await
                 .expect("roles");
-            let sql = authority::now(&db, id).await.expect("sql").expect("row");
-            assert_eq!(authority::text(&u, &roles), sql, "user {id}");
+            let sql = remembered::authority_now(&db, id)
+                .await
+                .expect("sql")
+                .expect("row");
+            assert_eq!(remembered::authority_text(&u, &roles), sql, "user {id}");
             sql
         }
     };
     for id in [plain, many, admin] {
         text(id).await;
     }
-    assert_eq!(authority::now(&app.db, 999_999).await.expect("sql"), None);
+    assert_eq!(
+        remembered::authority_now(&app.db, 999_999)
+            .await
+            .expect("sql"),
+        None
+    );
 
     // Each change authority depends on gives another text, and the two still agree.
     let other = app.workspace("W3").await;
