@@ -5,7 +5,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::store::{self, RoleBundle};
-use crate::audit::store::{apply_and_record, record_with_notice, Change};
+use crate::audit::store::{apply_and_record, Change};
 use crate::context::{Auth, Call};
 use crate::domain::RoleType;
 use crate::entity::{prp_role, user};
@@ -62,24 +62,16 @@ pub async fn update_role(
     is_active: Option<bool>,
 ) -> Result<RoleBundle, MutationError> {
     call.in_transaction(async |txn| {
-        let (
-            bundle,
-            row,
-            Parties {
-                me,
-                target_user,
-                target,
-                ..
-            },
-        ) = load_role(txn, call.auth, id).await?;
+        let (bundle, row, parties) = load_role(txn, call.auth, id).await?;
         let r = call.requester()?;
+        let (me, target) = (&parties.me, &parties.target);
         let before = bundle.role.clone();
         let op = RoleOp::Update {
             row: &row,
             role,
             is_active,
         };
-        permissions::check_role(&me, &op, &target).map_err(|d| {
+        permissions::check_role(me, &op, target).map_err(|d| {
             let field = match d {
                 permissions::Denial::ScopeMismatch | permissions::Denial::Validation
                     if role.is_some() =>
@@ -100,8 +92,12 @@ pub async fn update_role(
         }
         let (write, after) = store::update_statement(after);
         let scope = scope_label_of(&bundle);
-        let notice =
-            notify::role_notice(&target_user.email, RoleChange::Changed, after.role, &scope);
+        let notice = notify::role_notice(
+            &parties.target_user.email,
+            RoleChange::Changed,
+            after.role,
+            &scope,
+        );
         apply_and_record(
             txn,
             write,
@@ -127,20 +123,11 @@ pub async fn update_role(
 /// Removes a role; returns its id.
 pub async fn delete_role(call: Call<'_>, id: &str) -> Result<i64, MutationError> {
     call.in_transaction(async |txn| {
-        let (
-            bundle,
-            row,
-            Parties {
-                me,
-                target_user,
-                target,
-                ..
-            },
-        ) = load_role(txn, call.auth, id).await?;
+        let (bundle, row, parties) = load_role(txn, call.auth, id).await?;
         let r = call.requester()?;
-        permissions::check_role(&me, &RoleOp::Delete { row: &row }, &target)
+        permissions::check_role(&parties.me, &RoleOp::Delete { row: &row }, &parties.target)
             .map_err(|d| UserError::denied(d, &["input", "id"]))?;
-        remove_role(txn, r.id(), &target_user.email, &bundle).await?;
+        remove_role(txn, r.id(), &parties.target_user.email, &bundle).await?;
         Ok(bundle.role.id)
     })
     .await
@@ -233,28 +220,7 @@ async fn write_roles(
     }
     let mut created = Vec::with_capacity(entries.len());
     for e in entries {
-        let role =
-            store::insert(txn, target.id, e.role, e.workspace_id, e.cluster_id, true).await?;
-        let scope = workspaces::store::scope_label(txn, e.workspace_id, e.cluster_id).await?;
-        record_with_notice(
-            txn,
-            Change {
-                actor: Some(actor),
-                action: "role.create",
-                target_type: "PRPRole",
-                target_id: role.id,
-                before: None,
-                after: Some(store::role_json(&role)),
-            },
-            Some(notify::role_notice(
-                &target_user.email,
-                RoleChange::Assigned,
-                e.role,
-                &scope,
-            )),
-        )
-        .await?;
-        created.push(role);
+        created.push(super::grant::grant(txn, actor, target_user, e).await?);
     }
     Ok(created)
 }

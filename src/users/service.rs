@@ -15,7 +15,7 @@ use crate::domain::{Portal, RoleType, UserType};
 use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
-use crate::permissions::{self, Person};
+use crate::permissions::{self, NewRole, Person};
 use crate::roles::store::RoleBundle;
 use crate::{notify, roles};
 
@@ -103,42 +103,17 @@ pub async fn create_user(call: Call<'_>, input: Invitation) -> Result<user::Mode
         )
         .await?;
         if plan.grant_system_admin {
-            grant_system_admin(txn, r.id(), &u).await?;
+            // Created like any other role, so its holder hears of it like any other.
+            let role = NewRole {
+                role: RoleType::ClusterSystemAdmin,
+                workspace_id: None,
+                cluster_id: None,
+            };
+            roles::grant::grant(txn, r.id(), &u, &role).await?;
         }
         Ok(u)
     })
     .await
-}
-
-/// The system admin role an invitation of a system admin comes with, created like any other
-/// role, so its holder hears of it like any other.
-async fn grant_system_admin(
-    txn: &DatabaseTransaction,
-    actor: i64,
-    u: &user::Model,
-) -> Result<(), MutationError> {
-    let role =
-        roles::store::insert(txn, u.id, RoleType::ClusterSystemAdmin, None, None, true).await?;
-    let scope = crate::workspaces::store::scope_label(txn, None, None).await?;
-    record_with_notice(
-        txn,
-        Change {
-            actor: Some(actor),
-            action: "role.create",
-            target_type: "PRPRole",
-            target_id: role.id,
-            before: None,
-            after: Some(roles::store::role_json(&role)),
-        },
-        Some(notify::role_notice(
-            &u.email,
-            notify::RoleChange::Assigned,
-            RoleType::ClusterSystemAdmin,
-            &scope,
-        )),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Changes a user's names or position: the user itself, or whoever the guard lets.
@@ -149,16 +124,12 @@ pub async fn update_user(
 ) -> Result<user::Model, MutationError> {
     let r = call.requester()?;
     call.in_transaction(async |txn| {
-        let Parties {
-            me,
-            target_user: before,
-            target,
-            ..
-        } = load_target(txn, call.auth, id, &["input", "id"]).await?;
-        if target.id != r.id() {
-            permissions::check_update_user(&me, &target)
+        let parties = load_target(txn, call.auth, id, &["input", "id"]).await?;
+        if parties.target.id != r.id() {
+            permissions::check_update_user(&parties.me, &parties.target)
                 .map_err(|d| UserError::denied(d, &["input", "id"]))?;
         }
+        let before = parties.target_user;
         let mut after = before.clone();
         if let Some(v) = change.first_name {
             after.first_name = v;
@@ -184,14 +155,10 @@ pub async fn set_user_active(
 ) -> Result<user::Model, MutationError> {
     let r = call.requester()?;
     call.in_transaction(async |txn| {
-        let Parties {
-            me,
-            target_user: before,
-            target,
-            ..
-        } = load_target(txn, call.auth, id, &["input", "id"]).await?;
-        permissions::check_set_user_active(&me, &target)
+        let parties = load_target(txn, call.auth, id, &["input", "id"]).await?;
+        permissions::check_set_user_active(&parties.me, &parties.target)
             .map_err(|d| UserError::denied(d, &["input", "id"]))?;
+        let before = parties.target_user;
         if before.is_active == is_active {
             return Ok(before);
         }
