@@ -154,6 +154,50 @@ pub fn decode_ids(
 }
 
 /// Decodes an optional cursor, or BAD_USER_INPUT.
+/// The paging arguments of a connection: `first`/`after` read forward, `last`/`before` back.
+pub struct Window {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// Where a page starts, which way it reads and how many rows it holds.
+pub struct Paging {
+    pub limit: u64,
+    pub backward: bool,
+    pub cursor: Option<i64>,
+}
+
+impl Window {
+    /// BAD_USER_INPUT for `first` with `last`, `after` with `before`, a size out of bounds or
+    /// a malformed cursor.
+    pub fn paging(&self, ctx: &Context<'_>) -> Result<Paging, ApiError> {
+        let limit = page_size(ctx, self.first, self.last)?;
+        if self.after.is_some() && self.before.is_some() {
+            return Err(ApiError::bad_input("give either after or before, not both"));
+        }
+        let backward = self.last.is_some() || (self.before.is_some() && self.first.is_none());
+        let cursor = if backward {
+            decode_cursor("before", self.before.as_deref())?
+        } else {
+            decode_cursor("after", self.after.as_deref())?
+        };
+        Ok(Paging {
+            limit,
+            backward,
+            cursor,
+        })
+    }
+}
+
+/// An ID argument named `field` of `kind`: BAD_USER_INPUT for any other.
+pub fn decode_id(kind: Kind, field: &str, id: &str) -> Result<i64, ApiError> {
+    ids::decode(kind, id)
+        .ok_or_else(|| ApiError::bad_input(format!("{field} is not a {} ID", kind.type_name())))
+}
+
+/// A cursor argument (`name` in its error), decoded.
 pub fn decode_cursor(name: &str, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     cursor
         .map(|c| {

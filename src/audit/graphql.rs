@@ -9,8 +9,7 @@ use crate::domain::Portal;
 use crate::entity::audit_event;
 use crate::error::ApiError;
 use crate::ids::{self, Kind};
-use crate::pagination::decode_cursor;
-use crate::pagination::{page_size, PageInfo};
+use crate::pagination::{decode_cursor, decode_id, page_size, PageInfo};
 use crate::permissions;
 use crate::users::object::{visible_user, User};
 
@@ -160,52 +159,56 @@ impl AuditQuery {
         after: Option<String>,
     ) -> Result<AuditEventConnection, ApiError> {
         let r = requester(ctx)?;
-        let limit = page_size(ctx, first, None)?;
-        let f = filter.unwrap_or_default();
-        let actor = match &f.actor_id {
-            Some(id) => Some(
-                ids::decode(Kind::User, id)
-                    .ok_or_else(|| ApiError::bad_input("actorId is not a User ID"))?,
-            ),
-            None => None,
-        };
-        let subject = match &f.subject_id {
-            Some(id) => Some(
-                ids::decode(Kind::User, id)
-                    .ok_or_else(|| ApiError::bad_input("subjectId is not a User ID"))?,
-            ),
-            None => None,
-        };
-        let target = match &f.target_id {
-            Some(id) => {
-                let (kind, n) = ids::decode_any(id)
-                    .ok_or_else(|| ApiError::bad_input("targetId is not an ID"))?;
-                Some((kind.type_name().to_owned(), n))
-            }
-            None => None,
-        };
-        let max = state(ctx)?.config.limits.max_list_input;
-        // PostgreSQL refuses NUL in text parameters, so it is refused here, as a bad input.
-        if f.actions
-            .as_ref()
-            .is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64 || s.contains('\0')))
-        {
-            return Err(ApiError::bad_input(format!(
-                "actions may list at most {max} names of at most 64 characters, without NUL"
-            )));
-        }
-        let query = EventQuery {
-            seen_by: seen_by(&r.person),
-            actor,
-            subject,
-            target,
-            actions: f.actions,
-            before_id: decode_cursor("after", after.as_deref())?,
-            limit,
-        };
+        let query = event_query(ctx, &r.person, filter.unwrap_or_default(), first, after)?;
         let (rows, more) = store::page(db(ctx)?, &query).await?;
         Ok(AuditEventConnection { query, rows, more })
     }
+}
+
+/// The events the arguments ask for, checked: BAD_USER_INPUT for a malformed ID or cursor,
+/// or too many or too long action names.
+fn event_query(
+    ctx: &Context<'_>,
+    requester: &permissions::Person,
+    f: AuditEventFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<EventQuery, ApiError> {
+    let limit = page_size(ctx, first, None)?;
+    let user = |field, id: &Option<ID>| {
+        (id.as_deref())
+            .map(|id| decode_id(Kind::User, field, id))
+            .transpose()
+    };
+    let actor = user("actorId", &f.actor_id)?;
+    let subject = user("subjectId", &f.subject_id)?;
+    let target = match &f.target_id {
+        Some(id) => {
+            let (kind, n) =
+                ids::decode_any(id).ok_or_else(|| ApiError::bad_input("targetId is not an ID"))?;
+            Some((kind.type_name().to_owned(), n))
+        }
+        None => None,
+    };
+    let max = state(ctx)?.config.limits.max_list_input;
+    // PostgreSQL refuses NUL in text parameters, so it is refused here, as a bad input.
+    if f.actions
+        .as_ref()
+        .is_some_and(|a| a.len() > max || a.iter().any(|s| s.len() > 64 || s.contains('\0')))
+    {
+        return Err(ApiError::bad_input(format!(
+            "actions may list at most {max} names of at most 64 characters, without NUL"
+        )));
+    }
+    Ok(EventQuery {
+        seen_by: seen_by(requester),
+        actor,
+        subject,
+        target,
+        actions: f.actions,
+        before_id: decode_cursor("after", after.as_deref())?,
+        limit,
+    })
 }
 
 /// What a requester reads of the audit trail (contract 1.1 §9.4): everything for a system

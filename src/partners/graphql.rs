@@ -13,8 +13,7 @@ use crate::entity::partner;
 use crate::error::{ApiError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
-use crate::pagination::{decode_cursor, decode_ids};
-use crate::pagination::{page_size, PageInfo};
+use crate::pagination::{decode_ids, PageInfo, Paging, Window};
 use crate::permissions::{self};
 use crate::scalars::Decimal;
 
@@ -110,43 +109,13 @@ impl PartnersQuery {
         before: Option<String>,
     ) -> Result<PartnerConnection, ApiError> {
         let r = requester(ctx)?;
-        let limit = page_size(ctx, first, last)?;
-        let f = filter.unwrap_or_default();
-        if f.title
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 255 || s.contains('\0'))
-        {
-            return Err(ApiError::bad_input(
-                "title must be at most 255 characters, without NUL",
-            ));
-        }
-        if after.is_some() && before.is_some() {
-            return Err(ApiError::bad_input("give either after or before, not both"));
-        }
-        let order: Vec<_> = order_by
-            .unwrap_or_default()
-            .into_iter()
-            .map(|o| (o.field, o.direction))
-            .collect();
-        crate::pagination::check_order(&order)?;
-        let backward = last.is_some() || (before.is_some() && first.is_none());
-        let cursor = if backward {
-            decode_cursor("before", before.as_deref())?
-        } else {
-            decode_cursor("after", after.as_deref())?
+        let window = Window {
+            first,
+            after,
+            last,
+            before,
         };
-        let page = PartnerPage {
-            scope: permissions::partner_scope(&r.person),
-            filter: StoreFilter {
-                title: f.title,
-                partner_type: f.partner_type.map(|t| t.as_str().to_owned()),
-                cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
-            },
-            order,
-            cursor,
-            backward,
-            limit,
-        };
+        let page = partner_page(ctx, &r.person, filter, order_by, window)?;
         let (rows, more) = store::page(db(ctx)?, &page).await?;
         Ok(PartnerConnection { page, rows, more })
     }
@@ -162,6 +131,49 @@ impl PartnersQuery {
             .map(Partner::from)
             .collect())
     }
+}
+
+/// The partners page the arguments ask for, checked: BAD_USER_INPUT for an oversized or NUL
+/// title, an ordering that names a key twice, a malformed cursor or ID.
+fn partner_page(
+    ctx: &Context<'_>,
+    requester: &permissions::Person,
+    filter: Option<PartnerFilter>,
+    order_by: Option<Vec<PartnerOrder>>,
+    window: Window,
+) -> Result<PartnerPage, ApiError> {
+    let Paging {
+        limit,
+        backward,
+        cursor,
+    } = window.paging(ctx)?;
+    let f = filter.unwrap_or_default();
+    if f.title
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > 255 || s.contains('\0'))
+    {
+        return Err(ApiError::bad_input(
+            "title must be at most 255 characters, without NUL",
+        ));
+    }
+    let order: Vec<_> = order_by
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| (o.field, o.direction))
+        .collect();
+    crate::pagination::check_order(&order)?;
+    Ok(PartnerPage {
+        scope: permissions::partner_scope(requester),
+        filter: StoreFilter {
+            title: f.title,
+            partner_type: f.partner_type.map(|t| t.as_str().to_owned()),
+            cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
+        },
+        order,
+        cursor,
+        backward,
+        limit,
+    })
 }
 
 macro_rules! inputs {

@@ -8,9 +8,9 @@ use crate::context::{db, requester, Call};
 use crate::domain::RoleType;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
-use crate::permissions::{self, NewRole};
+use crate::pagination::decode_id;
+use crate::permissions::NewRole;
 use crate::users::object::{PrpRole, User};
-use crate::users::service::visible_person;
 
 /// One role to grant
 #[derive(InputObject)]
@@ -95,39 +95,14 @@ impl RolesQuery {
         cluster_id: Option<ID>,
     ) -> Result<Vec<RoleType>, ApiError> {
         let r = requester(ctx)?;
-        let user_id = ids::decode(Kind::User, &user_id)
-            .ok_or_else(|| ApiError::bad_input("userId is not a User ID"))?;
-        let workspace_id = workspace_id
-            .map(|w| {
-                ids::decode(Kind::Workspace, &w)
-                    .ok_or_else(|| ApiError::bad_input("workspaceId is not a Workspace ID"))
-            })
+        let user_id = decode_id(Kind::User, "userId", &user_id)?;
+        let workspace_id = (workspace_id.as_deref())
+            .map(|w| decode_id(Kind::Workspace, "workspaceId", w))
             .transpose()?;
-        let cluster_id = cluster_id
-            .map(|c| {
-                ids::decode(Kind::Cluster, &c)
-                    .ok_or_else(|| ApiError::bad_input("clusterId is not a Cluster ID"))
-            })
+        let cluster_id = (cluster_id.as_deref())
+            .map(|c| decode_id(Kind::Cluster, "clusterId", c))
             .transpose()?;
-        let db = db(ctx)?;
-        let Some((_, target)) = visible_person(db, &r.person, user_id).await? else {
-            return Ok(vec![]);
-        };
-        let probe = NewRole {
-            role: RoleType::IpViewer,
-            workspace_id,
-            cluster_id,
-        };
-        match service::check_scopes_exist(db, &[probe]).await {
-            Ok(()) => Ok(permissions::assignable_roles(
-                &r.person,
-                &target,
-                workspace_id,
-                cluster_id,
-            )),
-            Err(MutationError::Rejected(_)) => Ok(vec![]),
-            Err(MutationError::Api(e)) => Err(e),
-        }
+        service::assignable_roles(db(ctx)?, &r.person, user_id, workspace_id, cluster_id).await
     }
 }
 

@@ -9,13 +9,42 @@ use crate::audit::store::{apply_and_record, Change};
 use crate::context::{Auth, Call};
 use crate::domain::RoleType;
 use crate::entity::{prp_role, user};
-use crate::error::{ErrorCode, MutationError, UserError};
+use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::notify::{self, RoleChange};
 use crate::permissions::{self, NewRole, Person, RoleOp, RoleRow};
-use crate::users::service::{load_parties, load_target, Parties};
+use crate::users::service::{load_parties, load_target, visible_person, Parties};
 use crate::users::store::Target;
 use crate::{users, workspaces};
+
+/// The roles `requester` may give the user `user_id` in the scope: none when the user is not
+/// visible to it or the scope does not exist (the guard's `assignable_roles` otherwise).
+pub async fn assignable_roles(
+    db: &impl ConnectionTrait,
+    requester: &Person,
+    user_id: i64,
+    workspace_id: Option<i64>,
+    cluster_id: Option<i64>,
+) -> Result<Vec<RoleType>, ApiError> {
+    let Some((_, target)) = visible_person(db, requester, user_id).await? else {
+        return Ok(vec![]);
+    };
+    let probe = NewRole {
+        role: RoleType::IpViewer,
+        workspace_id,
+        cluster_id,
+    };
+    match check_scopes_exist(db, &[probe]).await {
+        Ok(()) => Ok(permissions::assignable_roles(
+            requester,
+            &target,
+            workspace_id,
+            cluster_id,
+        )),
+        Err(MutationError::Rejected(_)) => Ok(vec![]),
+        Err(MutationError::Api(e)) => Err(e),
+    }
+}
 
 /// Grants every entry to the user `user_id`, or none: the guard decides per entry and names
 /// each refused one.

@@ -14,7 +14,7 @@ use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
-use crate::pagination::{decode_cursor, decode_ids, page_size, PageInfo};
+use crate::pagination::{decode_ids, PageInfo, Paging, Window};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self};
 use crate::roles::store::RoleBundle;
@@ -210,14 +210,6 @@ impl UsersQuery {
     }
 }
 
-/// The paging arguments of a connection.
-struct Window {
-    first: Option<i32>,
-    after: Option<String>,
-    last: Option<i32>,
-    before: Option<String>,
-}
-
 /// The users page the arguments ask for, checked: BAD_USER_INPUT for an oversized filter, an
 /// ordering that names a key twice, a malformed cursor or ID.
 fn page_request(
@@ -226,14 +218,13 @@ fn page_request(
     scope: permissions::UserScope,
     filter: Option<UserFilter>,
     order_by: Option<Vec<UserOrder>>,
-    Window {
-        first,
-        after,
-        last,
-        before,
-    }: Window,
+    window: Window,
 ) -> Result<UserPage, ApiError> {
-    let limit = page_size(ctx, first, last)?;
+    let Paging {
+        limit,
+        backward,
+        cursor,
+    } = window.paging(ctx)?;
     let f = filter.unwrap_or_default();
     let max = state(ctx)?.config.limits.max_list_input;
     if f.name_email
@@ -257,15 +248,6 @@ fn page_request(
         .map(|o| (o.field, o.direction))
         .collect();
     crate::pagination::check_order(&order)?;
-    let backward = last.is_some() || (before.is_some() && after.is_none() && first.is_none());
-    if after.is_some() && before.is_some() {
-        return Err(ApiError::bad_input("give either after or before, not both"));
-    }
-    let cursor = if backward {
-        decode_cursor("before", before.as_deref())?
-    } else {
-        decode_cursor("after", after.as_deref())?
-    };
     let ids = |kind, field, ids: Option<&Vec<ID>>| decode_ids(ctx, kind, field, ids);
     Ok(UserPage {
         requester,
