@@ -191,6 +191,17 @@ impl Window {
     }
 }
 
+/// A search term argument named `field`: BAD_USER_INPUT when over `max` characters or with a
+/// NUL (which PostgreSQL refuses in text).
+pub fn check_search(field: &str, term: Option<&str>, max: usize) -> Result<(), ApiError> {
+    match term {
+        Some(t) if t.chars().count() > max || t.contains('\0') => Err(ApiError::bad_input(
+            format!("{field} must be at most {max} characters, without NUL"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// An ID argument named `field` of `kind`: BAD_USER_INPUT for any other.
 pub fn decode_id(kind: Kind, field: &str, id: &str) -> Result<i64, ApiError> {
     ids::decode(kind, id)

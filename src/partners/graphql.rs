@@ -13,7 +13,7 @@ use crate::entity::partner;
 use crate::error::{ApiError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
-use crate::pagination::{decode_ids, PageInfo, Paging, Window};
+use crate::pagination::{check_search, decode_ids, PageInfo, Window};
 use crate::permissions::{self};
 use crate::scalars::Decimal;
 
@@ -142,20 +142,9 @@ fn partner_page(
     order_by: Option<Vec<PartnerOrder>>,
     window: Window,
 ) -> Result<PartnerPage, ApiError> {
-    let Paging {
-        limit,
-        backward,
-        cursor,
-    } = window.paging(ctx)?;
+    let paging = window.paging(ctx)?;
     let f = filter.unwrap_or_default();
-    if f.title
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > 255 || s.contains('\0'))
-    {
-        return Err(ApiError::bad_input(
-            "title must be at most 255 characters, without NUL",
-        ));
-    }
+    check_search("title", f.title.as_deref(), 255)?;
     let order: Vec<_> = order_by
         .unwrap_or_default()
         .into_iter()
@@ -170,9 +159,9 @@ fn partner_page(
             cluster_ids: decode_ids(ctx, Kind::Cluster, "clusterIds", f.cluster_ids.as_ref())?,
         },
         order,
-        cursor,
-        backward,
-        limit,
+        cursor: paging.cursor,
+        backward: paging.backward,
+        limit: paging.limit,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::entity::user;
 use crate::error::{ApiError, ErrorCode, MutationError, UserError};
 use crate::ids::{self, Kind};
 use crate::keyset::SortDirection;
-use crate::pagination::{decode_ids, PageInfo, Paging, Window};
+use crate::pagination::{check_search, decode_ids, PageInfo, Window};
 use crate::partners::store::{PartnerColumns, PartnerRow};
 use crate::permissions::{self};
 use crate::roles::store::RoleBundle;
@@ -220,21 +220,10 @@ fn page_request(
     order_by: Option<Vec<UserOrder>>,
     window: Window,
 ) -> Result<UserPage, ApiError> {
-    let Paging {
-        limit,
-        backward,
-        cursor,
-    } = window.paging(ctx)?;
+    let paging = window.paging(ctx)?;
     let f = filter.unwrap_or_default();
     let max = state(ctx)?.config.limits.max_list_input;
-    if f.name_email
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > 254 || s.contains('\0'))
-    {
-        return Err(ApiError::bad_input(
-            "nameEmail must be at most 254 characters, without NUL",
-        ));
-    }
+    check_search("nameEmail", f.name_email.as_deref(), 254)?;
     if f.statuses.as_ref().is_some_and(|v| v.len() > max)
         || f.roles.as_ref().is_some_and(|v| v.len() > max)
     {
@@ -261,9 +250,9 @@ fn page_request(
             roles: f.roles,
         },
         order,
-        cursor,
-        backward,
-        limit,
+        cursor: paging.cursor,
+        backward: paging.backward,
+        limit: paging.limit,
     })
 }
 
