@@ -57,15 +57,16 @@ pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError>
 /// remembered sign-in (`cached`): resolvers that read the requester's authority in the same
 /// statement as their data confirm it there ([`Auth::confirm_authority`], [`Auth::confirm`]);
 /// any other use of the requester before that is [`ApiError::stale_sign_in`], and so is a
-/// confirmation that finds the authority changed. The HTTP layer then signs the token in and reruns the request, which is
-/// why only operations whose every resolver confirms before it writes start that way.
-/// Clones share one confirmation, so the HTTP layer can see what the run confirmed.
+/// confirmation that finds the authority changed. `execution` then signs the token in and
+/// reruns the request, which is why only operations whose every resolver confirms before it
+/// writes start that way (`auth::remembered::may_start`). Clones share one confirmation, so
+/// `execution` can see what the run confirmed.
 #[derive(Clone)]
 pub struct Auth {
     cached: Option<Arc<Requester>>,
     confirmed: Arc<OnceLock<Arc<Requester>>>,
     /// Set when a resolver found the remembered sign-in no longer standing ([`Auth::stale`]):
-    /// the HTTP layer then signs the token in again and reruns the request.
+    /// `execution` then signs the token in again and reruns the request.
     stale: Arc<AtomicBool>,
 }
 
@@ -88,8 +89,8 @@ impl Auth {
         }
     }
 
-    /// The remembered sign-in does not stand (or may not be used here): the outcome the HTTP
-    /// layer reruns on, and the error that ends this run.
+    /// The remembered sign-in does not stand (or may not be used here): the outcome
+    /// `execution` reruns on, and the error that ends this run.
     pub fn stale(&self) -> ApiError {
         self.stale.store(true, Ordering::Relaxed);
         ApiError::stale_sign_in()

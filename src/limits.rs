@@ -1,8 +1,8 @@
 //! Request limits that async-graphql does not offer itself (the nesting of a document's
-//! text, aliases of one field), and the per-operation metrics. Both run in the HTTP layer around the execution rather than as
-//! async-graphql extensions: with any extension installed, async-graphql wraps every field's
-//! resolution in the extension chain (boxed futures and a registry lookup per field), which
-//! cost ~8% of the CPU of a users page.
+//! text, aliases of one field), and the per-operation metrics. Both run around the execution
+//! (`http`, `execution`) rather than as async-graphql extensions: with any extension
+//! installed, async-graphql wraps every field's resolution in the extension chain (boxed
+//! futures and a registry lookup per field), which cost ~8% of the CPU of a users page.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
