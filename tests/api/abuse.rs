@@ -1609,8 +1609,7 @@ async fn a_request_over_the_time_limit_gets_503_timeout() {
         c.limits.max_complexity = 1_000_000;
     })
     .await;
-    let ws = app.workspace("W1").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (_, cluster) = app.health_cluster("W1").await;
     let partner = app.partner("Alpha").await;
     for n in 0..100 {
         let u = app

@@ -2,8 +2,8 @@
 //! subject, a person's history pages by keyset, and an event is seen by whoever performed it
 //! and by whoever may see its subject now.
 
+use idm::domain::RoleType;
 use idm::domain::RoleType::{IpAdmin, IpEditor};
-use idm::domain::{ClusterType, RoleType};
 use idm::ids::Kind;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
@@ -105,8 +105,7 @@ async fn a_persons_history_lists_the_events_about_it_newest_first_page_by_page()
 #[tokio::test]
 async fn an_event_is_seen_by_its_actor_and_by_whoever_sees_its_subject_now() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (ws, cluster) = app.health_cluster("W1").await;
     let (p, q) = (app.partner("P").await, app.partner("Q").await);
     app.system_admin("csa@example.org").await;
     app.officer("ao@p.org", p, ws).await;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use idm::domain::{ClusterType, RoleType};
+use idm::domain::RoleType;
 use idm::ids::Kind;
 use serde_json::{json, Value};
 
@@ -16,8 +16,7 @@ const DELETE_ROLE: &str =
 #[tokio::test]
 async fn fifty_concurrent_grants_of_one_scope_make_one_row_and_forty_nine_role_exists_in_scope() {
     let app = Arc::new(TestApp::spawn().await);
-    let ws = app.workspace("SYR").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (_, cluster) = app.health_cluster("SYR").await;
     app.system_admin("csa@example.org").await;
     let target = app.user("t@example.org", None, &[]).await;
     let token = app.token("csa@example.org");
@@ -53,8 +52,7 @@ async fn fifty_concurrent_grants_of_one_scope_make_one_row_and_forty_nine_role_e
 #[tokio::test]
 async fn concurrent_toggles_and_a_delete_leave_a_state_the_audit_trail_explains() {
     let app = Arc::new(TestApp::spawn().await);
-    let ws = app.workspace("SYR").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (_, cluster) = app.health_cluster("SYR").await;
     app.system_admin("csa@example.org").await;
     app.user(
         "t@example.org",
@@ -219,8 +217,7 @@ async fn a_role_change_waiting_while_its_requesters_authority_is_withdrawn_is_re
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
     let app = Arc::new(TestApp::spawn().await);
-    let ws = app.workspace("SYR").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (_, cluster) = app.health_cluster("SYR").await;
     let csa = app.system_admin("csa@example.org").await;
     let target = app.user("t@example.org", None, &[]).await;
     let role = app

@@ -300,6 +300,16 @@ impl TestApp {
         .id
     }
 
+    /// A workspace `code` with a HEALTH cluster in a plan of it: the usual place of a test's
+    /// roles. Returns (workspace, cluster).
+    pub async fn health_cluster(&self, code: &str) -> (i64, i64) {
+        let workspace = self.workspace(code).await;
+        let cluster = self
+            .cluster(workspace, idm::domain::ClusterType::Health)
+            .await;
+        (workspace, cluster)
+    }
+
     /// A cluster in a fresh plan of `workspace`.
     pub async fn cluster(&self, workspace: i64, kind: idm::domain::ClusterType) -> i64 {
         let plan = workspaces::store::insert_plan(

@@ -71,8 +71,7 @@ impl Lcg {
 /// Creates the admin who pages and `n` users in one transaction; returns the users.
 async fn population(app: &TestApp, n: usize) -> Vec<Row> {
     app.system_admin(ADMIN).await;
-    let ws = app.workspace("W1").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (_, cluster) = app.health_cluster("W1").await;
     let mut partners = Vec::new();
     for title in PARTNERS {
         partners.push((app.partner(title).await, title));

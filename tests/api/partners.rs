@@ -35,8 +35,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 #[tokio::test]
 async fn system_admins_and_imos_read_every_partner_and_others_only_their_own() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let p = app.partner("Alpha").await;
     let q = app.partner("Bravo").await;
     app.partner("Charlie").await;
@@ -99,8 +98,7 @@ async fn system_admins_and_imos_read_every_partner_and_others_only_their_own() {
 #[tokio::test]
 async fn partner_filters_match_titles_types_and_clusters() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c1 = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c1) = app.health_cluster("W1").await;
     let c2 = app.cluster(ws, ClusterType::Wash).await;
     let c3 = app.cluster(ws, ClusterType::Shelter).await;
     let create = |input: Value| {
@@ -241,8 +239,7 @@ async fn a_system_admin_creates_a_partner_with_every_field_and_the_creation_is_a
 #[tokio::test]
 async fn only_system_admins_and_imos_create_or_update_partners() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let p = app.partner("Mine").await;
     app.user("imo@un.org", None, &[(RoleType::ClusterImo, None, Some(c))])
         .await;
@@ -388,8 +385,7 @@ async fn a_duplicate_vendor_number_or_ocha_id_is_a_conflict_and_writes_nothing()
 #[tokio::test]
 async fn update_partner_changes_only_given_fields_and_replaces_clusters_only_when_given() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c1 = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c1) = app.health_cluster("W1").await;
     let c2 = app.cluster(ws, ClusterType::Wash).await;
     let c3 = app.cluster(ws, ClusterType::Shelter).await;
     let d = app

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use idm::domain::{ClusterType, RoleType};
+use idm::domain::RoleType;
 use idm::ids::Kind;
 use serde_json::{json, Value};
 
@@ -217,8 +217,7 @@ async fn a_deactivated_user_is_refused_on_a_remembered_sign_in_whatever_it_sends
 async fn any_signed_in_user_reads_workspaces_plans_and_clusters_by_node() {
     let app = TestApp::spawn().await;
     let own = app.workspace("OWN").await;
-    let other = app.workspace("OTHER").await;
-    let cluster = app.cluster(other, ClusterType::Health).await;
+    let (other, cluster) = app.health_cluster("OTHER").await;
     app.user(
         "v@example.org",
         None,

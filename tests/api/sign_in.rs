@@ -39,8 +39,7 @@ async fn sql(app: &TestApp, statement: &str) {
 #[tokio::test]
 async fn a_page_on_a_remembered_sign_in_follows_every_change_of_the_requesters_authority() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W").await;
-    let cluster = app.cluster(ws, ClusterType::Health).await;
+    let (ws, cluster) = app.health_cluster("W").await;
     let (p1, p2) = (app.partner("One").await, app.partner("Two").await);
     let me = app
         .user(

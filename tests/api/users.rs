@@ -283,8 +283,7 @@ async fn a_malformed_or_mistyped_user_id_is_bad_user_input() {
 #[tokio::test]
 async fn derived_status_user_type_and_full_name_follow_roles_partner_and_sign_ins() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let p = app.partner("P").await;
     use RoleType::*;
     let admin = app
@@ -358,8 +357,7 @@ async fn derived_status_user_type_and_full_name_follow_roles_partner_and_sign_in
 #[tokio::test]
 async fn roles_of_a_user_can_be_narrowed_to_one_portal() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let id = app
         .user(
             "both@un.org",
@@ -653,8 +651,7 @@ async fn an_authorized_officer_invites_a_user_into_its_own_partner_on_the_ip_por
 #[tokio::test]
 async fn an_ip_admin_may_invite_too_but_an_editor_or_a_partnerless_officer_may_not() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let p = app.partner("P").await;
     app.user(
         "admin@p.org",
@@ -749,8 +746,7 @@ async fn on_the_cluster_portal_user_type_is_required_and_a_partner_user_needs_a_
 #[tokio::test]
 async fn a_cluster_member_invites_partner_users_of_its_own_partner_only() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (_, c) = app.health_cluster("W1").await;
     let p = app.partner("P").await;
     let q = app.partner("Q").await;
     app.user(
@@ -791,8 +787,7 @@ async fn a_cluster_member_invites_partner_users_of_its_own_partner_only() {
 #[tokio::test]
 async fn an_imo_invites_partner_users_of_any_partner_but_no_imos_or_admins() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (_, c) = app.health_cluster("W1").await;
     let q = app.partner("Q").await;
     app.user("imo@un.org", None, &[(RoleType::ClusterImo, None, Some(c))])
         .await;
@@ -968,8 +963,7 @@ async fn a_user_updates_its_own_names_and_the_change_is_audited() {
 #[tokio::test]
 async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() {
     let app = TestApp::spawn().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (ws, c) = app.health_cluster("W1").await;
     let p = app.partner("P").await;
     let q = app.partner("Q").await;
     use RoleType::*;
@@ -1020,8 +1014,7 @@ async fn others_update_a_user_only_when_they_see_it_and_could_create_its_kind() 
 #[tokio::test]
 async fn a_system_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivates_it() {
     let (app, csa) = app_with_admin().await;
-    let ws = app.workspace("W1").await;
-    let c = app.cluster(ws, ClusterType::Health).await;
+    let (_, c) = app.health_cluster("W1").await;
     let id = app
         .user("imo@un.org", None, &[(RoleType::ClusterImo, None, Some(c))])
         .await;
