@@ -1,6 +1,6 @@
 //! What every resolver may use: the application state, whom the request acts for, the
-//! per-request loader, and the two helpers every mutation shares (its payload and the
-//! requester's authority inside its transaction).
+//! per-request loader, and what every mutation shares: its `Call` (transaction and payload)
+//! and the requester's authority inside its transaction.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -45,11 +45,6 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, ApiError> {
 /// The database connection.
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
     Ok(&state(ctx)?.db)
-}
-
-/// The connection write transactions begin on (see [`AppState::writer`]).
-pub fn writer<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
-    Ok(&state(ctx)?.writer)
 }
 
 /// Whom a request acts for (request data). Normally a requester signed in for this request.
@@ -192,9 +187,10 @@ impl<'a> Call<'a> {
         Ok(value)
     }
 
-    /// The payload of a mutation's outcome (see [`payload`]). A run that never confirmed its
-    /// remembered sign-in answers nothing from it, whatever the outcome: the request is signed
-    /// in again and rerun (see [`Auth`]).
+    /// The payload of a mutation's outcome (contract §2): its fields on success (`ok`); on an
+    /// expected failure only `errors` ([`Payload::rejected`]); anything else is the query
+    /// error. A run that never confirmed its remembered sign-in answers nothing from it,
+    /// whatever the outcome: the request is signed in again and rerun (see [`Auth`]).
     pub fn payload<T, P: Payload>(
         &self,
         result: Result<T, MutationError>,
@@ -203,7 +199,11 @@ impl<'a> Call<'a> {
         if !self.auth.is_confirmed() {
             return Err(self.auth.stale());
         }
-        payload(result, ok)
+        match result {
+            Ok(value) => Ok(ok(value)),
+            Err(MutationError::Rejected(errors)) => Ok(P::rejected(errors)),
+            Err(MutationError::Api(err)) => Err(err),
+        }
     }
 }
 
@@ -235,19 +235,6 @@ macro_rules! payloads {
             }
         }
     )+};
-}
-
-/// Turns a mutation outcome into its payload: `ok` builds the success, expected failures go
-/// into `errors` ([`Payload::rejected`]), anything else is the query error.
-pub fn payload<T, P: Payload>(
-    result: Result<T, MutationError>,
-    ok: impl FnOnce(T) -> P,
-) -> Result<P, ApiError> {
-    match result {
-        Ok(value) => Ok(ok(value)),
-        Err(MutationError::Rejected(errors)) => Ok(P::rejected(errors)),
-        Err(MutationError::Api(err)) => Err(err),
-    }
 }
 
 /// The requester's authority as it stands inside a mutation's transaction: its row

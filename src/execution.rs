@@ -80,21 +80,22 @@ impl Executor {
         }
         let remembered =
             auth::bearer_token(authorization).and_then(|t| self.sign_ins.get(t, &self.app.keys));
-        let mut first = Some(first);
-        if let Some(remembered) = remembered {
-            note_user(remembered.id());
-            let auth = Auth::remembered(remembered);
-            let run = first.take().unwrap_or_else(&request);
-            if let Some(response) = self.run(run, doc.clone(), auth, deadline).await? {
-                return Ok(response);
+        let request = match remembered {
+            Some(remembered) => {
+                note_user(remembered.id());
+                let auth = Auth::remembered(remembered);
+                if let Some(response) = self.run(first, doc.clone(), auth, deadline).await? {
+                    return Ok(response);
+                }
+                // The operation may not start from a remembered sign-in, or the run did not
+                // confirm it: the token signs in again.
+                metrics::counter!("idm_sign_in_reruns_total").increment(1);
+                request()
             }
-            // The operation may not start from a remembered sign-in, or the run did not
-            // confirm it: the token signs in again.
-            metrics::counter!("idm_sign_in_reruns_total").increment(1);
-        }
+            None => first,
+        };
         let requester = self.sign_in(authorization, deadline).await?;
-        let run = first.take().unwrap_or_else(&request);
-        let answer = self.run(run, doc, Auth::signed_in(requester), deadline);
+        let answer = self.run(request, doc, Auth::signed_in(requester), deadline);
         answer.await?.ok_or_else(refused_signed_in)
     }
 
